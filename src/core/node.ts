@@ -1,0 +1,95 @@
+import { setOwn, type Value } from './types.js'
+
+/** Past this many keys a node keeps a Map index; below it a linear scan is faster and smaller. */
+const INDEX_THRESHOLD = 12
+
+/**
+ * One node of the graph: parallel arrays of keys, values and HAM states.
+ * A class because it is the hot data shape (stable hidden class, packed
+ * double array for states); keys are plain strings, never object properties,
+ * so `__proto__` or `constructor` are ordinary keys here.
+ */
+export class GraphNode {
+  readonly soul: string
+  readonly keys: string[] = []
+  readonly values: Value[] = []
+  readonly states: number[] = []
+  private index: Map<string, number> | undefined = undefined
+
+  constructor(soul: string) {
+    this.soul = soul
+  }
+
+  get size(): number {
+    return this.keys.length
+  }
+
+  indexOf(key: string): number {
+    if (this.index !== undefined) return this.index.get(key) ?? -1
+    const keys = this.keys
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i
+    return -1
+  }
+
+  has(key: string): boolean {
+    return this.indexOf(key) !== -1
+  }
+
+  /** The value at key, or undefined when the node has no such key. */
+  get(key: string): Value | undefined {
+    const i = this.indexOf(key)
+    return i === -1 ? undefined : this.values[i]
+  }
+
+  /** The HAM state of key, or -Infinity when the node has no such key. */
+  stateOf(key: string): number {
+    const i = this.indexOf(key)
+    return i === -1 ? -Infinity : this.states[i]
+  }
+
+  /** Write a key unconditionally (HAM has already decided). */
+  set(key: string, value: Value, state: number): void {
+    const i = this.indexOf(key)
+    if (i !== -1) {
+      this.values[i] = value
+      this.states[i] = state
+      return
+    }
+    const at = this.keys.length
+    this.keys.push(key)
+    this.values.push(value)
+    this.states.push(state)
+    if (this.index !== undefined) this.index.set(key, at)
+    else if (at + 1 > INDEX_THRESHOLD) this.buildIndex()
+  }
+
+  /** Copy every key of `other` into this node unconditionally. */
+  assign(other: GraphNode): void {
+    for (let i = 0; i < other.keys.length; i++) this.set(other.keys[i], other.values[i], other.states[i])
+  }
+
+  clone(): GraphNode {
+    const copy = new GraphNode(this.soul)
+    copy.assign(this)
+    return copy
+  }
+
+  /** Wire form `{ _: { '#', '>' }, ...keys }`, a fresh object the caller may keep or mutate. */
+  toWire(): Record<string, unknown> {
+    const states: Record<string, number> = {}
+    const out: Record<string, unknown> = { _: { '#': this.soul, '>': states } }
+    for (let i = 0; i < this.keys.length; i++) {
+      const key = this.keys[i]
+      const value = this.values[i]
+      setOwn(out, key, value !== null && typeof value === 'object' ? { '#': value['#'] } : value)
+      setOwn(states, key, this.states[i])
+    }
+    return out
+  }
+
+  private buildIndex(): void {
+    const index = new Map<string, number>()
+    for (let i = 0; i < this.keys.length; i++) index.set(this.keys[i], i)
+    this.index = index
+  }
+}

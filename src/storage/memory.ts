@@ -1,0 +1,55 @@
+import { GraphNode } from '../core/node.js'
+import { inRange, type KeyRange, type StorageAdapter } from '../core/storage-contract.js'
+import { TrellisError } from '../core/errors.js'
+
+/**
+ * The in-memory store: the storage contract over a Map, for tests, browsers
+ * without IndexedDB and ephemeral relays. Nodes are copied in and out, so a
+ * caller can never mutate what is stored.
+ */
+export function createMemoryStorage(): StorageAdapter {
+  const nodes = new Map<string, GraphNode>()
+  let closed = false
+
+  const ensureOpen = () => {
+    if (closed) throw new TrellisError('CLOSED', 'Storage is closed')
+  }
+
+  return {
+    async get(soul, range) {
+      ensureOpen()
+      const node = nodes.get(soul)
+      if (node === undefined) return undefined
+      if (range === undefined) return node.clone()
+      const out = new GraphNode(soul)
+      const order = node.keys.map((_, i) => i).sort((a, b) => compare(node.keys[a], node.keys[b]))
+      if (range.reverse) order.reverse()
+      for (const i of order) {
+        if (range.limit !== undefined && out.size >= range.limit) break
+        if (inRange(node.keys[i], range)) out.set(node.keys[i], node.values[i], node.states[i])
+      }
+      return out
+    },
+    async put(diff) {
+      ensureOpen()
+      for (const node of diff) {
+        let held = nodes.get(node.soul)
+        if (held === undefined) nodes.set(node.soul, (held = new GraphNode(node.soul)))
+        held.assign(node)
+      }
+    },
+    async souls(range?: KeyRange) {
+      ensureOpen()
+      const out = [...nodes.keys()].filter((soul) => inRange(soul, range)).sort(compare)
+      if (range?.reverse) out.reverse()
+      return range?.limit !== undefined ? out.slice(0, range.limit) : out
+    },
+    async close() {
+      closed = true
+    },
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
