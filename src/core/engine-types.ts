@@ -1,0 +1,83 @@
+import type { StateClock } from './clock.js'
+import type { GraphNode } from './node.js'
+import type { KeyRange, StorageAdapter } from './storage-contract.js'
+
+/** Where a write came from: this process (the chain API, REST, CLI) or a peer on the mesh. */
+export type Origin =
+  | { kind: 'local'; id: string }
+  | { kind: 'peer'; peer: unknown; id?: string }
+  | { kind: 'storage' }
+
+/** What one write did. */
+export interface PutOutcome {
+  /** The keys that won HAM and were applied, per node (empty when nothing changed). */
+  changed: GraphNode[]
+  /** Keys whose state lies in the future: held and applied when due. */
+  deferred: number
+  /** Resolves once `changed` is durable in storage (at once when there is nothing to store). */
+  durable: Promise<void>
+}
+
+/** A verification step run before HAM (SEA plugs in here). Returns the nodes to apply, or throws a TrellisError. */
+export type VerifyHook = (nodes: GraphNode[], origin: Origin) => GraphNode[] | Promise<GraphNode[]>
+
+/** Called for every applied change, after memory is updated. */
+export type ChangeListener = (changed: GraphNode[], origin: Origin) => void
+
+/**
+ * The network as the engine and chain see it (the mesh implements it).
+ * The engine never talks to sockets; it only asks this.
+ */
+export interface Network {
+  /** How many peers are connected now. */
+  readonly peerCount: number
+  /** True when any peer is configured, connected or not (writes then wait for a peer ack). */
+  readonly hasPeers: boolean
+  /**
+   * Ask peers for a node (or one key of it). Replies are merged through
+   * `engine.put` before the promise resolves; it resolves when every asked
+   * peer has answered or the read timeout passed — never rejects, never hangs.
+   */
+  fetch(soul: string, key?: string): Promise<void>
+  /** Send a local write to peers under message id `id`; `onAck` gets each peer's ack. */
+  publish(nodes: GraphNode[], id: string, onAck: (ack: Ack) => void): void
+}
+
+/** A write acknowledgement, as Gun's put callback receives it. */
+export interface Ack {
+  ok?: unknown
+  err?: string
+  /** True when the ack timed out without any peer or store answering (Gun's `lack`). */
+  lack?: boolean
+}
+
+export interface EngineOptions {
+  storage?: StorageAdapter
+  /** True when `storage` survives a restart (so a local ack means durable). Default: true when storage is given. */
+  storageIsDurable?: boolean
+  clock?: StateClock
+  verify?: VerifyHook
+  /** Most future-state keys held at once; past it the farthest are refused. Default 100 000. */
+  maxDeferred?: number
+}
+
+export interface Engine {
+  readonly clock: StateClock
+  readonly storage: StorageAdapter | undefined
+  readonly storageIsDurable: boolean
+  /** The put pipeline: verify → HAM merge → memory → listeners → storage. Input must already be validated. */
+  put(nodes: GraphNode[], origin: Origin): Promise<PutOutcome>
+  /** A node from memory, or from storage (then cached). Undefined when nothing is known locally. */
+  read(soul: string): Promise<GraphNode | undefined>
+  /** Keys of a node inside a lexical range (served by storage when there is one). */
+  readRange(soul: string, range: KeyRange): Promise<GraphNode | undefined>
+  /** The in-memory node, without touching storage. Do not mutate it. */
+  peek(soul: string): GraphNode | undefined
+  /** Call `listener(changedKeys)` whenever keys of `soul` change. Returns the unsubscribe. */
+  watch(soul: string, listener: (changed: GraphNode) => void): () => void
+  /** Every applied change (the mesh relays from here). Returns the unsubscribe. */
+  onChange(listener: ChangeListener): () => void
+  /** Number of souls held in memory. */
+  readonly size: number
+  close(): Promise<void>
+}
