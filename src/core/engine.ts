@@ -1,0 +1,210 @@
+import { createClock } from './clock.js'
+import { createDeferredQueue, type DeferredWrite } from './deferred.js'
+import type { ChangeListener, Engine, EngineOptions, Origin, PutOutcome } from './engine-types.js'
+import { TrellisError } from './errors.js'
+import { ham, wins } from './ham.js'
+import { GraphNode } from './node.js'
+import { inRange, type KeyRange } from './storage-contract.js'
+
+const RESOLVED = Promise.resolve()
+
+/**
+ * The graph engine: one put pipeline for every entry point (chain, wire,
+ * REST) — verify → HAM merge into memory → listeners → storage — and reads
+ * from memory, then storage.
+ *
+ * Listeners are told as soon as memory changed; only acknowledgements wait
+ * for `durable`. Sync is real-time, and durability is what an ack promises.
+ */
+export function createEngine(options: EngineOptions = {}): Engine {
+  const clock = options.clock ?? createClock()
+  const storage = options.storage
+  const storageIsDurable = options.storageIsDurable ?? storage !== undefined
+  const verify = options.verify
+  const graph = new Map<string, GraphNode>()
+  const watchers = new Map<string, Set<(changed: GraphNode) => void>>()
+  const changeListeners = new Set<ChangeListener>()
+  const loading = new Map<string, Promise<GraphNode | undefined>>()
+  let closed = false
+
+  const deferred = createDeferredQueue<Origin>(options.maxDeferred ?? 100_000, clock.now, (due) => {
+    void engine.put(groupBySoul(due), due[0].origin).catch(() => {})
+  })
+
+  /** Bring a node from storage into memory, once, merging with anything applied meanwhile. */
+  const load = (soul: string): Promise<GraphNode | undefined> => {
+    const held = graph.get(soul)
+    if (held !== undefined || storage === undefined) return Promise.resolve(held)
+    let pending = loading.get(soul)
+    if (pending === undefined) {
+      pending = storage.get(soul).then(
+        (stored) => {
+          loading.delete(soul)
+          const current = graph.get(soul)
+          if (stored === undefined) return current
+          if (current === undefined) {
+            graph.set(soul, stored)
+            return stored
+          }
+          // Writes applied while storage was read: keep whichever wins per key.
+          for (let i = 0; i < stored.keys.length; i++) {
+            const key = stored.keys[i]
+            if (!current.has(key) || wins(stored.states[i], stored.values[i], current.stateOf(key), current.get(key))) {
+              current.set(key, stored.values[i], stored.states[i])
+            }
+          }
+          return current
+        },
+        (error: unknown) => {
+          loading.delete(soul)
+          throw error
+        },
+      )
+      loading.set(soul, pending)
+    }
+    return pending
+  }
+
+  /** HAM-merge validated nodes into memory; synchronous so that storage sees writes in apply order. */
+  const apply = (nodes: GraphNode[], origin: Origin): PutOutcome => {
+    const machineState = clock.now()
+    const changed: GraphNode[] = []
+    let deferredCount = 0
+    for (const incoming of nodes) {
+      const soul = incoming.soul
+      let current = graph.get(soul)
+      let diff: GraphNode | undefined
+      if (current === undefined) {
+        current = new GraphNode(soul)
+        graph.set(soul, current)
+        diff = new GraphNode(soul) // a new node is a change even with no keys ({} in a put)
+      }
+      for (let i = 0; i < incoming.keys.length; i++) {
+        const key = incoming.keys[i]
+        const value = incoming.values[i]
+        const state = incoming.states[i]
+        const at = current.indexOf(key)
+        const outcome = ham(
+          machineState,
+          state,
+          value,
+          at === -1 ? -Infinity : current.states[at],
+          at === -1 ? undefined : current.values[at],
+        )
+        if (outcome === 'accept') {
+          current.set(key, value, state)
+          ;(diff ??= new GraphNode(soul)).set(key, value, state)
+        } else if (outcome === 'defer') {
+          if (deferred.add({ soul, key, value, state, origin })) deferredCount++
+        }
+      }
+      if (diff !== undefined) changed.push(diff)
+    }
+    if (changed.length === 0) return { changed, deferred: deferredCount, durable: RESOLVED }
+    const durable = storage === undefined ? RESOLVED : storage.put(changed)
+    notify(changed, origin)
+    return { changed, deferred: deferredCount, durable }
+  }
+
+  const notify = (changed: GraphNode[], origin: Origin) => {
+    for (const diff of changed) {
+      const set = watchers.get(diff.soul)
+      if (set !== undefined) for (const listener of [...set]) guard(() => listener(diff))
+    }
+    for (const listener of [...changeListeners]) guard(() => listener(changed, origin))
+  }
+
+  const engine: Engine = {
+    clock,
+    storage,
+    storageIsDurable,
+    get size() {
+      return graph.size
+    },
+
+    async put(nodes, origin) {
+      if (closed) throw new TrellisError('CLOSED', 'Database is closed')
+      let input = nodes
+      if (verify !== undefined) input = await verify(input, origin)
+      if (storage !== undefined) {
+        const misses = input.filter((node) => !graph.has(node.soul))
+        if (misses.length === 1) await load(misses[0].soul)
+        else if (misses.length > 1) await Promise.all(misses.map((node) => load(node.soul)))
+      }
+      return apply(input, origin)
+    },
+
+    read(soul) {
+      if (closed) return Promise.reject(new TrellisError('CLOSED', 'Database is closed'))
+      return load(soul)
+    },
+
+    async readRange(soul, range: KeyRange) {
+      const held = graph.get(soul)
+      if (held === undefined && storage !== undefined) return storage.get(soul, range)
+      if (held === undefined) return undefined
+      const out = new GraphNode(soul)
+      const order = held.keys.map((_, i) => i).sort((a, b) => (held.keys[a] < held.keys[b] ? -1 : held.keys[a] > held.keys[b] ? 1 : 0))
+      if (range.reverse) order.reverse()
+      for (const i of order) {
+        if (range.limit !== undefined && out.size >= range.limit) break
+        if (inRange(held.keys[i], range)) out.set(held.keys[i], held.values[i], held.states[i])
+      }
+      return out
+    },
+
+    peek(soul) {
+      return graph.get(soul)
+    },
+
+    watch(soul, listener) {
+      let set = watchers.get(soul)
+      if (set === undefined) watchers.set(soul, (set = new Set()))
+      set.add(listener)
+      return () => {
+        const current = watchers.get(soul)
+        if (current === undefined) return
+        current.delete(listener)
+        if (current.size === 0) watchers.delete(soul)
+      }
+    },
+
+    onChange(listener) {
+      changeListeners.add(listener)
+      return () => {
+        changeListeners.delete(listener)
+      }
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      deferred.clear()
+      watchers.clear()
+      changeListeners.clear()
+      if (storage !== undefined) await storage.close()
+    },
+  }
+  return engine
+}
+
+function groupBySoul(writes: DeferredWrite<Origin>[]): GraphNode[] {
+  const bySoul = new Map<string, GraphNode>()
+  for (const w of writes) {
+    let node = bySoul.get(w.soul)
+    if (node === undefined) bySoul.set(w.soul, (node = new GraphNode(w.soul)))
+    if (!node.has(w.key) || wins(w.state, w.value, node.stateOf(w.key), node.get(w.key))) node.set(w.key, w.value, w.state)
+  }
+  return [...bySoul.values()]
+}
+
+/** A throwing listener must not stop the pipeline or the other listeners; its error still surfaces. */
+function guard(run: () => void): void {
+  try {
+    run()
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error
+    })
+  }
+}
