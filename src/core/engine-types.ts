@@ -36,9 +36,10 @@ export interface Network {
   /**
    * Ask peers for a node (or one key of it). Replies are merged through
    * `engine.put` before the promise resolves; it resolves when every asked
-   * peer has answered or the read timeout passed — never rejects, never hangs.
+   * peer has answered (true) or the read timeout passed (false) — never
+   * rejects, never hangs.
    */
-  fetch(soul: string, key?: string): Promise<void>
+  fetch(soul: string, key?: string): Promise<boolean>
   /** Send a local write to peers under message id `id`; `onAck` gets each peer's ack. */
   publish(nodes: GraphNode[], id: string, onAck: (ack: Ack) => void): void
 }
@@ -67,6 +68,11 @@ export interface Engine {
   readonly storageIsDurable: boolean
   /** The put pipeline: verify → HAM merge → memory → listeners → storage. Input must already be validated. */
   put(nodes: GraphNode[], origin: Origin): Promise<PutOutcome>
+  /**
+   * The same pipeline, synchronous when it can be (no verify hook, every
+   * node already in memory): memory is then updated before this returns.
+   */
+  apply(nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome>
   /** A node from memory, or from storage (then cached). Undefined when nothing is known locally. */
   read(soul: string): Promise<GraphNode | undefined>
   /** Keys of a node inside a lexical range (served by storage when there is one). */

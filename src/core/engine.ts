@@ -65,45 +65,57 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return pending
   }
 
-  /** HAM-merge validated nodes into memory; synchronous so that storage sees writes in apply order. */
+  /**
+   * HAM-merge validated nodes into memory; synchronous so that storage sees
+   * writes in apply order. Incoming nodes belong to the pipeline: a node
+   * whose every key wins is passed on as its own diff, without a copy.
+   */
   const apply = (nodes: GraphNode[], origin: Origin): PutOutcome => {
     const machineState = clock.now()
     const changed: GraphNode[] = []
     let deferredCount = 0
     for (const incoming of nodes) {
       const soul = incoming.soul
-      let current = graph.get(soul)
-      let diff: GraphNode | undefined
-      if (current === undefined) {
-        current = new GraphNode(soul)
-        graph.set(soul, current)
-        diff = new GraphNode(soul) // a new node is a change even with no keys ({} in a put)
+      const current = graph.get(soul)
+      if (current === undefined && allDue(incoming, machineState)) {
+        // A new node (even one with no keys, from `{}` in a put) is all change.
+        graph.set(soul, incoming.clone())
+        changed.push(incoming)
+        continue
       }
+      const target = current ?? new GraphNode(soul)
+      if (current === undefined) graph.set(soul, target)
+      let diff: GraphNode | undefined = current === undefined ? new GraphNode(soul) : undefined
+      let accepted = 0
       for (let i = 0; i < incoming.keys.length; i++) {
         const key = incoming.keys[i]
         const value = incoming.values[i]
         const state = incoming.states[i]
-        const at = current.indexOf(key)
-        const outcome = ham(
-          machineState,
-          state,
-          value,
-          at === -1 ? -Infinity : current.states[at],
-          at === -1 ? undefined : current.values[at],
-        )
+        const at = target.indexOf(key)
+        const outcome = ham(machineState, state, value, at === -1 ? -Infinity : target.states[at], at === -1 ? undefined : target.values[at])
         if (outcome === 'accept') {
-          current.set(key, value, state)
+          target.set(key, value, state)
           ;(diff ??= new GraphNode(soul)).set(key, value, state)
+          accepted++
         } else if (outcome === 'defer') {
           if (deferred.add({ soul, key, value, state, origin })) deferredCount++
         }
       }
-      if (diff !== undefined) changed.push(diff)
+      if (diff !== undefined) changed.push(accepted === incoming.keys.length ? incoming : diff)
     }
     if (changed.length === 0) return { changed, deferred: deferredCount, durable: RESOLVED }
     const durable = storage === undefined ? RESOLVED : storage.put(changed)
     notify(changed, origin)
     return { changed, deferred: deferredCount, durable }
+  }
+
+  /** HAM needs the current state of every key, so nodes only in storage are loaded first. */
+  const afterLoad = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
+    if (storage === undefined) return apply(nodes, origin)
+    let misses: Promise<unknown>[] | undefined
+    for (const node of nodes) if (!graph.has(node.soul)) (misses ??= []).push(load(node.soul))
+    if (misses === undefined) return apply(nodes, origin)
+    return Promise.all(misses).then(() => apply(nodes, origin))
   }
 
   const notify = (changed: GraphNode[], origin: Origin) => {
@@ -123,15 +135,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     async put(nodes, origin) {
-      if (closed) throw new TrellisError('CLOSED', 'Database is closed')
-      let input = nodes
-      if (verify !== undefined) input = await verify(input, origin)
-      if (storage !== undefined) {
-        const misses = input.filter((node) => !graph.has(node.soul))
-        if (misses.length === 1) await load(misses[0].soul)
-        else if (misses.length > 1) await Promise.all(misses.map((node) => load(node.soul)))
-      }
-      return apply(input, origin)
+      return engine.apply(nodes, origin)
+    },
+
+    apply(nodes, origin) {
+      if (closed) return Promise.reject(new TrellisError('CLOSED', 'Database is closed'))
+      if (verify !== undefined) return Promise.resolve(verify(nodes, origin)).then((verified) => afterLoad(verified, origin))
+      return afterLoad(nodes, origin)
     },
 
     read(soul) {
@@ -186,6 +196,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
   }
   return engine
+}
+
+function allDue(node: GraphNode, machineState: number): boolean {
+  for (let i = 0; i < node.states.length; i++) if (node.states[i] > machineState) return false
+  return true
 }
 
 function groupBySoul(writes: DeferredWrite<Origin>[]): GraphNode[] {

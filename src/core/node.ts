@@ -11,13 +11,20 @@ const INDEX_THRESHOLD = 12
  */
 export class GraphNode {
   readonly soul: string
-  readonly keys: string[] = []
-  readonly values: Value[] = []
-  readonly states: number[] = []
+  readonly keys: string[]
+  readonly values: Value[]
+  readonly states: number[]
+  /** Bumped by every write, so observers can tell whether they have seen this content. */
+  version = 0
   private index: Map<string, number> | undefined = undefined
 
-  constructor(soul: string) {
+  /** Pass exact-length arrays when the keys are known: arrays grown by push reserve 17 slots. */
+  constructor(soul: string, keys: string[] = [], values: Value[] = [], states: number[] = []) {
     this.soul = soul
+    this.keys = keys
+    this.values = values
+    this.states = states
+    if (keys.length > INDEX_THRESHOLD) this.buildIndex()
   }
 
   get size(): number {
@@ -49,6 +56,7 @@ export class GraphNode {
 
   /** Write a key unconditionally (HAM has already decided). */
   set(key: string, value: Value, state: number): void {
+    this.version++
     const i = this.indexOf(key)
     if (i !== -1) {
       this.values[i] = value
@@ -69,9 +77,7 @@ export class GraphNode {
   }
 
   clone(): GraphNode {
-    const copy = new GraphNode(this.soul)
-    copy.assign(this)
-    return copy
+    return new GraphNode(this.soul, this.keys.slice(), this.values.slice(), this.states.slice())
   }
 
   /** Wire form `{ _: { '#', '>' }, ...keys }`, a fresh object the caller may keep or mutate. */

@@ -1,0 +1,310 @@
+import type { Ack } from '../engine-types.js'
+import { invalidData, TrellisError } from '../errors.js'
+import { later } from '../later.js'
+import { GraphNode } from '../node.js'
+import { randomKey, randomSoul } from '../random.js'
+import { isLink, isValue, type Value } from '../types.js'
+import { diffFor, ifyObject, isPlainObject, linkFor, ownSoul, type IfyContext } from './ify.js'
+import { observe } from './observe.js'
+import { describePath, type ChainPath, type Step } from './path.js'
+import { resolve, resolveNow, type Item } from './resolve.js'
+import type { Root } from './root.js'
+
+/** Data as callbacks receive it: a copy of a node (with its `_` metadata) or a value. */
+export type Data = Record<string, unknown> | Value | undefined
+
+/** Gun passes (data, key, message, event); `event.off()` stops this listener. */
+export type Listener = (data: Data, key: string, meta: ReadMeta, event: { off(): void }) => void
+export type AckCallback = (ack: Ack) => void
+
+/** About one read: `synced` is false when a peer asked did not answer in time. */
+export interface ReadMeta {
+  synced: boolean
+}
+
+/**
+ * A place in the graph, as Gun's chain names it: `gun.get('a').get('b')`.
+ * Chains are cheap descriptions; reading or writing resolves them.
+ */
+export class Chain implements ChainPath, PromiseLike<Data> {
+  readonly root: Root
+  readonly parent: Chain | undefined
+  readonly step: Step
+  private stops: (() => void)[] | undefined = undefined
+
+  constructor(root: Root, parent: Chain | undefined, step: Step) {
+    this.root = root
+    this.parent = parent
+    this.step = step
+  }
+
+  /** A node off the root, or a key of this chain's node. */
+  get(key: string | number): Chain {
+    const name = typeof key === 'number' ? String(key) : key
+    if (typeof name !== 'string') throw new TrellisError('INVALID_KEY', `Invalid key: ${typeof key} at ${describePath(this)}`)
+    if (name === '') throw new TrellisError('INVALID_KEY', `Invalid key: empty key at ${describePath(this) || 'root'}`)
+    return new Chain(this.root, this, this.step.kind === 'root' ? { kind: 'soul', soul: name } : { kind: 'key', key: name })
+  }
+
+  /**
+   * A chain from a slash-separated path: `db.path('users/ann')` is
+   * `db.get('users').get('ann')`. Segments are URI-decoded, so `%2F` is a
+   * slash inside a key.
+   */
+  path(path: string): Chain {
+    let at: Chain = this
+    for (const part of path.split('/')) {
+      if (part === '') continue
+      at = at.get(decodeURIComponent(part))
+    }
+    return at
+  }
+
+  /** Every key of this chain's node; links are followed to their nodes. */
+  map(): Chain {
+    return new Chain(this.root, this, { kind: 'map' })
+  }
+
+  /** The chain `levels` steps up; any negative number or Infinity goes to the root. */
+  back(levels = 1): Chain {
+    let at: Chain = this
+    const steps = levels < 0 ? Infinity : levels
+    for (let i = 0; i < steps && at.parent !== undefined; i++) at = at.parent
+    return at
+  }
+
+  /** Write `data` here. The callback fires once: `{ ok }` when stored/acknowledged, `{ err }` otherwise. Atomic. */
+  put(data: unknown, callback?: AckCallback): this {
+    this.root.write(() => buildPutNow(this, data) ?? buildPut(this, data), callback)
+    return this
+  }
+
+  /**
+   * Add to an unordered list: an object becomes a node with a random soul
+   * (or its own `_['#']`) linked under that soul; a chain is linked under
+   * its soul; a primitive gets a random key. Returns the item's chain.
+   */
+  set(data: unknown, callback?: AckCallback): Chain {
+    const root = this.root
+    if (data instanceof Chain) {
+      root.write(async () => {
+        const ctx = context(root, root.engine.clock.next())
+        const soul = await writeTarget(data, ctx)
+        diffFor(ctx, await writeTarget(this, ctx)).set(soul, { '#': soul }, ctx.state)
+        return [...ctx.nodes.values()]
+      }, callback)
+      return data
+    }
+    if (isPlainObject(data)) {
+      const soul = ownSoul(data) ?? randomSoul(root.engine.clock.next())
+      const item = this.back(-1).get(soul)
+      item.put(data, (ack) => {
+        if (ack.err !== undefined) return callback?.(ack)
+        const link: Record<string, unknown> = {}
+        Object.defineProperty(link, soul, { value: { '#': soul }, enumerable: true })
+        this.put(link, callback)
+      })
+      return item
+    }
+    const entry: Record<string, unknown> = {}
+    Object.defineProperty(entry, randomKey(root.engine.clock.next()), { value: data, enumerable: true })
+    this.put(entry, callback)
+    return this
+  }
+
+  /** Call `listener` now (when data exists) and on every change. */
+  on(listener: Listener): this {
+    const engine = this.root.engine
+    const shown = new Map<string, string>()
+    let stop = () => {}
+    const event = { off: () => stop() }
+    stop = observe(this.root, this, (slot, key, content) => {
+      if (content.kind === 'missing') {
+        shown.delete(slot)
+        return
+      }
+      if (content.kind === 'value') {
+        shown.delete(slot)
+        listener(copyValue(content.value), key, { synced: true }, event)
+        return
+      }
+      const node = engine.peek(content.soul)
+      if (node === undefined) return
+      const mark = `${content.soul}\u0000${node.version}`
+      if (shown.get(slot) === mark) return
+      shown.set(slot, mark)
+      listener(node.toWire(), key, { synced: true }, event)
+    })
+    this.track(stop)
+    return this
+  }
+
+  /**
+   * Call `listener` exactly once (once per item after `map()`) when memory,
+   * storage and the connected peers have answered or the read timed out —
+   * with `undefined` when nothing is there.
+   */
+  once(listener?: Listener): this {
+    if (listener === undefined) return this
+    const deliver = (items: Item[]) => {
+      const event = { off: () => {} }
+      if (items.length === 0 && this.step.kind !== 'map') listener(undefined, keyOf(this), { synced: true }, event)
+      for (const item of items) listener(itemData(this.root, item), item.key, { synced: item.synced }, event)
+    }
+    const now = resolveNow(this.root, this)
+    if (now !== undefined) later(() => deliver(now))
+    else resolve(this.root, this).then(deliver, reportAsync)
+    return this
+  }
+
+  /** Stop every `on` listener registered through this chain. */
+  off(): this {
+    const stops = this.stops
+    this.stops = undefined
+    if (stops !== undefined) for (const stop of stops) stop()
+    return this
+  }
+
+  /** `await chain` reads it once (undefined when missing). */
+  then<A = Data, B = never>(
+    onFulfilled?: ((value: Data) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.read().then((result) => result.data).then(onFulfilled, onRejected)
+  }
+
+  /** Read once, and learn whether the peers answered (`synced`). */
+  async read(): Promise<{ data: Data; synced: boolean }> {
+    const items = await resolve(this.root, this)
+    if (this.step.kind === 'map') {
+      const data: Record<string, unknown> = {}
+      let synced = true
+      for (const item of items) {
+        if (!item.found) continue
+        Object.defineProperty(data, item.key, { value: itemData(this.root, item), enumerable: true, writable: true, configurable: true })
+        synced &&= item.synced
+      }
+      return { data, synced }
+    }
+    const item = items[0]
+    return item === undefined ? { data: undefined, synced: true } : { data: itemData(this.root, item), synced: item.synced }
+  }
+
+  private track(stop: () => void): void {
+    ;(this.stops ??= []).push(stop)
+  }
+}
+
+function keyOf(chain: Chain): string {
+  const step = chain.step
+  return step.kind === 'soul' ? step.soul : step.kind === 'key' ? step.key : ''
+}
+
+function itemData(root: Root, item: Item): Data {
+  if (!item.found) return undefined
+  if (item.soul !== undefined) return root.engine.peek(item.soul)?.toWire()
+  return copyValue(item.value as Value)
+}
+
+function copyValue(value: Value): Value {
+  return value !== null && typeof value === 'object' ? { '#': value['#'] } : value
+}
+
+function reportAsync(error: unknown): void {
+  queueMicrotask(() => {
+    throw error
+  })
+}
+
+/** A fresh put context: one state for every key the put writes. */
+function context(root: Root, state: number): IfyContext {
+  return {
+    state,
+    nodes: new Map(),
+    seen: new Map(),
+    async existingLink(soul, key) {
+      const { node } = await root.loadNow(soul)
+      const value = node?.get(key)
+      return value !== undefined && isLink(value) ? value['#'] : undefined
+    },
+    chainSoul(value) {
+      if (!(value instanceof Chain)) return undefined
+      return writeTarget(value, this)
+    },
+  }
+}
+
+/** The soul a chain points at for writing, creating path links (`parent/key`) where none exist yet. */
+async function writeTarget(chain: Chain, ctx: IfyContext): Promise<string> {
+  const step = chain.step
+  switch (step.kind) {
+    case 'soul':
+      return step.soul
+    case 'key': {
+      const parentSoul = await writeTarget(chain.parent as Chain, ctx)
+      const existing = await ctx.existingLink(parentSoul, step.key)
+      if (existing !== undefined) return existing
+      const child = `${parentSoul}/${step.key}`
+      diffFor(ctx, parentSoul).set(step.key, { '#': child }, ctx.state)
+      return child
+    }
+    default:
+      throw new TrellisError('INVALID_DATA', `Cannot write through ${step.kind === 'map' ? 'map()' : 'the root'} at ${describePath(chain) || 'root'}`)
+  }
+}
+
+/**
+ * The common case without a promise: a flat object put on a soul, or a
+ * value put on a key of a soul. Undefined when links must be looked up.
+ */
+function buildPutNow(chain: Chain, data: unknown): GraphNode[] | undefined {
+  const step = chain.step
+  if (step.kind !== 'soul' || !isPlainObject(data) || Object.hasOwn(data, '_')) return undefined
+  const keys = Object.keys(data)
+  const values: Value[] = new Array(keys.length)
+  const states: number[] = new Array(keys.length)
+  const state = chain.root.engine.clock.next()
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]
+    const value = data[key]
+    if (key === '' || (value !== null && typeof value === 'object')) return undefined
+    if (!isValue(value)) throw invalidData(value, `${step.soul}.${key}`)
+    values[i] = value
+    states[i] = state
+  }
+  return [new GraphNode(step.soul, keys, values, states)]
+}
+
+/** Turn one `put(data)` into graph diffs, or throw a TrellisError naming the path. Nothing is written on error. */
+async function buildPut(chain: Chain, data: unknown): Promise<GraphNode[]> {
+  const root = chain.root
+  const ctx = context(root, root.engine.clock.next())
+  const step = chain.step
+  const path = describePath(chain)
+  if (step.kind === 'root' || step.kind === 'soul') {
+    if (!isPlainObject(data)) {
+      if (data instanceof Chain || isLink(data) || isValue(data) || data === undefined) {
+        throw new TrellisError('ROOT_NOT_NODE', 'Data at root of graph must be a node (an object).', path)
+      }
+      throw invalidData(data, path || 'root')
+    }
+    const soul = ownSoul(data) ?? (step.kind === 'soul' ? step.soul : randomSoul(ctx.state))
+    await ifyObject(ctx, soul, data, step.kind === 'soul' ? path : soul)
+  } else if (step.kind === 'key') {
+    const parentSoul = await writeTarget(chain.parent as Chain, ctx)
+    if (data !== null && typeof data === 'object') {
+      const link = await linkFor(ctx, parentSoul, step.key, data, path)
+      diffFor(ctx, parentSoul).set(step.key, link, ctx.state)
+    } else if (isValue(data)) {
+      diffFor(ctx, parentSoul).set(step.key, data, ctx.state)
+    } else {
+      throw invalidData(data, path)
+    }
+  } else {
+    if (!isPlainObject(data)) throw new TrellisError('INVALID_DATA', `put() after map() needs an object at ${path}`, path)
+    for (const item of await resolve(root, chain)) {
+      if (item.soul !== undefined) await ifyObject(ctx, item.soul, data, `${path}.${item.key}`)
+    }
+  }
+  return [...ctx.nodes.values()]
+}

@@ -1,0 +1,210 @@
+import type { Ack, Engine, Network, PutOutcome } from '../engine-types.js'
+import type { GraphNode } from '../node.js'
+import { later } from '../later.js'
+import { createIdSource } from '../random.js'
+
+export interface RootOptions {
+  /** How long a write waits for a peer's ack before reporting `lack` (Gun: 9 s). */
+  ackTimeout?: number
+}
+
+/** What a read learned: the node (if any) and whether every asked peer answered. */
+export interface Loaded {
+  node: GraphNode | undefined
+  synced: boolean
+}
+
+/** A write as the chain hands it over: nodes now, or a promise of them when links must be looked up first. */
+export type WriteBuilder = () => GraphNode[] | Promise<GraphNode[]>
+
+/**
+ * The chain's link to the engine and the network: reads that always end,
+ * writes that are acknowledged exactly once, and the "synced" signal.
+ */
+export interface Root {
+  readonly engine: Engine
+  readonly network: Network | undefined
+  setNetwork(network: Network | undefined): void
+  /** Memory, then storage, then the connected peers, after every local write issued before it. Always settles. */
+  load(soul: string): Promise<Loaded>
+  /** The same without waiting for earlier writes (for use while building a write, which already waits). */
+  loadNow(soul: string): Promise<Loaded>
+  /** True when a read can be answered from memory right now: no write in flight and nobody to ask. */
+  readonly quiet: boolean
+  /**
+   * Run a local write through the pipeline; `ack` fires once. Writes are
+   * applied in the order they were issued, and a read issued after a write
+   * sees it.
+   */
+  write(build: WriteBuilder, ack?: (ack: Ack) => void): void
+  /** Writes not yet acknowledged by a peer (or by storage when there are no peers). */
+  readonly pending: number
+  /** Resolves once every write made so far is acknowledged. */
+  synced(): Promise<void>
+}
+
+const DEFAULT_ACK_TIMEOUT = 9_000
+
+export function createRoot(engine: Engine, options: RootOptions = {}): Root {
+  const ackTimeout = options.ackTimeout ?? DEFAULT_ACK_TIMEOUT
+  const nextId = createIdSource()
+  let network: Network | undefined
+  let pending = 0
+  let waiters: (() => void)[] = []
+  const inflight = new Map<string, Promise<Loaded>>()
+  /** Settles when every local write issued so far has been applied to memory (or failed). */
+  let applied: Promise<void> | undefined
+  let applying = 0
+
+  const settleOne = () => {
+    pending--
+    if (pending === 0 && waiters.length > 0) {
+      const ready = waiters
+      waiters = []
+      for (const resolve of ready) resolve()
+    }
+  }
+
+  const fetchRemote = async (soul: string): Promise<Loaded> => {
+    try {
+      await engine.read(soul)
+      const net = network
+      const synced = net !== undefined && net.peerCount > 0 ? await net.fetch(soul) : true
+      return { node: engine.peek(soul), synced }
+    } finally {
+      inflight.delete(soul)
+    }
+  }
+
+  /** Acknowledge one applied write: at once in memory-only mode, on durable storage, or on the first peer ack. */
+  const acknowledge = (id: string, nodes: GraphNode[], outcome: PutOutcome, ack: ((ack: Ack) => void) | undefined) => {
+    const net = network
+    const wantsPeer = net !== undefined && net.hasPeers
+    if (!wantsPeer && engine.storage === undefined) {
+      // Memory only: applied means done. The callback still runs after put() returns.
+      settleOne()
+      if (ack !== undefined) later(() => ack({ ok: true }))
+      return
+    }
+    let answered = false
+    let synced = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const answer = (result: Ack) => {
+      if (answered) return
+      answered = true
+      if (ack !== undefined) ack(result)
+    }
+    const sync = () => {
+      if (synced) return
+      synced = true
+      if (timer !== undefined) clearTimeout(timer)
+      settleOne()
+    }
+    if (wantsPeer) {
+      net.publish(nodes, id, (peerAck) => {
+        answer(peerAck)
+        if (peerAck.err === undefined) sync()
+      })
+      timer = setTimeout(() => {
+        timer = undefined
+        answer({ err: 'Error: No ACK yet.', lack: true })
+      }, ackTimeout)
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    outcome.durable.then(
+      () => {
+        if (engine.storageIsDurable || !wantsPeer) answer({ ok: true })
+        if (!wantsPeer) sync()
+      },
+      (error: unknown) => {
+        answer({ err: messageOf(error) })
+        if (!wantsPeer) sync()
+      },
+    )
+  }
+
+  const root: Root = {
+    engine,
+    get network() {
+      return network
+    },
+    get pending() {
+      return pending
+    },
+    get quiet() {
+      return applied === undefined && (network === undefined || network.peerCount === 0)
+    },
+    setNetwork(next) {
+      network = next
+    },
+
+    load(soul) {
+      if (applied !== undefined) return applied.then(() => root.loadNow(soul))
+      return root.loadNow(soul)
+    },
+
+    loadNow(soul) {
+      const held = engine.peek(soul)
+      // Fast path: known in memory and nobody to ask.
+      if (held !== undefined && (network === undefined || network.peerCount === 0)) return Promise.resolve({ node: held, synced: true })
+      let loading = inflight.get(soul)
+      if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul)))
+      return loading
+    },
+
+    write(build, ack) {
+      const id = nextId()
+      pending++
+      const fail = (error: unknown) => {
+        ack?.({ err: messageOf(error) })
+        settleOne()
+      }
+      // Fast path: nothing in flight, nodes ready, engine applies synchronously.
+      if (applied === undefined) {
+        let built: GraphNode[] | Promise<GraphNode[]>
+        try {
+          built = build()
+        } catch (error) {
+          queueMicrotask(() => fail(error))
+          return
+        }
+        if (Array.isArray(built)) {
+          const nodes = built
+          const outcome = engine.apply(nodes, { kind: 'local', id })
+          if (!(outcome instanceof Promise)) return acknowledge(id, nodes, outcome, ack)
+          return track(outcome.then((done) => acknowledge(id, nodes, done, ack), fail))
+        }
+        return track(built.then((nodes) => Promise.resolve(engine.apply(nodes, { kind: 'local', id })).then((done) => acknowledge(id, nodes, done, ack)), fail))
+      }
+      const run = async () => {
+        const nodes = await build()
+        const outcome = await engine.apply(nodes, { kind: 'local', id })
+        acknowledge(id, nodes, outcome, ack)
+      }
+      track(applied.then(run).catch(fail))
+    },
+
+    synced() {
+      return pending === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))
+    },
+  }
+
+  /** Keep later reads and writes behind this one until it is applied. */
+  const track = (work: Promise<void>) => {
+    applying++
+    const done = work.then(
+      () => {},
+      () => {},
+    )
+    applied = done
+    void done.then(() => {
+      if (--applying === 0) applied = undefined
+    })
+  }
+
+  return root
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,47 @@
+import { createInstance, type Connect, type InstanceOptions, type RootChain } from './instance.js'
+import type { StorageAdapter } from './core/storage-contract.js'
+
+/**
+ * Gun's options as the drop-in understands them. `peers` and `storage`
+ * matter; stock options that do not apply here (`localStorage`, `radisk`,
+ * `multicast`, `axe`, `file`, `web`...) are accepted and ignored, so a Gun
+ * app moves over by changing its import.
+ */
+export interface GunOptions {
+  peers?: string | string[] | Record<string, unknown>
+  storage?: StorageAdapter
+  ackTimeout?: number
+  [option: string]: unknown
+}
+
+/** Gun's constructor shape: callable with or without `new`, with options, a URL or a list of URLs. */
+export interface GunConstructor {
+  (options?: GunOptions | string | string[]): RootChain
+  new (options?: GunOptions | string | string[]): RootChain
+}
+
+export function normalizeGunOptions(input: GunOptions | string | string[] | undefined): InstanceOptions {
+  if (input === undefined) return {}
+  if (typeof input === 'string') return { peers: [input] }
+  if (Array.isArray(input)) return { peers: input.filter((p): p is string => typeof p === 'string') }
+  const peers = input.peers
+  const list = typeof peers === 'string' ? [peers] : Array.isArray(peers) ? peers : peers !== undefined && peers !== null ? Object.keys(peers) : []
+  return {
+    peers: list.filter((p): p is string => typeof p === 'string'),
+    storage: input.storage,
+    ackTimeout: typeof input.ackTimeout === 'number' ? input.ackTimeout : undefined,
+  }
+}
+
+/** Build the Gun constructor for a runtime; `connect` wires peers (Node and browser entries pass one). */
+export function createGun(connect?: Connect): GunConstructor {
+  function Gun(options?: GunOptions | string | string[]): RootChain {
+    return createInstance(normalizeGunOptions(options), connect)
+  }
+  return Gun as GunConstructor
+}
+
+const Gun = createGun()
+export default Gun
+export { Gun }
+export type { RootChain } from './instance.js'

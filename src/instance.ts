@@ -1,0 +1,68 @@
+import { Chain } from './core/chain/chain.js'
+import { createRoot, type Root } from './core/chain/root.js'
+import type { StateClock } from './core/clock.js'
+import { createEngine } from './core/engine.js'
+import type { VerifyHook } from './core/engine-types.js'
+import type { StorageAdapter } from './core/storage-contract.js'
+
+/** Options shared by `createDb` and the Gun drop-in. */
+export interface InstanceOptions {
+  /** Relay or peer URLs (`http://host:8765/gun`; `http` is rewritten to `ws`). */
+  peers?: string[]
+  /** Where the graph is kept; memory only when absent. */
+  storage?: StorageAdapter
+  /** Whether `storage` survives a restart, so its ack means durable. Default: true when storage is given. */
+  storageIsDurable?: boolean
+  /** How long a write waits for a peer's ack before reporting `lack` (default 9000 ms, as Gun). */
+  ackTimeout?: number
+  clock?: StateClock
+  verify?: VerifyHook
+  /** Most future-state keys held in memory at once. */
+  maxDeferred?: number
+}
+
+/** Connects an instance to its peers (the runtime entries supply one); returns how to disconnect. */
+export type Connect = (root: Root, options: InstanceOptions) => (() => Promise<void>) | undefined
+
+/** The chain at the root of an instance, with the instance-wide controls. */
+export class RootChain extends Chain {
+  private readonly disconnect: (() => Promise<void>) | undefined
+
+  constructor(root: Root, disconnect: (() => Promise<void>) | undefined) {
+    super(root, undefined, { kind: 'root' })
+    this.disconnect = disconnect
+  }
+
+  /** Resolves when every write made so far is acknowledged (by a peer when there are peers, else by storage). */
+  synced(): Promise<void> {
+    return this.root.synced()
+  }
+
+  /** Writes still waiting for their acknowledgement. */
+  get pending(): number {
+    return this.root.pending
+  }
+
+  /** Disconnect from peers and close storage. */
+  async close(): Promise<void> {
+    if (this.disconnect !== undefined) await this.disconnect()
+    await this.root.engine.close()
+  }
+}
+
+export function createInstance(options: InstanceOptions = {}, connect?: Connect): RootChain {
+  const engine = createEngine({
+    storage: options.storage,
+    storageIsDurable: options.storageIsDurable,
+    clock: options.clock,
+    verify: options.verify,
+    maxDeferred: options.maxDeferred,
+  })
+  const root = createRoot(engine, { ackTimeout: options.ackTimeout })
+  const wantsPeers = options.peers !== undefined && options.peers.length > 0
+  if (wantsPeers && connect === undefined) {
+    throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')
+  }
+  const disconnect = wantsPeers && connect !== undefined ? connect(root, options) : undefined
+  return new RootChain(root, disconnect)
+}
