@@ -1,0 +1,336 @@
+import { mkdir, open } from 'node:fs/promises'
+import { join } from 'node:path'
+import { GraphNode } from '../../core/node.js'
+import { TrellisError } from '../../core/errors.js'
+import type { KeyRange, StorageAdapter } from '../../core/storage-contract.js'
+import { DecodeError } from './bytes.js'
+import { createNodeCache } from './cache.js'
+import { entryBody, entrySoul, mergeEntryInto, decodeEntry } from './codec.js'
+import { compact as runCompaction, type CompactionResult } from './compaction.js'
+import { FRAME_HEADER, SEGMENT_HEADER } from './frame.js'
+import { writeHint, type CoveredSegment } from './hint.js'
+import { createSortedSouls, sliceNode } from './lex.js'
+import { acquireLock } from './lock.js'
+import { corrupt, recover, type Logger } from './recovery.js'
+import { createSegmentFile, segmentName } from './segment.js'
+import { createSegmentSet, type SegmentInfo } from './segment-set.js'
+import { createWriter, type Batch } from './writer.js'
+
+export type { Logger } from './recovery.js'
+export type { CompactionResult } from './compaction.js'
+
+export interface LogStorageOptions {
+  /** Directory holding the segments, the hint file and the lock. Created when missing. */
+  dir: string
+  /**
+   * 'fsync' (default): a put resolves only after its bytes are fsynced.
+   * 'relaxed': a put resolves once written to the OS; survives a process
+   * crash but not a power loss, and data is fsynced every `relaxedSyncMs`.
+   */
+  durability?: 'fsync' | 'relaxed'
+  relaxedSyncMs?: number
+  /** Roll to a new segment past this size. Default 64 MiB. */
+  segmentBytes?: number
+  /** Decoded nodes kept in the LRU cache. Default 50 000. */
+  cacheNodes?: number
+  /** Refuse writes that would take the segments past this many bytes. */
+  quotaBytes?: number
+  /** Write a new hint after this many bytes of log. Default 64 MiB. */
+  snapshotBytes?: number
+  /** Compact in the background when garbage passes `compactGarbageRatio` of at least `compactMinBytes` on disk. Default true. */
+  autoCompact?: boolean
+  compactGarbageRatio?: number
+  compactMinBytes?: number
+  /** Tombstone retention: null values older than this are dropped by compaction. Default Infinity (kept forever, as Gun does). */
+  tombstoneTtlMs?: number
+  /** Open without writing anything: no lock, no repairs, puts reject. For inspect/export. */
+  readOnly?: boolean
+  logger?: Logger
+}
+
+export interface LogStorageStats {
+  souls: number
+  /** Entries referenced by the index; more than `souls` means some nodes are spread over several entries. */
+  fragments: number
+  segments: number
+  diskBytes: number
+  /** Bytes of the oldest entry of every soul: an estimate of what compaction keeps. */
+  liveBytes: number
+  garbageBytes: number
+  garbageRatio: number
+  cachedNodes: number
+  /** Bytes accepted by put() but not yet durable. */
+  queuedBytes: number
+  compactions: number
+  compacting: boolean
+}
+
+export interface LogStorage extends StorageAdapter {
+  stats(): LogStorageStats
+  /** Merge all sealed segments now (writers keep going). */
+  compact(options?: { onProgress?(doneBytes: number, totalBytes: number): void }): Promise<CompactionResult>
+  /** Write the index snapshot (hint file) now. */
+  snapshot(): Promise<void>
+  readonly dir: string
+}
+
+const defaultLogger: Logger = { warn: (message) => process.stderr.write(`${message}\n`) }
+
+/** Open (or create) a log-structured store in `options.dir`, recovering from whatever a crash left. */
+export async function createLogStorage(options: LogStorageOptions): Promise<LogStorage> {
+  const dir = options.dir
+  const readOnly = options.readOnly ?? false
+  const logger = options.logger ?? defaultLogger
+  const segmentBytes = Math.min(options.segmentBytes ?? 64 * 1024 * 1024, 0xffffffff - 1024)
+  const snapshotBytes = options.snapshotBytes ?? 64 * 1024 * 1024
+  const quotaBytes = options.quotaBytes
+  const autoCompact = (options.autoCompact ?? true) && !readOnly
+  const compactGarbageRatio = options.compactGarbageRatio ?? 0.5
+  const compactMinBytes = options.compactMinBytes ?? segmentBytes
+  const tombstoneTtlMs = options.tombstoneTtlMs ?? Infinity
+
+  if (!readOnly) await mkdir(dir, { recursive: true })
+  const release = readOnly ? async () => undefined : await acquireLock(dir)
+
+  const cache = createNodeCache(options.cacheNodes ?? 50_000)
+  let recovered
+  try {
+    recovered = await recover({ dir, readOnly, logger })
+  } catch (error) {
+    await release()
+    throw error
+  }
+  const index = recovered.index
+  const sortedSouls = createSortedSouls(() => index.heads.keys())
+  const segments = createSegmentSet(recovered.nextSegmentId)
+  for (const info of recovered.segments) segments.add(info)
+  const pendingDeleted = recovered.deleted
+
+  // Append to the newest unsealed segment if it has room, else start a fresh one.
+  let active: SegmentInfo | undefined = [...recovered.segments].reverse().find((s) => !s.sealed && s.size < segmentBytes)
+  if (active === undefined) {
+    if (readOnly) active = { id: -1, handle: undefined as never, size: SEGMENT_HEADER, sealed: false }
+    else {
+      const id = segments.allocateId()
+      await createSegmentFile(dir, id)
+      active = { id, handle: await open(join(dir, segmentName(id)), 'r+'), size: SEGMENT_HEADER, sealed: false }
+      segments.add(active)
+    }
+  }
+
+  let closed = false
+  let diskBytes = segments.totalBytes()
+  let bytesSinceHint = recovered.replayedBytes + (recovered.hint === undefined && index.souls > 0 ? 1 : 0)
+  let compactions = 0
+  let compacting = false
+  let snapshotting = false
+  let maintenance: Promise<unknown> = Promise.resolve()
+
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = maintenance.then(task, task)
+    maintenance = run.catch(() => undefined)
+    return run
+  }
+
+  const writer = createWriter({
+    dir,
+    segments,
+    active,
+    durability: options.durability ?? 'fsync',
+    segmentBytes,
+    relaxedSyncMs: options.relaxedSyncMs ?? 1000,
+    admit(bytes, queued) {
+      if (quotaBytes === undefined) return undefined
+      const after = diskBytes + queued + bytes + 2 * FRAME_HEADER + 2
+      if (after <= quotaBytes) return undefined
+      return new TrellisError('QUOTA', `Storage quota exceeded: writing ${bytes} bytes would bring ${dir} to ${after} bytes, over the quota of ${quotaBytes}; nothing was written`, dir)
+    },
+    committed,
+    failed(error) {
+      logger.warn(`trellis: storage in ${dir} failed and refuses further writes: ${(error as Error).message}`)
+    },
+  })
+
+  function committed(batch: Batch, segmentId: number, frameOffset: number): void {
+    const buf = batch.w.buf
+    for (let i = 0; i < batch.souls.length; i++) {
+      const soul = batch.souls[i]
+      const offset = batch.offsets[i]
+      const length = batch.lengths[i]
+      const isNew = index.add(soul, segmentId, frameOffset + offset, length)
+      const cached = cache.peek(soul)
+      if (cached !== undefined) mergeEntryInto(cached, buf, offset + 8, offset + length)
+      else if (isNew) {
+        sortedSouls.added(soul)
+        if (cache.size < cacheCapacity) cache.set(soul, decodeEntry(buf, offset, offset + length))
+      }
+    }
+    diskBytes = segments.totalBytes()
+    bytesSinceHint += batch.w.pos
+    if (bytesSinceHint >= snapshotBytes && !snapshotting && !compacting) void background(() => snapshot())
+    if (autoCompact && !compacting && diskBytes >= compactMinBytes) {
+      const live = index.fragmentBytes - index.extraBytes
+      if ((diskBytes - live) / diskBytes >= compactGarbageRatio) void background(() => compact())
+    }
+  }
+  const cacheCapacity = options.cacheNodes ?? 50_000
+
+  const background = (task: () => Promise<unknown>) =>
+    task().catch((error: unknown) => {
+      if (!closed) logger.warn(`trellis: background maintenance of ${dir} failed: ${(error as Error).message}`)
+    })
+
+  const ensureOpen = () => {
+    if (closed) throw new TrellisError('CLOSED', 'Storage is closed')
+  }
+
+  function hintMeta(exclude: ReadonlySet<number>): { nextSegmentId: number; segments: CoveredSegment[] } {
+    const covered: CoveredSegment[] = []
+    for (const s of segments.segments.values()) if (!exclude.has(s.id)) covered.push({ id: s.id, covered: s.size, sealed: s.sealed })
+    return { nextSegmentId: segments.nextId, segments: covered }
+  }
+
+  function snapshot(): Promise<void> {
+    return exclusive(async () => {
+      if (readOnly) return
+      snapshotting = true
+      try {
+        const meta = hintMeta(new Set())
+        const since = bytesSinceHint
+        await writeHint(dir, index, { ...meta, deleted: pendingDeleted })
+        bytesSinceHint -= since
+      } finally {
+        snapshotting = false
+      }
+    })
+  }
+
+  function compact(opts?: { onProgress?(doneBytes: number, totalBytes: number): void }): Promise<CompactionResult> {
+    if (readOnly) return Promise.reject(new TrellisError('STORAGE', `${dir} is open read-only`))
+    if (compacting) return Promise.reject(new TrellisError('STORAGE', `A compaction of ${dir} is already running`))
+    compacting = true
+    return exclusive(async () => {
+      try {
+        const result = await runCompaction({
+          dir,
+          index,
+          segments,
+          writer,
+          segmentBytes,
+          tombstoneTtlMs,
+          onProgress: opts?.onProgress,
+          aborted: () => closed,
+          async writeHint(deleted) {
+            const meta = hintMeta(new Set(deleted))
+            const since = bytesSinceHint
+            await writeHint(dir, index, { ...meta, deleted: [...pendingDeleted, ...deleted] })
+            bytesSinceHint -= since
+          },
+        })
+        if (result.tombstonesDropped > 0) cache.clear()
+        diskBytes = segments.totalBytes()
+        compactions++
+        return result
+      } finally {
+        compacting = false
+      }
+    })
+  }
+
+  async function readNode(soul: string): Promise<GraphNode | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const head = index.head(soul)
+      if (head === undefined) return undefined
+      const stamp = index.stamp[head]
+      const slots = index.chain(soul)
+      const where = slots.map((slot) => [index.seg[slot], index.off[slot], index.len[slot]] as const)
+      const bufs = await Promise.all(where.map(([seg, off, len]) => segments.read(seg, off, len)))
+      // A compaction swapped this soul's fragments while we read: read again from the new locations.
+      if (index.head(soul) !== head || index.stamp[head] !== stamp || bufs.includes(undefined)) {
+        if (attempt > 1000) throw new TrellisError('STORAGE', `Could not read a stable copy of ${soul}`)
+        continue
+      }
+      const node = new GraphNode(soul)
+      for (let i = 0; i < bufs.length; i++) {
+        const buf = bufs[i] as Buffer
+        try {
+          const body = entryBody(buf, 0, buf.length)
+          if (entrySoul(buf, body.start, body.end) !== soul) throw new DecodeError('entry names another soul')
+          mergeEntryInto(node, buf, body.start, body.end)
+        } catch (error) {
+          if (error instanceof DecodeError) throw corrupt(dir, segmentName(where[i][0]), where[i][1], error.message)
+          throw error
+        }
+      }
+      return node
+    }
+  }
+
+  return {
+    dir,
+    async get(soul: string, range?: KeyRange) {
+      ensureOpen()
+      let node = cache.get(soul)
+      if (node === undefined) {
+        node = await readNode(soul)
+        if (node === undefined) return undefined
+        // A put may have landed while we read; the cache, if filled meanwhile, already holds it.
+        const raced = cache.peek(soul)
+        if (raced !== undefined) node = raced
+        else if (index.head(soul) !== undefined) cache.set(soul, node)
+      }
+      return range === undefined ? node.clone() : sliceNode(node, range)
+    },
+    async put(nodes: readonly GraphNode[]) {
+      ensureOpen()
+      if (readOnly) throw new TrellisError('STORAGE', `${dir} is open read-only`)
+      if (nodes.length === 0) return
+      return writer.put(nodes)
+    },
+    async souls(range?: KeyRange) {
+      ensureOpen()
+      return sortedSouls.query(range)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (!readOnly) {
+        await writer.idle()
+        await maintenance
+        await writer.stop()
+        if (writer.broken === undefined && bytesSinceHint > 0) {
+          await writeHint(dir, index, { ...hintMeta(new Set()), deleted: pendingDeleted }).catch((error: unknown) =>
+            logger.warn(`trellis: could not write the hint for ${dir}: ${(error as Error).message}`),
+          )
+        }
+      }
+      cache.clear()
+      await segments.closeAll()
+      await release()
+    },
+    stats() {
+      const live = index.fragmentBytes - index.extraBytes
+      return {
+        souls: index.souls,
+        fragments: index.fragments,
+        segments: segments.segments.size,
+        diskBytes,
+        liveBytes: live,
+        garbageBytes: Math.max(0, diskBytes - live),
+        garbageRatio: diskBytes === 0 ? 0 : Math.max(0, diskBytes - live) / diskBytes,
+        cachedNodes: cache.size,
+        queuedBytes: readOnly ? 0 : writer.queuedBytes,
+        compactions,
+        compacting,
+      }
+    },
+    compact(opts) {
+      ensureOpen()
+      return compact(opts)
+    },
+    snapshot() {
+      ensureOpen()
+      return snapshot()
+    },
+  }
+}

@@ -1,0 +1,246 @@
+import { fdatasync, ftruncate, write } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { GraphNode } from '../../core/node.js'
+import { TrellisError } from '../../core/errors.js'
+import { ByteWriter } from './bytes.js'
+import { encodeEntry } from './codec.js'
+import { FRAME_HEADER, SEGMENT_HEADER, TYPE_ENTRIES, finishFrame, sealFrame } from './frame.js'
+import { createSegmentFile, segmentName } from './segment.js'
+import type { SegmentInfo, SegmentSet } from './segment-set.js'
+
+/** A batch of puts that will become one frame, one write and one fsync. */
+export interface Batch {
+  w: ByteWriter
+  /** Per entry: soul, offset inside the frame, length. */
+  souls: string[]
+  offsets: number[]
+  lengths: number[]
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>
+}
+
+export interface WriterOptions {
+  dir: string
+  segments: SegmentSet
+  active: SegmentInfo
+  durability: 'fsync' | 'relaxed'
+  segmentBytes: number
+  /** In relaxed mode, how often dirty data is fsynced anyway. */
+  relaxedSyncMs: number
+  /** Refuse a put of `bytes` more; returns the error to reject with. */
+  admit(bytes: number, queued: number): TrellisError | undefined
+  /** The batch is durable at `frameOffset` of segment `segmentId`: publish it (index, cache). Must not throw. */
+  committed(batch: Batch, segmentId: number, frameOffset: number): void
+  /** A write or fsync failed in a way that leaves the log state unknown. */
+  failed(error: unknown): void
+}
+
+/**
+ * Group commit. Puts encode into the open batch synchronously (so callers may
+ * reuse their nodes at once, and a bad value rejects before anything is
+ * queued); one flush loop writes a batch as one frame, fsyncs it, publishes
+ * it, then resolves every put in it. Puts arriving while an fsync is in
+ * progress form the next batch, so the fsync cost is shared by everything
+ * that arrives concurrently.
+ */
+export function createWriter(options: WriterOptions) {
+  const { dir, segments, durability, segmentBytes } = options
+  let active = options.active
+  let batch = newBatch()
+  let inFlightBytes = 0
+  let scheduled = false
+  let flushing = false
+  let broken: unknown = undefined
+  let dirty = false
+  const rollWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = []
+  const idleWaiters: Array<() => void> = []
+
+  const syncTimer =
+    durability === 'relaxed'
+      ? setInterval(() => {
+          if (dirty && !flushing) {
+            dirty = false
+            fdatasync(active.handle.fd, () => undefined)
+          }
+        }, options.relaxedSyncMs)
+      : undefined
+  syncTimer?.unref()
+
+  function newBatch(): Batch {
+    const w = new ByteWriter(64 * 1024)
+    w.pos = FRAME_HEADER
+    w.u8(TYPE_ENTRIES)
+    return { w, souls: [], offsets: [], lengths: [], waiters: [] }
+  }
+
+  function schedule(): void {
+    if (scheduled || flushing) return
+    scheduled = true
+    setImmediate(() => {
+      scheduled = false
+      void flush()
+    })
+  }
+
+  async function flush(): Promise<void> {
+    if (flushing) return
+    flushing = true
+    try {
+      for (;;) {
+        if (broken !== undefined) break
+        if (batch.waiters.length > 0) await commit()
+        else if (rollWaiters.length > 0) {
+          const waiters = rollWaiters.splice(0)
+          try {
+            if (active.size > SEGMENT_HEADER) await roll()
+            for (const w of waiters) w.resolve()
+          } catch (error) {
+            for (const w of waiters) w.reject(error)
+            throw error
+          }
+        } else break
+      }
+    } catch (error) {
+      fail(error)
+    } finally {
+      flushing = false
+      if (batch.waiters.length === 0 && rollWaiters.length === 0) for (const resolve of idleWaiters.splice(0)) resolve()
+      else if (broken === undefined) schedule()
+    }
+  }
+
+  async function commit(): Promise<void> {
+    const current = batch
+    batch = newBatch()
+    const bytes = current.w.pos
+    inFlightBytes = bytes
+    try {
+      finishFrame(current.w.buf, 0, bytes)
+      if (active.size > SEGMENT_HEADER && active.size + bytes > segmentBytes) await roll()
+      const at = active.size
+      try {
+        await writeAll(active.handle.fd, current.w.buf, bytes, at)
+      } catch (error) {
+        // Remove whatever part of the frame landed, so the log stays a clean sequence of frames.
+        await new Promise<void>((resolve, reject) => ftruncate(active.handle.fd, at, (e) => (e === null ? resolve() : reject(e))))
+        const failure = new TrellisError('STORAGE', `Write to ${segmentName(active.id)} failed: ${(error as Error).message}`)
+        for (const w of current.waiters) w.reject(failure)
+        return
+      }
+      if (durability === 'fsync') await sync(active.handle.fd)
+      else dirty = true
+      active.size = at + bytes
+      options.committed(current, active.id, at)
+    } catch (error) {
+      const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${(error as Error).message}`)
+      for (const w of current.waiters) w.reject(failure)
+      throw error
+    } finally {
+      inFlightBytes = 0
+    }
+    for (const w of current.waiters) w.resolve()
+  }
+
+  /** Seal the active segment and open a fresh one. */
+  async function roll(): Promise<void> {
+    const seal = sealFrame()
+    await writeAll(active.handle.fd, seal, seal.length, active.size)
+    await sync(active.handle.fd)
+    active.size += seal.length
+    active.sealed = true
+    const id = segments.allocateId()
+    await createSegmentFile(dir, id)
+    const handle = await open(join(dir, segmentName(id)), 'r+')
+    active = { id, handle, size: SEGMENT_HEADER, sealed: false }
+    segments.add(active)
+  }
+
+  function fail(error: unknown): void {
+    broken = error
+    const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${(error as Error).message}`)
+    for (const w of batch.waiters) w.reject(failure)
+    for (const w of rollWaiters.splice(0)) w.reject(failure)
+    batch = newBatch()
+    options.failed(error)
+  }
+
+  return {
+    get active(): SegmentInfo {
+      return active
+    },
+    /** Bytes accepted but not yet durable. */
+    get queuedBytes(): number {
+      return inFlightBytes + batch.w.pos - FRAME_HEADER - 1
+    },
+    /** Encode and queue one atomic put; resolves once it is durable (per the durability mode). */
+    put(nodes: readonly GraphNode[]): Promise<void> {
+      if (broken !== undefined) return Promise.reject(new TrellisError('STORAGE', `Storage failed and must be reopened: ${(broken as Error).message}`))
+      const w = batch.w
+      const start = w.pos
+      const count = batch.souls.length
+      try {
+        for (const node of nodes) {
+          const offset = w.pos
+          const length = encodeEntry(w, node)
+          batch.souls.push(node.soul)
+          batch.offsets.push(offset)
+          batch.lengths.push(length)
+        }
+      } catch (error) {
+        w.pos = start
+        batch.souls.length = batch.offsets.length = batch.lengths.length = count
+        return Promise.reject(error)
+      }
+      const refusal = options.admit(w.pos - start, inFlightBytes + start)
+      if (refusal !== undefined) {
+        w.pos = start
+        batch.souls.length = batch.offsets.length = batch.lengths.length = count
+        return Promise.reject(refusal)
+      }
+      return new Promise<void>((resolve, reject) => {
+        batch.waiters.push({ resolve, reject })
+        schedule()
+      })
+    },
+    /** Seal the active segment once queued writes are out (compaction's cut-off). */
+    roll(): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        rollWaiters.push({ resolve, reject })
+        schedule()
+      })
+    },
+    /** Resolves when nothing is queued or being written. */
+    idle(): Promise<void> {
+      if (!flushing && !scheduled && batch.waiters.length === 0 && rollWaiters.length === 0) return Promise.resolve()
+      return new Promise<void>((resolve) => idleWaiters.push(resolve))
+    },
+    /** Stop the relaxed-mode timer and make everything written durable. */
+    async stop(): Promise<void> {
+      if (syncTimer !== undefined) clearInterval(syncTimer)
+      if (broken === undefined && dirty) await sync(active.handle.fd)
+    },
+    get broken(): unknown {
+      return broken
+    },
+  }
+}
+
+export type Writer = ReturnType<typeof createWriter>
+
+function writeAll(fd: number, buf: Buffer, length: number, position: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = 0
+    const step = () =>
+      write(fd, buf, done, length - done, position + done, (error, written) => {
+        if (error !== null) return reject(error)
+        done += written
+        if (done < length) step()
+        else resolve()
+      })
+    step()
+  })
+}
+
+function sync(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))))
+}
