@@ -1,0 +1,63 @@
+import type { PeerLimits } from './peer.js'
+
+/** Every bound the mesh keeps. Each table has one; each is reported by `mesh.stats()`. */
+export interface MeshLimits extends PeerLimits {
+  /** Frames this long or longer are answered with Gun's `Message too big!` (stock: 90 M chars; we keep memory bounded). */
+  maxFrameChars: number
+  /** Messages taken from one batch frame; the rest are dropped. */
+  maxBatch: number
+  /** Longest message id / pid accepted. */
+  maxIdChars: number
+  maxSoulChars: number
+  maxDedup: number
+  dedupAgeMs: number
+  /** Outstanding requests (our gets and puts, forwarded gets) by message id. */
+  maxRoutes: number
+  routeAgeMs: number
+  maxSubscriptionsPerPeer: number
+  maxSubscriptions: number
+  /** Souls we read from peers, re-asked after a reconnect. */
+  maxInterest: number
+  maxResubscribe: number
+  /** Unacknowledged local writes kept for resending. */
+  maxOutbox: number
+  outboxTtlMs: number
+  /** How long a read waits for every asked peer. */
+  readTimeoutMs: number
+  /** How long a relay waits for upstream relays before answering "not found". */
+  forwardTimeoutMs: number
+  /** Keys per GET reply message; larger nodes are sent in chunks linked by `%`. */
+  chunkKeys: number
+  /** Accepted connections before new ones get a `mob` notice and are dropped. */
+  maxPeers: number
+  /** Souls remembered per peer as already asked (subscription forwarding); cleared when full. */
+  maxAskedPerPeer: number
+}
+
+export const DEFAULT_LIMITS: MeshLimits = {
+  maxFrameChars: 8 * 1024 * 1024,
+  maxBatch: 10_000,
+  maxIdChars: 128,
+  maxSoulChars: 4096,
+  maxDedup: 200_000,
+  dedupAgeMs: 9_000,
+  maxRoutes: 100_000,
+  routeAgeMs: 30_000,
+  maxSubscriptionsPerPeer: 10_000,
+  maxSubscriptions: 2_000_000,
+  maxInterest: 10_000,
+  maxResubscribe: 10_000,
+  maxOutbox: 10_000,
+  outboxTtlMs: 24 * 60 * 60 * 1000,
+  readTimeoutMs: 5_000,
+  forwardTimeoutMs: 2_000,
+  chunkKeys: 1_000,
+  maxPeers: 10_000,
+  maxAskedPerPeer: 100_000,
+  packChars: 64 * 1024,
+  maxQueueChars: 16 * 1024 * 1024,
+  getsPerSecond: 10_000,
+  getBurst: 20_000,
+  putsPerSecond: 50_000,
+  putBurst: 100_000,
+}

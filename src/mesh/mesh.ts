@@ -1,0 +1,467 @@
+import type { Engine, Network, Origin } from '../core/engine-types.js'
+import type { GraphNode } from '../core/node.js'
+import { parseWireGraph, toWireGraph } from '../core/wire.js'
+import { createBoundedMap } from './bounded-map.js'
+import { decodeFrame } from './codec.js'
+import { createDedup } from './dedup.js'
+import { createGetHandler } from './get-handler.js'
+import { randomId } from './ids.js'
+import { CLOSE_MOB, CLOSE_SELF, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
+import { field, isPlainObject, stringField, type WireMessage } from './message.js'
+import { createOutbox, type OutboxEntry } from './outbox.js'
+import { Peer, type PeerInfo } from './peer.js'
+import { createPutHandler } from './put-handler.js'
+import { createReplyHandler } from './reply-handler.js'
+import { DEFAULT_LIMITS, type MeshLimits } from './limits.js'
+import type { Route } from './routes.js'
+import { createSubscriptions } from './subscriptions.js'
+
+export interface MeshOptions {
+  engine: Engine
+  /** This process's id in the `?` handshake (random by default). */
+  pid?: string
+  /**
+   * Relay mode: subscribe peers that GET a soul and push them its changes,
+   * forward GETs to relay peers, replicate changes to relay peers. Clients
+   * (browsers, app processes) leave it off: they only send their own writes.
+   */
+  relay?: boolean
+  /** Ack incoming puts once durable. Default: relays, and peers with durable storage. */
+  ackPuts?: boolean
+  /** Relay URLs to suggest in a `mob` notice when over `limits.maxPeers`. */
+  mobPeers?: () => string[]
+  limits?: Partial<MeshLimits>
+  log?: (line: string) => void
+}
+
+/** Feed a connection's frames in; tell the mesh when it closes. */
+export interface PeerHandle {
+  readonly peer: Peer
+  hear(text: string): void
+  closed(): void
+}
+
+export interface PeerEvents {
+  /** A relay said it is full and named others (`mob`). */
+  onMob?: (urls: string[]) => void
+  /** The connection reached this very process. */
+  onSelf?: () => void
+}
+
+export interface MeshStats {
+  peers: number
+  dedup: number
+  routes: number
+  subscriptionSouls: number
+  subscriptions: number
+  interest: number
+  outbox: number
+  framesIn: number
+  framesOut: number
+  errorsSent: number
+}
+
+export interface Mesh {
+  readonly pid: string
+  readonly relay: boolean
+  readonly network: Network
+  readonly peers: ReadonlySet<Peer>
+  connect(link: Link, info: PeerInfo, events?: PeerEvents): PeerHandle
+  /** Peers are configured (dialled by a transport), connected or not: writes then wait for a peer's ack and are kept until one comes. */
+  expectPeers(yes: boolean): void
+  stats(): MeshStats
+  close(): void
+}
+
+/** Internal surface shared by the message handlers. */
+export interface MeshContext {
+  readonly engine: Engine
+  readonly pid: string
+  readonly relay: boolean
+  readonly ackPuts: boolean
+  readonly limits: MeshLimits
+  readonly peers: Set<Peer>
+  readonly routes: ReturnType<typeof createBoundedMap<Route>>
+  readonly subscriptions: ReturnType<typeof createSubscriptions>
+  /** Replies being merged, by message id → the peer the reply is routed to (not pushed to again). */
+  readonly mergingReplies: Map<string, Peer>
+  send(peer: Peer, msg: WireMessage): void
+  sendText(peer: Peer, text: string): void
+  /** Merge a wire graph from a peer; resolves to false when it was invalid. */
+  merge(put: unknown, peer: Peer, id: string): Promise<boolean>
+  relayPeers(except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[]
+  log(line: string): void
+}
+
+export function createMesh(options: MeshOptions): Mesh {
+  const engine = options.engine
+  const pid = options.pid ?? randomId(9)
+  const relay = options.relay ?? false
+  const ackPuts = options.ackPuts ?? (relay || engine.storageIsDurable)
+  const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits }
+  const log = options.log ?? (() => {})
+  const peers = new Set<Peer>()
+  const dedup = createDedup(limits.maxDedup, limits.dedupAgeMs)
+  const routes = createBoundedMap<Route>({ max: limits.maxRoutes, ageMs: limits.routeAgeMs, onEvict: (_id, route) => expireRoute(route) })
+  const subscriptions = createSubscriptions(limits.maxSubscriptionsPerPeer, limits.maxSubscriptions)
+  // Souls this process read from peers: asked again after every (re)connect, as stock browsers do.
+  const interest = createBoundedMap<true>({ max: limits.maxInterest, ageMs: Infinity })
+  const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs)
+  const mergingReplies = new Map<string, Peer>()
+  let framesIn = 0
+  let framesOut = 0
+  let errorsSent = 0
+  let peerCounter = 0
+  let incoming = 0
+  let closed = false
+
+  const sendText = (peer: Peer, text: string) => {
+    framesOut++
+    peer.send(text)
+  }
+  const send = (peer: Peer, msg: WireMessage) => {
+    const given = msg['#']
+    const id = typeof given === 'string' ? given : randomId()
+    msg['#'] = id
+    dedup.track(id)
+    sendText(peer, JSON.stringify(msg))
+  }
+
+  const merge = async (put: unknown, peer: Peer, id: string): Promise<boolean> => {
+    let nodes: GraphNode[]
+    try {
+      nodes = parseWireGraph(put)
+    } catch {
+      return false
+    }
+    if (nodes.length === 0) return true
+    try {
+      await engine.put(nodes, { kind: 'peer', peer, id })
+      return true
+    } catch (error) {
+      log(`merge from ${peer.name} failed: ${errorText(error)}`)
+      return false
+    }
+  }
+
+  const relayPeers = (except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[] => {
+    const out: Peer[] = []
+    for (const peer of peers) {
+      if (!peer.relay || peer === except || peer.closed) continue
+      if (hints !== undefined && (hints.has(peer.name) || hints.has(peer.id) || (peer.pid !== undefined && hints.has(peer.pid)))) continue
+      out.push(peer)
+    }
+    return out
+  }
+
+  const context: MeshContext = {
+    engine,
+    pid,
+    relay,
+    ackPuts,
+    limits,
+    peers,
+    routes,
+    subscriptions,
+    mergingReplies,
+    send,
+    sendText,
+    merge,
+    relayPeers,
+    log,
+  }
+
+  const handleGet = createGetHandler(context)
+  const handlePut = createPutHandler(context)
+  const handleReply = createReplyHandler(context, (id) => outbox.settle(id))
+
+  function expireRoute(route: Route): void {
+    if (route.kind === 'fetch' || route.kind === 'forward') route.finish()
+  }
+
+  // ---- pushes: peer-origin changes go to subscribed peers and relay peers, never back to the sender ----
+  const unsubscribeChanges = engine.onChange((changed, origin) => {
+    if (!relay || origin.kind !== 'peer' || changed.length === 0) return
+    pushChanges(changed, origin)
+  })
+
+  function pushChanges(changed: GraphNode[], origin: Extract<Origin, { kind: 'peer' }>): void {
+    const from = origin.peer
+    const asker = origin.id !== undefined ? mergingReplies.get(origin.id) : undefined
+    const targets = new Set<Peer>()
+    for (const node of changed) {
+      const subscribed = subscriptions.of(node.soul)
+      if (subscribed !== undefined) for (const peer of subscribed) targets.add(peer)
+    }
+    for (const peer of peers) if (peer.relay) targets.add(peer)
+    if (from instanceof Peer) targets.delete(from)
+    if (asker !== undefined) targets.delete(asker)
+    if (targets.size === 0) return
+    const id = randomId()
+    dedup.track(id)
+    // One serialisation per change, whatever the fan-out.
+    const text = JSON.stringify({ '#': id, put: toWireGraph(changed) })
+    for (const peer of targets) if (!peer.closed) sendText(peer, text)
+  }
+
+  // ---- one message ----
+  function hearMessage(msg: WireMessage, peer: Peer, raw: string | undefined): void {
+    const given = field(msg, '#')
+    let id: string
+    if (typeof given === 'string' && given !== '') id = given
+    else if (typeof given === 'number') id = String(given)
+    else msg['#'] = id = randomId()
+    if (id.length > limits.maxIdChars) return
+    if (dedup.check(id)) return
+    const ack = stringField(msg, '@')
+    const hash = field(msg, '##')
+    const get = field(msg, 'get')
+    if ((typeof hash === 'number' || typeof hash === 'string') && (ack !== undefined || get !== undefined)) {
+      const ash = (ack ?? id) + '#' + String(hash)
+      if (dedup.check(ash)) return
+      dedup.track(ash)
+    }
+    dedup.track(id)
+    const dam = field(msg, 'dam')
+    if (dam !== undefined) return hearDam(String(dam), msg, id, peer)
+    if (ack !== undefined) return handleReply(msg, ack, id, peer, raw)
+    if (get !== undefined) return handleGet(msg, get, id, peer)
+    const put = field(msg, 'put')
+    if (put !== undefined) return handlePut(msg, put, id, peer)
+  }
+
+  function hearDam(dam: string, msg: WireMessage, id: string, peer: Peer): void {
+    switch (dam) {
+      case '?': {
+        const theirPid = stringField(msg, 'pid')
+        if (theirPid !== undefined && theirPid.length <= limits.maxIdChars) {
+          peer.pid ??= theirPid
+          if (theirPid === pid) {
+            // We dialled ourselves (Gun's DAM self-detection): drop the loop, do not redial.
+            closePeer(peer, CLOSE_SELF, 'connected to self')
+            eventsOf.get(peer)?.onSelf?.()
+            return
+          }
+          if (field(msg, 'relay') === true) peer.relay = true
+          if (field(msg, '@') !== undefined) return
+        }
+        const answer: WireMessage = { '#': randomId(), dam: '?', pid, '@': id }
+        if (relay && peer.outgoing) answer.relay = true
+        send(peer, answer)
+        return
+      }
+      case '!': {
+        const err = stringField(msg, 'err')
+        log(`peer ${peer.name} error notice: ${err?.slice(0, 200) ?? '(none)'}`)
+        return
+      }
+      case 'mob': {
+        const suggested = field(msg, 'peers')
+        const urls = isPlainObject(suggested) ? Object.keys(suggested).filter((u) => /^(wss?|https?):\/\//.test(u)).slice(0, 32) : []
+        eventsOf.get(peer)?.onMob?.(urls)
+        return
+      }
+      default:
+        return // `hi`, `opt`, `tag` and anything unknown: ignored, never relayed.
+    }
+  }
+
+  // ---- connections ----
+  const eventsOf = new WeakMap<Peer, PeerEvents>()
+
+  function closePeer(peer: Peer, code: number, reason: string): void {
+    if (peer.closed) return
+    try {
+      peer.batcher.flush()
+    } catch {
+      // reason: flushing a dying link may throw; closing it is what matters.
+    }
+    peer.closed = true
+    try {
+      peer.link.close(code, reason)
+    } catch {
+      // reason: the transport may already be gone.
+    }
+    detach(peer)
+  }
+
+  function detach(peer: Peer): void {
+    if (!peers.delete(peer)) return
+    peer.closed = true
+    if (!peer.outgoing) incoming--
+    subscriptions.removePeer(peer)
+  }
+
+  function sendError(peer: Peer, err: string): void {
+    errorsSent++
+    send(peer, { '#': randomId(), dam: '!', err })
+  }
+
+  function greetOutgoing(peer: Peer): void {
+    // Re-ask for everything we read before (catch-up), then resend unacknowledged writes.
+    let count = 0
+    for (const soul of interest.keys()) {
+      if (count++ >= limits.maxResubscribe) break
+      const id = randomId()
+      routes.set(id, { kind: 'resubscribe' })
+      peer.asked.add(soul)
+      send(peer, { '#': id, get: { '#': soul } })
+    }
+    if (relay) {
+      for (const soul of subscriptions.souls()) {
+        if (count++ >= limits.maxResubscribe) break
+        if (peer.asked.has(soul)) continue
+        const id = randomId()
+        routes.set(id, { kind: 'resubscribe' })
+        peer.asked.add(soul)
+        send(peer, { '#': id, get: { '#': soul } })
+      }
+    }
+    for (const entry of outbox.entries()) sendPut(peer, entry, randomId())
+  }
+
+  function sendPut(peer: Peer, entry: OutboxEntry, id: string): void {
+    routes.set(id, { kind: 'publish', entry })
+    send(peer, { '#': id, put: entry.put })
+  }
+
+  const network: Network = {
+    get peerCount() {
+      return peers.size
+    },
+    get hasPeers() {
+      return peers.size > 0 || hasConfiguredPeers
+    },
+    fetch(soul, key) {
+      interest.set(soul, true)
+      const asked = relay ? relayPeers(undefined, undefined) : [...peers].filter((p) => !p.closed)
+      if (asked.length === 0) return Promise.resolve(false)
+      return new Promise<boolean>((resolve) => {
+        const id = randomId()
+        const waiting = new Set(asked)
+        let done = false
+        const timer = setTimeout(() => finish(false), limits.readTimeoutMs)
+        const finish = (answered: boolean) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resolve(answered)
+        }
+        routes.set(id, {
+          kind: 'fetch',
+          waiting,
+          answered: (peer) => {
+            waiting.delete(peer)
+            if (waiting.size === 0) finish(true)
+          },
+          finish: () => finish(false),
+        })
+        const get: Record<string, unknown> = { '#': soul }
+        if (key !== undefined) get['.'] = key
+        for (const peer of asked) {
+          peer.asked.add(soul)
+          send(peer, { '#': id, get })
+        }
+      })
+    },
+    publish(nodes, id, onAck) {
+      const entry: OutboxEntry = { id, put: toWireGraph(nodes), onAck, createdAt: Date.now() }
+      if (hasConfiguredPeers) outbox.add(entry)
+      routes.set(id, { kind: 'publish', entry })
+      dedup.track(id)
+      const text = JSON.stringify({ '#': id, put: entry.put })
+      for (const peer of peers) if (!peer.closed) sendText(peer, text)
+    },
+  }
+
+  // Set by transports that dial out (their writes are kept until acked, and they re-subscribe).
+  let hasConfiguredPeers = false
+
+  return {
+    pid,
+    relay,
+    network,
+    peers,
+    connect(link, info, events) {
+      if (info.outgoing) hasConfiguredPeers = true
+      const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full'))
+      if (events !== undefined) eventsOf.set(peer, events)
+      const handle: PeerHandle = {
+        peer,
+        hear(text) {
+          if (peer.closed || closed) return
+          peer.framesIn++
+          framesIn++
+          peer.heardAt = Date.now()
+          try {
+            const decoded = decodeFrame(text, limits.maxFrameChars, limits.maxBatch)
+            if (decoded.kind === 'error') return sendError(peer, decoded.err)
+            if (decoded.kind === 'ignored') return
+            const raw = decoded.single ? text : undefined
+            for (const msg of decoded.messages) {
+              if (peer.closed) return
+              hearMessage(msg, peer, raw)
+            }
+          } catch (error) {
+            // reason: no input may take the process down; a handler bug costs one message.
+            log(`dropped a frame from ${peer.name}: ${errorText(error)}`)
+          }
+        },
+        closed() {
+          detach(peer)
+        },
+      }
+      if (closed) {
+        peer.closed = true
+        link.close(1001, 'closing')
+        return handle
+      }
+      peers.add(peer)
+      if (!info.outgoing) {
+        incoming++
+        if (incoming > limits.maxPeers) {
+          const suggested: Record<string, object> = {}
+          for (const url of options.mobPeers?.() ?? []) suggested[url] = {}
+          send(peer, { '#': randomId(), dam: 'mob', mob: incoming, peers: suggested })
+          peer.batcher.flush()
+          setTimeout(() => closePeer(peer, CLOSE_MOB, 'over peer limit'), 10)
+          return handle
+        }
+        // Gun's greeting: not tracked in dedup, so a connection to ourselves hears it and is found out.
+        sendText(peer, JSON.stringify({ '#': randomId(), dam: '?', pid }))
+      } else {
+        greetOutgoing(peer)
+      }
+      return handle
+    },
+    expectPeers(yes) {
+      hasConfiguredPeers = yes
+    },
+    stats() {
+      return {
+        peers: peers.size,
+        dedup: dedup.size,
+        routes: routes.size,
+        subscriptionSouls: subscriptions.soulCount,
+        subscriptions: subscriptions.entryCount,
+        interest: interest.size,
+        outbox: outbox.size,
+        framesIn,
+        framesOut,
+        errorsSent,
+      }
+    },
+    close() {
+      if (closed) return
+      closed = true
+      unsubscribeChanges()
+      for (const peer of [...peers]) closePeer(peer, 1001, 'closing')
+      for (const route of routes.values()) expireRoute(route)
+      routes.clear()
+    },
+  }
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

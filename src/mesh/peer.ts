@@ -1,0 +1,77 @@
+import { createBatcher, type Batcher } from './batcher.js'
+import type { Link } from './link.js'
+import { TokenBucket } from './rate.js'
+
+/** How a connection came to be, and what it is for. */
+export interface PeerInfo {
+  /** We dialled it (a relay URL from `peers`); false for sockets we accepted. */
+  outgoing: boolean
+  url?: string
+  /** A relay we exchange data with beyond subscriptions: gets are forwarded to it. */
+  relay?: boolean
+}
+
+export interface PeerLimits {
+  packChars: number
+  maxQueueChars: number
+  getsPerSecond: number
+  getBurst: number
+  putsPerSecond: number
+  putBurst: number
+  maxSubscriptions: number
+}
+
+/**
+ * One connected peer. A class because there is one per connection on the
+ * hot path (stable shape); the mesh owns it, transports only see `Link`.
+ */
+export class Peer {
+  readonly id: string
+  readonly link: Link
+  readonly outgoing: boolean
+  url: string | undefined
+  relay: boolean
+  /** The other side's process id, from the `?` handshake. */
+  pid: string | undefined = undefined
+  /** Souls this peer asked for: changes to them are pushed to it. */
+  readonly subscriptions = new Set<string>()
+  /** Souls we already asked this peer for, so a relay forwards a subscription upstream once. */
+  readonly asked = new Set<string>()
+  readonly gets: TokenBucket
+  readonly puts: TokenBucket
+  readonly batcher: Batcher
+  closed = false
+  /** Last time a frame arrived (dead-peer detection). */
+  heardAt = Date.now()
+  framesOut = 0
+  framesIn = 0
+
+  constructor(id: string, link: Link, info: PeerInfo, limits: PeerLimits, onOverflow: (peer: Peer) => void) {
+    this.id = id
+    this.link = link
+    this.outgoing = info.outgoing
+    this.url = info.url
+    this.relay = info.relay ?? false
+    this.gets = new TokenBucket(limits.getsPerSecond, limits.getBurst)
+    this.puts = new TokenBucket(limits.putsPerSecond, limits.putBurst)
+    const maxQueue = limits.maxQueueChars
+    this.batcher = createBatcher((frame) => {
+      if (this.closed) return
+      if (link.bufferedAmount() + frame.length > maxQueue) {
+        onOverflow(this)
+        return
+      }
+      this.framesOut++
+      link.send(frame)
+    }, limits.packChars)
+  }
+
+  /** The name other peers know this one by in `><` hints. */
+  get name(): string {
+    return this.url ?? this.pid ?? this.id
+  }
+
+  send(text: string): void {
+    if (!this.closed) this.batcher.push(text)
+  }
+}

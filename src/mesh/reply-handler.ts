@@ -1,0 +1,56 @@
+import type { MeshContext } from './mesh.js'
+import { field, stringField, type WireMessage } from './message.js'
+import type { Peer } from './peer.js'
+
+/**
+ * A message answering another (`@`): an ack for our write, data for our
+ * read, or a reply to a GET we forwarded — passed back to the asker as it
+ * came (no re-serialising) and merged here too, as stock relays cache what
+ * they relay. Replies to nothing we know of are dropped, as in Gun.
+ */
+export function createReplyHandler(mesh: MeshContext, settle: (writeId: string) => void) {
+  const mergeReply = (put: unknown, peer: Peer, id: string, asker: Peer | undefined): Promise<boolean> => {
+    if (asker === undefined) return mesh.merge(put, peer, id)
+    mesh.mergingReplies.set(id, asker)
+    return mesh.merge(put, peer, id).finally(() => mesh.mergingReplies.delete(id))
+  }
+
+  return (msg: WireMessage, ack: string, id: string, peer: Peer, raw: string | undefined): void => {
+    const route = mesh.routes.peek(ack)
+    if (route === undefined) return
+    const put = field(msg, 'put')
+    const last = field(msg, '%') === undefined
+    switch (route.kind) {
+      case 'publish': {
+        const err = stringField(msg, 'err')
+        if (err !== undefined) return route.entry.onAck({ err })
+        settle(route.entry.id)
+        route.entry.onAck({ ok: field(msg, 'ok') ?? true })
+        return
+      }
+      case 'resubscribe':
+        if (put !== undefined) void mergeReply(put, peer, id, undefined)
+        return
+      case 'fetch': {
+        const counts = last && route.waiting.has(peer)
+        if (put === undefined) {
+          if (counts) route.answered(peer)
+          return
+        }
+        void mergeReply(put, peer, id, undefined).then(() => {
+          if (counts) route.answered(peer)
+        })
+        return
+      }
+      case 'forward': {
+        if (!route.asker.closed) mesh.sendText(route.asker, raw ?? JSON.stringify(msg))
+        if (put !== undefined) {
+          route.gotData = true
+          void mergeReply(put, peer, id, route.asker)
+        }
+        if (last && route.waiting.has(peer)) route.answered(peer)
+        return
+      }
+    }
+  }
+}
