@@ -1,0 +1,32 @@
+import { createInstance, type InstanceOptions } from './instance.js'
+import type { Db } from './typed.js'
+
+export type DbOptions = InstanceOptions
+
+/**
+ * Open a database typed by `Schema`:
+ *
+ *   const db = createDb<{ users: Record<string, { name: string }> }>()
+ *   db.get('users').get('ann').put({ name: 'Ann' })   // checked along the path
+ *   db.path('users/ann').on((user) => ...)
+ *
+ * The same engine and chain as the Gun drop-in (`trellis/gun`).
+ */
+export function createDb<Schema extends object = Record<string, Record<string, unknown>>>(options: DbOptions = {}): Db<Schema> {
+  // reason: the runtime chain is untyped; Db<Schema> is the typed view of the same object.
+  return createInstance(options) as unknown as Db<Schema>
+}
+
+export { createInstance, RootChain, type InstanceOptions, type Connect } from './instance.js'
+export type * from './typed.js'
+export { Chain, type Data, type Listener, type AckCallback, type ReadMeta } from './core/chain/chain.js'
+export type { Ack, Engine, Network, Origin, PutOutcome, VerifyHook } from './core/engine-types.js'
+export type { StorageAdapter, KeyRange } from './core/storage-contract.js'
+export { TrellisError, type ErrorCode } from './core/errors.js'
+export { GraphNode } from './core/node.js'
+export { createEngine } from './core/engine.js'
+export { createClock, type StateClock } from './core/clock.js'
+export { ham, wins, valueText, type HamOutcome } from './core/ham.js'
+export { parseWireGraph, toWireGraph } from './core/wire.js'
+export { isLink, isValue, type Link, type Value, type WireGraph, type WireNode } from './core/types.js'
+export { createMemoryStorage } from './storage/memory.js'

@@ -1,0 +1,279 @@
+import { describe, expect, it } from 'vitest'
+import Gun from '../../src/gun.js'
+import type { Ack } from '../../src/core/engine-types.js'
+import type { Data } from '../../src/core/chain/chain.js'
+import { tick } from './helpers.js'
+
+const ackOf = (run: (cb: (ack: Ack) => void) => void) => new Promise<Ack>((resolve) => run(resolve))
+const strip = (data: Data) => {
+  if (data === null || typeof data !== 'object' || '#' in data) return data
+  const { _, ...rest } = data as Record<string, unknown>
+  return rest
+}
+
+describe('chain API (reference §3 B)', () => {
+  it('B11: a nested put creates linked nodes with path souls', async () => {
+    const gun = Gun()
+    const ack = await ackOf((cb) => gun.get('z').get('y').get('x').put({ c: { b: { a: 1 } } }, cb))
+    expect(ack).toEqual({ ok: true })
+    const engine = gun.root.engine
+    expect(engine.peek('z')?.get('y')).toEqual({ '#': 'z/y' })
+    expect(engine.peek('z/y')?.get('x')).toEqual({ '#': 'z/y/x' })
+    expect(engine.peek('z/y/x')?.get('c')).toEqual({ '#': 'z/y/x/c' })
+    expect(engine.peek('z/y/x/c')?.get('b')).toEqual({ '#': 'z/y/x/c/b' })
+    expect(engine.peek('z/y/x/c/b')?.get('a')).toBe(1)
+    expect(await gun.get('z').get('y').get('x').get('c').get('b').get('a')).toBe(1)
+  })
+
+  it('B11: one put stamps every key it writes, nested nodes included, with one state', async () => {
+    const gun = Gun()
+    await ackOf((cb) => gun.get('p').put({ a: 1, n: { b: 2 } }, cb))
+    const engine = gun.root.engine
+    const states = [engine.peek('p')!.stateOf('a'), engine.peek('p')!.stateOf('n'), engine.peek('p/n')!.stateOf('b')]
+    expect(new Set(states).size).toBe(1)
+  })
+
+  it('B12: an existing link is reused', async () => {
+    const gun = Gun()
+    const a = gun.get('sabnb')
+    await ackOf((cb) => a.get('profile').put({ _: { '#': 'sabnbprofile' }, name: 'Plum' }, cb))
+    await ackOf((cb) => a.get('profile').get('said').get('asdf').put('yes', cb))
+    expect(gun.root.engine.peek('sabnb')?.get('profile')).toEqual({ '#': 'sabnbprofile' })
+    expect(await a.get('profile').get('said').get('asdf')).toBe('yes')
+    expect(gun.root.engine.peek('sabnbprofile')?.get('said')).toEqual({ '#': 'sabnbprofile/said' })
+  })
+
+  it('B13: putting a chain links to it, and on() sees the linked node', async () => {
+    const gun = Gun()
+    const child = gun.get('child').put({ name: 'kid' })
+    gun.get('parent').get('sub').put(child)
+    const seen = await new Promise<Data>((resolve) => gun.get('parent').get('sub').on(resolve))
+    expect(gun.root.engine.peek('parent')?.get('sub')).toEqual({ '#': 'child' })
+    expect(strip(seen)).toEqual({ name: 'kid' })
+  })
+
+  it('B14: once() fires with undefined for a missing soul, a missing key path and a link to nothing', async () => {
+    const gun = Gun()
+    gun.get('dangling').put({ to: { '#': 'nowhere' } })
+    const once = (chain: ReturnType<typeof gun.get>) => new Promise<Data>((resolve) => chain.once(resolve))
+    expect(await once(gun.get('missing'))).toBeUndefined()
+    expect(await once(gun.get('missing').get('a').get('b'))).toBeUndefined()
+    expect(await once(gun.get('dangling').get('to'))).toBeUndefined()
+    expect(await gun.get('missing')).toBeUndefined()
+  })
+
+  it('B15: once after an update sees the new value', async () => {
+    const gun = Gun()
+    const key = gun.get('once-put').get('v')
+    key.put('yay!')
+    expect(await new Promise((resolve) => key.once(resolve))).toBe('yay!')
+    key.put('z')
+    expect(await new Promise((resolve) => key.once(resolve))).toBe('z')
+  })
+
+  it('B16: set() of a chain and of objects, then map().on yields every item', async () => {
+    const gun = Gun()
+    const list = gun.get('list')
+    list.set(gun.get('alice-s').put({ name: 'Alice' }))
+    const bob = list.set({ name: 'Bob' })
+    const seen = new Map<string, unknown>()
+    list.map().on((data, key) => seen.set(key, strip(data)))
+    await tick(20)
+    expect(seen.get('alice-s')).toEqual({ name: 'Alice' })
+    const bobSoul = (bob.step as { soul: string }).soul
+    expect(bobSoul).toMatch(/^[0-9a-z]+[0-9A-XZa-z]{12}$/)
+    expect(seen.get(bobSoul)).toEqual({ name: 'Bob' })
+    expect(gun.root.engine.peek('list')?.get(bobSoul)).toEqual({ '#': bobSoul })
+    // Items added later are seen too.
+    list.set({ name: 'Carol' })
+    await tick(20)
+    expect([...seen.values()].map((v) => (v as { name: string }).name).sort()).toEqual(['Alice', 'Bob', 'Carol'])
+  })
+
+  it('B16: set() of a primitive stores it under a random key', async () => {
+    const gun = Gun()
+    await ackOf((cb) => gun.get('tags').set('red', cb))
+    const node = gun.root.engine.peek('tags')!
+    expect(node.values).toEqual(['red'])
+    expect(node.keys[0]).toMatch(/^[0-9a-z]+[0-9A-XZa-z]{7}$/)
+  })
+
+  it('B17: callbacks get copies: mutating them does not change the graph', async () => {
+    const gun = Gun()
+    gun.get('safe').put({ a: 1, link: { b: 2 } })
+    await new Promise<void>((resolve) =>
+      gun.get('safe').once((data) => {
+        const d = data as Record<string, unknown>
+        d.a = 99
+        ;(d.link as Record<string, string>)['#'] = 'elsewhere'
+        ;(d._ as { '>': Record<string, number> })['>'].a = 0
+        resolve()
+      }),
+    )
+    expect(strip(await gun.get('safe'))).toEqual({ a: 1, link: { '#': 'safe/link' } })
+    expect(gun.root.engine.peek('safe')?.stateOf('a')).toBeGreaterThan(0)
+  })
+
+  it('B18: a bad put reports the path, writes nothing and does not poison later reads', async () => {
+    const gun = Gun()
+    await ackOf((cb) => gun.get('a').put({ a: 1 }, cb))
+    const ack = await ackOf((cb) => gun.get('a').get('b').get('c').put([], cb))
+    expect(ack.err).toBe('Invalid data: Array at a.b.c')
+    expect(strip(await gun.get('a'))).toEqual({ a: 1 })
+    expect(gun.root.engine.peek('a/b')).toBeUndefined()
+  })
+
+  it.each([
+    [{ d: { date: new Date(0) } }, 'Invalid data: Date at x.d.date'],
+    [{ n2: { nan: Number.NaN } }, 'Invalid data: number at x.n2.nan'],
+    [{ inf: Number.POSITIVE_INFINITY }, 'Invalid data: number at x.inf'],
+    [{ u: undefined }, 'Invalid data: undefined at x.u'],
+    [{ f: () => 1 }, 'Invalid data: function at x.f'],
+    [{ m: new Map() }, 'Invalid data: Map at x.m'],
+    [{ ok: 1, deep: { list: [1, 2] } }, 'Invalid data: Array at x.deep.list'],
+  ])('B18: refuses %o atomically with the path in the error', async (data, text) => {
+    const gun = Gun()
+    const ack = await ackOf((cb) => gun.get('x').put(data, cb))
+    expect(ack.err).toBe(text)
+    expect(gun.root.engine.peek('x')).toBeUndefined()
+    expect(gun.root.engine.size).toBe(0)
+  })
+
+  it('B19: a primitive put at the root of the graph is an error', async () => {
+    const gun = Gun()
+    expect(await ackOf((cb) => gun.get('prim').put('x', cb))).toEqual({ err: 'Data at root of graph must be a node (an object).' })
+  })
+
+  it('B20: a circular object stores the self key as a link to its own soul', async () => {
+    const gun = Gun()
+    const data: Record<string, unknown> = { name: 'loop' }
+    data.self = data
+    data.child = { back: data }
+    await ackOf((cb) => gun.get('circ').put(data, cb))
+    expect(gun.root.engine.peek('circ')?.get('self')).toEqual({ '#': 'circ' })
+    expect(gun.root.engine.peek('circ/child')?.get('back')).toEqual({ '#': 'circ' })
+  })
+
+  it('B21: map().get(name).on streams each child’s name only', async () => {
+    const gun = Gun()
+    const people = gun.get('people')
+    people.set({ name: 'Ann', age: 30 })
+    people.set({ name: 'Bo', age: 40 })
+    const names: unknown[] = []
+    people.map().get('name').on((name) => names.push(name))
+    await tick(20)
+    expect(names.sort()).toEqual(['Ann', 'Bo'])
+  })
+
+  it('B10: null deletes; readers get null and map() still yields the key', async () => {
+    const gun = Gun()
+    gun.get('d').put({ keep: 1, gone: 'x' })
+    gun.get('d').get('gone').put(null)
+    expect(await gun.get('d').get('gone')).toBeNull()
+    const seen: [unknown, string][] = []
+    gun.get('d').map().once((v, k) => seen.push([v, k]))
+    await tick(10)
+    expect(seen.sort()).toEqual([
+      [null, 'gone'],
+      [1, 'keep'],
+    ])
+  })
+
+  it('on() fires for each change and off() stops it; event.off() stops one listener', async () => {
+    const gun = Gun()
+    const chain = gun.get('live').get('n')
+    const seen: unknown[] = []
+    chain.on((v) => seen.push(v))
+    let once = 0
+    gun.get('live').get('n').on((_v, _k, _m, ev) => {
+      once++
+      ev.off()
+    })
+    for (const n of [1, 2, 3]) {
+      chain.put(n)
+      await tick(5)
+    }
+    chain.off()
+    chain.put(4)
+    await tick(5)
+    expect(seen).toEqual([1, 2, 3])
+    expect(once).toBe(1)
+  })
+
+  it('on() of a key re-follows its link when the link changes', async () => {
+    const gun = Gun()
+    gun.get('n1').put({ v: 'one' })
+    gun.get('n2').put({ v: 'two' })
+    gun.get('ptr').get('at').put(gun.get('n1'))
+    const seen: unknown[] = []
+    gun.get('ptr').get('at').get('v').on((v) => seen.push(v))
+    await tick(10)
+    gun.get('ptr').get('at').put(gun.get('n2'))
+    await tick(10)
+    gun.get('n1').put({ v: 'stale' })
+    await tick(10)
+    expect(seen).toEqual(['one', 'two'])
+  })
+
+  it('back() walks up the chain; back(-1) is the root', () => {
+    const gun = Gun()
+    const c = gun.get('a').get('b').get('c')
+    expect(c.back().step).toEqual({ kind: 'key', key: 'b' })
+    expect(c.back(2).step).toEqual({ kind: 'soul', soul: 'a' })
+    expect(c.back(-1)).toBe(gun)
+  })
+
+  it('Gun is callable with or without new, with a URL list, and refuses an empty key', () => {
+    expect(() => Gun().get('')).toThrow(/empty key/)
+    const viaNew = new Gun()
+    expect(viaNew.get('x').get(1).step).toEqual({ kind: 'key', key: '1' })
+  })
+
+  it('#1294 fixed: a put containing an empty object completes and stores the empty node', async () => {
+    const gun = Gun()
+    expect(await ackOf((cb) => gun.get('e').put({ a: 1, e: {} }, cb))).toEqual({ ok: true })
+    expect(await gun.get('e').get('a')).toBe(1)
+    expect(strip(await gun.get('e').get('e'))).toEqual({})
+  })
+
+  it('an explicit _["#"] redirects the write to that soul, as in Gun', async () => {
+    const gun = Gun()
+    await ackOf((cb) => gun.get('s1').put({ _: { '#': 'x' }, n: 1 }, cb))
+    expect(gun.root.engine.peek('s1')).toBeUndefined()
+    expect(await gun.get('x').get('n')).toBe(1)
+  })
+
+  it('hostile souls and keys are ordinary strings through the chain', async () => {
+    const gun = Gun()
+    const data = JSON.parse('{"__proto__":{"polluted":true},"constructor":"c","toString":"t","hasOwnProperty":1}')
+    for (const soul of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'big']) {
+      expect(await ackOf((cb) => gun.get(soul).put(data, cb))).toEqual({ ok: true })
+      const back = (await gun.get(soul)) as Record<string, unknown>
+      expect(Object.getOwnPropertyDescriptor(back, 'constructor')?.value).toBe('c')
+      expect(await gun.get(soul).get('__proto__').get('polluted')).toBe(true)
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('a write and the read issued right after it agree (reads wait for earlier writes)', async () => {
+    const gun = Gun()
+    gun.get('mark').put({ boss: { name: 'Fluffy' } })
+    expect(await gun.get('mark').get('boss').get('name')).toBe('Fluffy')
+  })
+
+  it('read() says whether the read is synced; synced() waits for every ack', async () => {
+    const gun = Gun()
+    gun.get('r').put({ a: 1 })
+    expect(await gun.get('r').get('a').read()).toEqual({ data: 1, synced: true })
+    await gun.synced()
+    expect(gun.pending).toBe(0)
+  })
+
+  it('await map() reads every item', async () => {
+    const gun = Gun()
+    gun.get('m').put({ a: 1, b: { c: 2 } })
+    const all = (await gun.get('m').map()) as Record<string, unknown>
+    expect(all.a).toBe(1)
+    expect(strip(all.b as Data)).toEqual({ c: 2 })
+  })
+})

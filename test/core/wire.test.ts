@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { parseWireGraph, toWireGraph } from '../../src/core/wire.js'
+import { applyWire, freshEngine, S, valueAt } from './helpers.js'
+
+const node = (soul: string, body: Record<string, unknown>, states: Record<string, unknown>) => ({ [soul]: { _: { '#': soul, '>': states }, ...body } })
+
+describe('wire graph validation', () => {
+  it.each([
+    [{ s: 'x' }, "Invalid graph! 's' no node."],
+    [{ s: { k: 1 } }, "Invalid graph! 's' no meta."],
+    [{ s: { _: { '#': 't', '>': { k: S } }, k: 1 } }, "Invalid graph! 's' soul not same."],
+    [{ s: { _: { '#': 's' }, k: 1 } }, "Invalid graph! 's' no state."],
+    [node('s', { k: 1 }, {}), "Invalid graph! 'k' on 's' no state."],
+  ])('A8: refuses an invalid node %j with Gun’s text', (graph, text) => {
+    expect(() => parseWireGraph(graph)).toThrow(text)
+  })
+
+  it('A8: nothing from an invalid node is stored', async () => {
+    const engine = freshEngine()
+    await expect(applyWire(engine, { s: { _: { '#': 'other', '>': { k: S } }, k: 1 } })).rejects.toThrow('soul not same')
+    expect(engine.peek('s')).toBeUndefined()
+    expect(engine.peek('other')).toBeUndefined()
+  })
+
+  it('A9: an array, a non-link object or a missing state refuses the whole put (atomic, unlike stock Gun)', async () => {
+    const engine = freshEngine()
+    for (const bad of [
+      node('s', { k: 1, j: [1] }, { k: S, j: S }),
+      node('s', { k: 1, j: { x: 1 } }, { k: S, j: S }),
+      node('s', { k: 1, j: { '#': '' } }, { k: S, j: S }),
+      node('s', { k: 1, j: 2 }, { k: S }),
+      { ...node('ok', { a: 1 }, { a: S }), ...node('s', { j: [1] }, { j: S }) },
+    ]) {
+      await expect(applyWire(engine, bad)).rejects.toMatchObject({ name: 'TrellisError' })
+    }
+    expect(engine.peek('s')).toBeUndefined()
+    expect(engine.peek('ok')).toBeUndefined()
+  })
+
+  it('rejects non-number, NaN and infinite states (stock Gun stores the value without a state)', () => {
+    for (const state of ['1', null, true, Number.NaN, Number.POSITIVE_INFINITY, { n: 1 }]) {
+      expect(() => parseWireGraph(node('s', { k: 1 }, { k: state }))).toThrow(/bad state/)
+    }
+  })
+
+  it('rejects non-finite numbers as values', () => {
+    expect(() => parseWireGraph({ s: { _: { '#': 's', '>': { k: S } }, k: Number.NaN } })).toThrow(/bad number/)
+  })
+
+  it('treats hostile souls and keys as ordinary strings, without polluting prototypes', async () => {
+    const engine = freshEngine()
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'big', 'link', 'prototype']
+    for (const name of names) {
+      const text = `{"${name}":{"_":{"#":"${name}",">":{"${name}":${S},"pwned":${S}}},"${name}":"yes","pwned":"yes"}}`
+      await applyWire(engine, JSON.parse(text))
+      expect(valueAt(engine, name, name)).toBe('yes')
+      expect(valueAt(engine, name, 'pwned')).toBe('yes')
+    }
+    expect(({} as Record<string, unknown>).pwned).toBeUndefined()
+    expect(typeof Object.prototype.toString).toBe('function')
+    const wire = toWireGraph([engine.peek('__proto__')!])
+    expect(Object.getPrototypeOf(wire)).toBe(Object.prototype)
+    const own = Object.getOwnPropertyDescriptor(wire, '__proto__')?.value as Record<string, unknown>
+    expect(Object.getOwnPropertyDescriptor(own, '__proto__')?.value).toBe('yes')
+    expect(JSON.stringify(wire)).toContain('{"__proto__":{"_":{"#":"__proto__"')
+  })
+
+  it('ignores inherited properties: a graph whose prototype carries nodes stores nothing', () => {
+    const graph = Object.create({ evil: { _: { '#': 'evil', '>': { k: S } }, k: 1 } })
+    expect(parseWireGraph(graph)).toEqual([])
+  })
+
+  it('round-trips through toWireGraph', () => {
+    const graph = node('s', { a: 1, b: 'x', c: null, d: { '#': 'o' }, e: true }, { a: S, b: S, c: S, d: S + 1, e: S })
+    expect(toWireGraph(parseWireGraph(graph))).toEqual(graph)
+  })
+})
