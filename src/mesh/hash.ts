@@ -51,6 +51,7 @@ const MAX_ARRAY_INDEX = 4294967294
 
 function isArrayIndex(key: string): boolean {
   if (key === '0') return true
+  if (key === '') return false
   const c = key.charCodeAt(0)
   if (c < 49 || c > 57 || key.length > 10) return false
   for (let i = 1; i < key.length; i++) {
