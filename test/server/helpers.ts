@@ -1,0 +1,132 @@
+import { createRequire } from 'node:module'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+
+export const require = createRequire(import.meta.url)
+
+/** A raw wire client: every message it hears, parsed (batches flattened), in order. */
+export interface RawClient {
+  ws: WebSocket
+  heard: Record<string, unknown>[]
+  frames: string[]
+  send(msg: unknown): void
+  sendText(text: string): void
+  waitFor(predicate: (msg: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
+  close(): void
+}
+
+export async function rawClient(url: string, options: { answerHandshake?: boolean; pid?: string } = {}): Promise<RawClient> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'))
+  const heard: Record<string, unknown>[] = []
+  const frames: string[] = []
+  const waiters = new Set<() => void>()
+  ws.on('message', (data) => {
+    const text = data.toString()
+    frames.push(text)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      return
+    }
+    const list = Array.isArray(parsed) ? parsed : [parsed]
+    for (const msg of list as Record<string, unknown>[]) {
+      heard.push(msg)
+      if (options.answerHandshake !== false && msg.dam === '?' && msg['@'] === undefined) {
+        ws.send(JSON.stringify({ '#': 'hs' + Math.random().toString(36).slice(2), dam: '?', pid: options.pid ?? 'rawclient1', '@': msg['#'] }))
+      }
+    }
+    for (const w of [...waiters]) w()
+  })
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
+  return {
+    ws,
+    heard,
+    frames,
+    send: (msg) => ws.send(JSON.stringify(msg)),
+    sendText: (text) => ws.send(text),
+    waitFor(predicate, timeoutMs = 3000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = heard.find(predicate)
+          if (hit !== undefined) {
+            waiters.delete(check)
+            clearTimeout(timer)
+            resolve(hit)
+          }
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`timed out; heard ${JSON.stringify(heard).slice(0, 2000)}`))
+        }, timeoutMs)
+        waiters.add(check)
+        check()
+      })
+    },
+    close: () => ws.close(),
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export function tmpDir(prefix = 'trellis-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** Wait until `check` returns true (polling), or fail. */
+export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+interface StockGunModule {
+  (options: Record<string, unknown>): StockGun
+}
+export interface StockGun {
+  get(key: string): StockChain
+  _: { opt: Record<string, unknown> }
+}
+export interface StockChain {
+  get(key: string): StockChain
+  put(data: unknown, cb?: (ack: Record<string, unknown>) => void): StockChain
+  on(cb: (data: unknown, key: string) => void): StockChain
+  once(cb: (data: unknown, key: string) => void): StockChain
+  map(): StockChain
+  set(data: unknown, cb?: (ack: Record<string, unknown>) => void): StockChain
+  off(): void
+}
+
+// Stock Gun prints a banner and warnings; keep test output readable.
+let quieted = false
+function quiet(): void {
+  if (quieted) return
+  quieted = true
+  const log = console.log
+  console.log = (...args: unknown[]) => {
+    const first = String(args[0] ?? '')
+    if (first.startsWith('Hello wonderful person') || first.includes('AXE relay enabled') || first.startsWith('Warning: No localStorage')) return
+    log(...args)
+  }
+}
+
+/** The browser core (`gun/gun`) with `ws` as its WebSocket, no localStorage. */
+export function stockBrowserGun(peers: string[]): StockGun {
+  quiet()
+  const Gun = require('gun/gun.js') as StockGunModule
+  return Gun({ peers, WebSocket, localStorage: false, multicast: false, axe: false })
+}
+
+/** Node `gun` (RAD in a temp dir). AXE off: a Node client with AXE never sends its puts (reference §5.3). */
+export function stockNodeGun(peers: string[], extra: Record<string, unknown> = {}): StockGun {
+  quiet()
+  const Gun = require('gun') as StockGunModule
+  return Gun({ peers, file: tmpDir('gun-rad-'), multicast: false, axe: false, stats: false, ...extra })
+}
