@@ -130,3 +130,30 @@ export function stockNodeGun(peers: string[], extra: Record<string, unknown> = {
   const Gun = require('gun') as StockGunModule
   return Gun({ peers, file: tmpDir('gun-rad-'), multicast: false, axe: false, stats: false, ...extra })
 }
+
+/** A stock Gun relay (Node `gun`, AXE on as in production) on an ephemeral port. */
+export async function stockRelay(extra: Record<string, unknown> = {}): Promise<{ url: string; gun: StockGun; close(): Promise<void> }> {
+  quiet()
+  const { createServer } = await import('node:http')
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const port = (server.address() as { port: number }).port
+  const Gun = require('gun') as StockGunModule
+  const gun = Gun({ web: server, file: tmpDir('gun-relay-'), multicast: false, stats: false, ...extra })
+  return {
+    url: `http://127.0.0.1:${port}/gun`,
+    gun,
+    close: async () => {
+      const opt = gun._.opt as { peers?: Record<string, { wire?: { close?: () => void; terminate?: () => void } }> }
+      for (const peer of Object.values(opt.peers ?? {})) {
+        try {
+          peer.wire?.terminate?.()
+        } catch {
+          // reason: already closed
+        }
+      }
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
