@@ -41,6 +41,8 @@ export interface Relay {
   /** `http://host:port/gun` once listening (on our own server). */
   readonly url: string
   readonly port: number
+  /** Peer with another relay from now on (same as listing it in `peers`). */
+  addPeer(url: string): void
   stats(): RelayStats
   close(): Promise<void>
 }
@@ -93,10 +95,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     host = (address as AddressInfo).address
   }
 
-  for (const url of options.peers ?? []) {
+  const addPeer = (url: string) => {
     // reason: the `ws` class implements the W3C surface the dialler uses; its event typings are narrower.
     dialers.push(dial(mesh, url, { WebSocket: WebSocket as unknown as WebSocketConstructor, relay: true, log }))
   }
+  for (const url of options.peers ?? []) addPeer(url)
 
   const displayHost = host.includes(':') ? `[${host}]` : host
   return {
@@ -106,6 +109,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     server,
     url: `http://${displayHost}:${port}${path}`,
     port,
+    addPeer,
     stats() {
       return {
         ...mesh.stats(),
