@@ -1,7 +1,15 @@
-import { createInstance, type InstanceOptions } from './instance.js'
+import { createInstance, type Connect, type InstanceOptions } from './instance.js'
 import type { Db } from './typed.js'
 
 export type DbOptions = InstanceOptions
+
+/** `createDb` for a runtime: `connect` wires `peers` (the Node and browser entries pass one). */
+export function createDbWith(connect?: Connect) {
+  return function createDb<Schema extends object = Record<string, Record<string, unknown>>>(options: DbOptions = {}): Db<Schema> {
+    // reason: the runtime chain is untyped; Db<Schema> is the typed view of the same object.
+    return createInstance(options, connect) as unknown as Db<Schema>
+  }
+}
 
 /**
  * Open a database typed by `Schema`:
@@ -12,10 +20,7 @@ export type DbOptions = InstanceOptions
  *
  * The same engine and chain as the Gun drop-in (`trellis/gun`).
  */
-export function createDb<Schema extends object = Record<string, Record<string, unknown>>>(options: DbOptions = {}): Db<Schema> {
-  // reason: the runtime chain is untyped; Db<Schema> is the typed view of the same object.
-  return createInstance(options) as unknown as Db<Schema>
-}
+export const createDb = createDbWith()
 
 export { createInstance, RootChain, type InstanceOptions, type Connect } from './instance.js'
 export type * from './typed.js'

@@ -15,6 +15,8 @@ export interface InstanceOptions {
   storageIsDurable?: boolean
   /** How long a write waits for a peer's ack before reporting `lack` (default 9000 ms, as Gun). */
   ackTimeout?: number
+  /** How long a read waits for a first connection to `peers` (default 3000 ms). */
+  connectTimeout?: number
   clock?: StateClock
   verify?: VerifyHook
   /** Most future-state keys held in memory at once. */
@@ -58,7 +60,7 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
     verify: options.verify,
     maxDeferred: options.maxDeferred,
   })
-  const root = createRoot(engine, { ackTimeout: options.ackTimeout })
+  const root = createRoot(engine, { ackTimeout: options.ackTimeout, connectTimeout: options.connectTimeout })
   const wantsPeers = options.peers !== undefined && options.peers.length > 0
   if (wantsPeers && connect === undefined) {
     throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')

@@ -40,6 +40,14 @@ export interface Network {
    * rejects, never hangs.
    */
   fetch(soul: string, key?: string): Promise<boolean>
+  /**
+   * Wait for a first connection while one is being made: resolves true as
+   * soon as a peer is connected, false after `timeoutMs` or at once when no
+   * connection attempt is under way (offline apps answer from local data
+   * rather than wait). Reads call this when peers are configured but none
+   * is connected yet, so a read made right after start-up asks the relay.
+   */
+  ready?(timeoutMs: number): Promise<boolean>
   /** Send a local write to peers under message id `id`; `onAck` gets each peer's ack. */
   publish(nodes: GraphNode[], id: string, onAck: (ack: Ack) => void): void
 }

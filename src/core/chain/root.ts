@@ -6,6 +6,8 @@ import { createIdSource } from '../random.js'
 export interface RootOptions {
   /** How long a write waits for a peer's ack before reporting `lack` (Gun: 9 s). */
   ackTimeout?: number
+  /** How long a read waits for a first connection to the configured peers (default 3 s). */
+  connectTimeout?: number
 }
 
 /** What a read learned: the node (if any) and whether every asked peer answered. */
@@ -44,9 +46,11 @@ export interface Root {
 }
 
 const DEFAULT_ACK_TIMEOUT = 9_000
+const DEFAULT_CONNECT_TIMEOUT = 3_000
 
 export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   const ackTimeout = options.ackTimeout ?? DEFAULT_ACK_TIMEOUT
+  const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT
   const nextId = createIdSource()
   let network: Network | undefined
   let pending = 0
@@ -69,7 +73,9 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     try {
       await engine.read(soul)
       const net = network
-      const synced = net !== undefined && net.peerCount > 0 ? await net.fetch(soul) : true
+      if (net === undefined || !net.hasPeers) return { node: engine.peek(soul), synced: true }
+      if (net.peerCount === 0 && !(await net.ready?.(connectTimeout))) return { node: engine.peek(soul), synced: false }
+      const synced = await net.fetch(soul)
       return { node: engine.peek(soul), synced }
     } finally {
       inflight.delete(soul)
@@ -132,7 +138,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       return pending
     },
     get quiet() {
-      return applied === undefined && (network === undefined || network.peerCount === 0)
+      return applied === undefined && (network === undefined || !network.hasPeers)
     },
     setNetwork(next) {
       network = next
@@ -146,7 +152,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     loadNow(soul) {
       const held = engine.peek(soul)
       // Fast path: known in memory and nobody to ask.
-      if (held !== undefined && (network === undefined || network.peerCount === 0)) return Promise.resolve({ node: held, synced: true })
+      if (held !== undefined && (network === undefined || !network.hasPeers)) return Promise.resolve({ node: held, synced: true })
       let loading = inflight.get(soul)
       if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul)))
       return loading
