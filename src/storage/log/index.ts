@@ -122,7 +122,8 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   let diskBytes = segments.totalBytes()
   let bytesSinceHint = recovered.replayedBytes + (recovered.hint === undefined && index.souls > 0 ? 1 : 0)
   let compactions = 0
-  let compacting = false
+  /** Compactions running or queued. */
+  let compactionsQueued = 0
   let snapshotting = false
   let maintenance: Promise<unknown> = Promise.resolve()
 
@@ -167,8 +168,8 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     }
     diskBytes = segments.totalBytes()
     bytesSinceHint += batch.w.pos
-    if (bytesSinceHint >= snapshotBytes && !snapshotting && !compacting) void background(() => snapshot())
-    if (autoCompact && !compacting && diskBytes >= compactMinBytes) {
+    if (bytesSinceHint >= snapshotBytes && !snapshotting && compactionsQueued === 0) void background(() => snapshot())
+    if (autoCompact && compactionsQueued === 0 && !closed && diskBytes >= compactMinBytes) {
       const live = index.fragmentBytes - index.extraBytes
       if ((diskBytes - live) / diskBytes >= compactGarbageRatio) void background(() => compact())
     }
@@ -207,8 +208,8 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
 
   function compact(opts?: { onProgress?(doneBytes: number, totalBytes: number): void }): Promise<CompactionResult> {
     if (readOnly) return Promise.reject(new TrellisError('STORAGE', `${dir} is open read-only`))
-    if (compacting) return Promise.reject(new TrellisError('STORAGE', `A compaction of ${dir} is already running`))
-    compacting = true
+    // One at a time; a compaction asked for while another runs starts after it, so it covers everything written up to now.
+    compactionsQueued++
     return exclusive(async () => {
       try {
         const result = await runCompaction({
@@ -232,7 +233,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
         compactions++
         return result
       } finally {
-        compacting = false
+        compactionsQueued--
       }
     })
   }
@@ -321,7 +322,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
         cachedNodes: cache.size,
         queuedBytes: readOnly ? 0 : writer.queuedBytes,
         compactions,
-        compacting,
+        compacting: compactionsQueued > 0,
       }
     },
     compact(opts) {
