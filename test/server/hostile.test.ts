@@ -1,0 +1,91 @@
+import WebSocket from 'ws'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRelay, type Relay } from '../../src/server/index.js'
+import { rawClient, sleep, until } from './helpers.js'
+
+const S = 1700000000000
+let relay: Relay | undefined
+afterEach(async () => {
+  await relay?.close()
+  relay = undefined
+})
+
+describe('hostile peers', () => {
+  it('a slow consumer is disconnected when its send queue passes the bound; others keep being served', async () => {
+    relay = await createRelay({ port: 0, limits: { maxQueueChars: 512 * 1024 } })
+    const slow = await rawClient(relay.url, { pid: 'slow' })
+    const fast = await rawClient(relay.url, { pid: 'fast' })
+    const writer = await rawClient(relay.url, { pid: 'writer' })
+    for (const [c, id] of [
+      [slow, 'gs'],
+      [fast, 'gf'],
+    ] as const) {
+      c.send({ '#': id, get: { '#': 'flood' } })
+      await c.waitFor((m) => m['@'] === id)
+    }
+    // Stop reading: the kernel buffers fill, then ws's bufferedAmount grows.
+    ;(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    let closed = false
+    slow.ws.on('close', () => (closed = true))
+    const big = 'x'.repeat(20_000)
+    for (let i = 0; i < 1500; i++) {
+      writer.send({ '#': `f${i}`, put: { flood: { _: { '#': 'flood', '>': { [`k${i}`]: S + i } }, [`k${i}`]: big } } })
+      if (i % 100 === 0) await sleep(5)
+    }
+    await until(() => fast.heard.filter((m) => m.put !== undefined && m['@'] === undefined).length >= 1500, 20_000, 'fast subscriber got all pushes')
+    await until(() => relay!.mesh.stats().peers === 2, 10_000, 'slow consumer dropped')
+    ;(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume()
+    await until(() => closed, 10_000, 'slow socket closed')
+    fast.close()
+    writer.close()
+  })
+
+  it('bounded put and get rate per connection: excess is refused with an error, the connection stays', async () => {
+    relay = await createRelay({ port: 0, limits: { putsPerSecond: 5, putBurst: 5, getsPerSecond: 5, getBurst: 5 } })
+    const c = await rawClient(relay.url)
+    for (let i = 0; i < 20; i++) c.send({ '#': `r${i}`, put: { rate: { _: { '#': 'rate', '>': { a: S + i } }, a: i } } })
+    await c.waitFor((m) => m['@'] === 'r19')
+    const refused = c.heard.filter((m) => typeof m['@'] === 'string' && (m['@'] as string).startsWith('r') && m.err === 'Too many requests.')
+    expect(refused.length).toBeGreaterThanOrEqual(10)
+    for (let i = 0; i < 20; i++) c.send({ '#': `q${i}`, get: { '#': 'rate' } })
+    await c.waitFor((m) => m['@'] === 'q19')
+    expect(c.heard.filter((m) => m.err === 'Too many requests.' && String(m['@']).startsWith('q')).length).toBeGreaterThanOrEqual(10)
+    await sleep(1100)
+    c.send({ '#': 'later', get: { '#': 'rate' } })
+    expect((await c.waitFor((m) => m['@'] === 'later')).err).toBeUndefined()
+    c.close()
+  })
+
+  it('frames past the hard payload cap close only that connection', async () => {
+    relay = await createRelay({ port: 0, limits: { maxFrameChars: 10_000 } })
+    const ws = new WebSocket(relay.url.replace('http', 'ws'))
+    await new Promise((r) => ws.once('open', r))
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
+    ws.send('{"a":"' + 'x'.repeat(50_000) + '"}')
+    expect(await closed).toBe(1009)
+    const ok = await rawClient(relay.url)
+    ok.send({ '#': 'still', get: { '#': 'x' } })
+    await ok.waitFor((m) => m['@'] === 'still')
+    ok.close()
+  })
+
+  it('over its peer limit a relay sends mob with other relays and drops the newcomer', async () => {
+    relay = await createRelay({ port: 0, limits: { maxPeers: 1 } })
+    const first = await rawClient(relay.url)
+    const second = await rawClient(relay.url)
+    const mob = await second.waitFor((m) => m.dam === 'mob')
+    expect(mob.mob).toBe(2)
+    await new Promise((r) => second.ws.once('close', r))
+    first.send({ '#': 'ok', get: { '#': 'y' } })
+    await first.waitFor((m) => m['@'] === 'ok')
+    first.close()
+  })
+
+  it('a relay that dials itself detects it by pid and stops', async () => {
+    relay = await createRelay({ port: 0 })
+    relay.addPeer(relay.url)
+    await sleep(500)
+    expect(relay.stats().dialers[0].connected).toBe(false)
+    expect(relay.mesh.stats().peers).toBe(0)
+  })
+})
