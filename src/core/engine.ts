@@ -119,11 +119,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
 
   const notify = (changed: GraphNode[], origin: Origin) => {
-    for (const diff of changed) {
-      const set = watchers.get(diff.soul)
-      if (set !== undefined) for (const listener of [...set]) guard(() => listener(diff))
+    if (watchers.size > 0) {
+      for (const diff of changed) {
+        const set = watchers.get(diff.soul)
+        // Copied: a listener may subscribe or unsubscribe while we iterate.
+        if (set !== undefined) for (const listener of [...set]) guard(() => listener(diff))
+      }
     }
-    for (const listener of [...changeListeners]) guard(() => listener(changed, origin))
+    if (changeListeners.size > 0) for (const listener of [...changeListeners]) guard(() => listener(changed, origin))
   }
 
   const engine: Engine = {

@@ -75,7 +75,16 @@ export class Chain implements ChainPath, PromiseLike<Data> {
 
   /** Write `data` here. The callback fires once: `{ ok }` when stored/acknowledged, `{ err }` otherwise. Atomic. */
   put(data: unknown, callback?: AckCallback): this {
-    this.root.write(() => buildPutNow(this, data) ?? buildPut(this, data), callback)
+    let now: GraphNode[] | undefined
+    try {
+      now = buildPutNow(this, data)
+    } catch (error) {
+      this.root.write(() => {
+        throw error
+      }, callback)
+      return this
+    }
+    this.root.write(now ?? (() => buildPut(this, data)), callback)
     return this
   }
 

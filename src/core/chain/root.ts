@@ -16,8 +16,12 @@ export interface Loaded {
   synced: boolean
 }
 
-/** A write as the chain hands it over: nodes now, or a promise of them when links must be looked up first. */
-export type WriteBuilder = () => GraphNode[] | Promise<GraphNode[]>
+/**
+ * A write as the chain hands it over: the nodes, or a function building
+ * them (a promise when links must be looked up first). Building runs after
+ * every earlier write is applied.
+ */
+export type WriteBuilder = GraphNode[] | (() => GraphNode[] | Promise<GraphNode[]>)
 
 /**
  * The chain's link to the engine and the network: reads that always end,
@@ -169,9 +173,9 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       if (applied === undefined) {
         let built: GraphNode[] | Promise<GraphNode[]>
         try {
-          built = build()
+          built = typeof build === 'function' ? build() : build
         } catch (error) {
-          queueMicrotask(() => fail(error))
+          later(() => fail(error))
           return
         }
         if (Array.isArray(built)) {
@@ -183,7 +187,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
         return track(built.then((nodes) => Promise.resolve(engine.apply(nodes, { kind: 'local', id })).then((done) => acknowledge(id, nodes, done, ack)), fail))
       }
       const run = async () => {
-        const nodes = await build()
+        const nodes = typeof build === 'function' ? await build() : build
         const outcome = await engine.apply(nodes, { kind: 'local', id })
         acknowledge(id, nodes, outcome, ack)
       }
