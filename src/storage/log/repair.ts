@@ -1,0 +1,135 @@
+import { open, readdir, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ENTRY_HEADER, entryBody, entrySoul } from './codec.js'
+import { FRAME_HEADER, SEGMENT_HEADER, SEGMENT_MAGIC, TYPE_ENTRIES, checkFrame, findNextFrame } from './frame.js'
+import { HINT_FILE } from './hint.js'
+import { acquireLock } from './lock.js'
+import { createOutput } from './output.js'
+import { parseSegmentName, readFully, segmentName, syncDir } from './segment.js'
+
+export interface DamageReport {
+  segment: string
+  offset: number
+  reason: string
+  /** Bytes skipped to reach the next readable record (or the end of the file). */
+  skippedBytes: number
+}
+
+export interface RepairReport {
+  segments: number
+  entriesSalvaged: number
+  entriesLost: number
+  damage: DamageReport[]
+}
+
+/**
+ * Walk every segment, frame by frame, and classify each byte as readable or
+ * damaged; past damage, resynchronise on the next frame whose CRC checks out.
+ * Shared by `trellis inspect` (report only) and `trellis repair`.
+ */
+export async function walkSegments(
+  dir: string,
+  visit: ((segmentId: number, entry: Buffer, soul: string) => void | Promise<void>) | undefined,
+  onProgress?: (doneBytes: number, totalBytes: number) => void,
+): Promise<RepairReport & { ids: number[]; sizes: Map<number, number> }> {
+  const ids = (await readdir(dir)).map(parseSegmentName).filter((id): id is number => id !== undefined).sort((a, b) => a - b)
+  const sizes = new Map<number, number>()
+  let total = 0
+  for (const id of ids) {
+    const size = (await stat(join(dir, segmentName(id)))).size
+    sizes.set(id, size)
+    total += size
+  }
+  const report = { segments: ids.length, entriesSalvaged: 0, entriesLost: 0, damage: [] as DamageReport[], ids, sizes }
+  let done = 0
+  for (const id of ids) {
+    const name = segmentName(id)
+    const size = sizes.get(id) ?? 0
+    // Whole-segment reads: segments are bounded by segmentBytes and this is offline work.
+    const buf = Buffer.allocUnsafe(size)
+    const handle = await open(join(dir, name), 'r')
+    try {
+      await readFully(handle, buf, 0)
+    } finally {
+      await handle.close()
+    }
+    let at = SEGMENT_HEADER
+    if (size < SEGMENT_HEADER || !buf.subarray(0, SEGMENT_HEADER).equals(SEGMENT_MAGIC)) {
+      const next = findNextFrame(buf, 0, size)
+      report.damage.push({ segment: name, offset: 0, reason: 'bad segment header', skippedBytes: next === -1 ? size : next })
+      at = next === -1 ? size : next
+    }
+    while (at < size) {
+      const check = checkFrame(buf, at, size)
+      if (!check.ok) {
+        const next = findNextFrame(buf, at + 1, size)
+        report.damage.push({ segment: name, offset: at, reason: check.reason, skippedBytes: (next === -1 ? size : next) - at })
+        if (next === -1) break
+        at = next
+        continue
+      }
+      if (check.type === TYPE_ENTRIES) {
+        const end = at + check.length
+        for (let e = at + FRAME_HEADER + 1; e < end; ) {
+          const length = e + ENTRY_HEADER <= end ? ENTRY_HEADER + buf.readUInt32LE(e) : Infinity
+          try {
+            const body = entryBody(buf, e, end)
+            const soul = entrySoul(buf, body.start, body.end)
+            report.entriesSalvaged++
+            if (visit !== undefined) await visit(id, buf.subarray(e, e + length), soul)
+          } catch {
+            report.entriesLost++
+            report.damage.push({ segment: name, offset: e, reason: 'damaged entry inside a valid frame', skippedBytes: end - e })
+            break
+          }
+          e += length
+        }
+      }
+      at += check.length
+      onProgress?.(done + at, total)
+    }
+    done += size
+    onProgress?.(done, total)
+  }
+  return report
+}
+
+/**
+ * `trellis repair`: copy every readable entry into fresh segments, then
+ * replace the old segments and drop the hint (the next open rebuilds it).
+ * New segments are durable before any old one is deleted, so a crash during
+ * repair loses nothing; running it again finishes the job.
+ */
+export async function repairStore(dir: string, onProgress?: (doneBytes: number, totalBytes: number) => void): Promise<RepairReport> {
+  const release = await acquireLock(dir)
+  try {
+    const existing = (await readdir(dir)).map(parseSegmentName).filter((id): id is number => id !== undefined)
+    let nextId = Math.max(0, ...existing) + 1
+    const output = createOutput(dir, () => nextId++, 64 * 1024 * 1024)
+    let report: RepairReport
+    try {
+      report = await walkSegments(
+        dir,
+        (_id, entry, soul) =>
+          output.entry(soul, (w) => {
+            w.bytes(entry)
+            return entry.length
+          }),
+        onProgress,
+      )
+      await output.finish()
+    } catch (error) {
+      await output.abandon()
+      throw error
+    }
+    for (const info of output.infos) await info.handle.close()
+    // The hint describes the old layout: remove it first, so no crash leaves a hint naming deleted segments.
+    await rm(join(dir, HINT_FILE), { force: true })
+    syncDir(dir)
+    for (const id of existing) await rm(join(dir, segmentName(id)), { force: true })
+    syncDir(dir)
+    return report
+  } finally {
+    await release()
+  }
+}
