@@ -79,7 +79,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const current = graph.get(soul)
       if (current === undefined && allDue(incoming, machineState)) {
         // A new node (even one with no keys, from `{}` in a put) is all change.
-        graph.set(soul, incoming.clone())
+        graph.set(soul, incoming.share())
         changed.push(incoming)
         continue
       }

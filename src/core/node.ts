@@ -11,12 +11,15 @@ const INDEX_THRESHOLD = 12
  */
 export class GraphNode {
   readonly soul: string
-  readonly keys: string[]
-  readonly values: Value[]
-  readonly states: number[]
+  // Reassigned only by copy-on-write (see `share`); treat as read-only outside this class.
+  keys: string[]
+  values: Value[]
+  states: number[]
   /** Bumped by every write, so observers can tell whether they have seen this content. */
   version = 0
   private index: Map<string, number> | undefined = undefined
+  /** True while the arrays are shared with another node: the first write copies them. */
+  private shared = false
 
   /** Pass exact-length arrays when the keys are known: arrays grown by push reserve 17 slots. */
   constructor(soul: string, keys: string[] = [], values: Value[] = [], states: number[] = []) {
@@ -56,6 +59,7 @@ export class GraphNode {
 
   /** Write a key unconditionally (HAM has already decided). */
   set(key: string, value: Value, state: number): void {
+    if (this.shared) this.ownArrays()
     this.version++
     const i = this.indexOf(key)
     if (i !== -1) {
@@ -76,6 +80,18 @@ export class GraphNode {
     for (let i = 0; i < other.keys.length; i++) this.set(other.keys[i], other.values[i], other.states[i])
   }
 
+  /**
+   * A node with the same content that shares this node's arrays until
+   * either is written (copy-on-write). Creating a node from a put diff then
+   * costs one object instead of four, and the diff stays as it was.
+   */
+  share(): GraphNode {
+    const copy = new GraphNode(this.soul, this.keys, this.values, this.states)
+    copy.shared = true
+    this.shared = true
+    return copy
+  }
+
   clone(): GraphNode {
     return new GraphNode(this.soul, this.keys.slice(), this.values.slice(), this.states.slice())
   }
@@ -91,6 +107,13 @@ export class GraphNode {
       setOwn(states, key, this.states[i])
     }
     return out
+  }
+
+  private ownArrays(): void {
+    this.keys = this.keys.slice()
+    this.values = this.values.slice()
+    this.states = this.states.slice()
+    this.shared = false
   }
 
   private buildIndex(): void {
