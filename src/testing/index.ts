@@ -1,0 +1,2 @@
+export { createSimNetwork, type SimNetwork, type SimNetworkOptions, type SimNode, type SimNodeOptions, type SimLink } from './sim-network.js'
+export { createPrng, pickSeed, type Prng } from './prng.js'
