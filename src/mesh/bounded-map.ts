@@ -39,10 +39,16 @@ export function createBoundedMap<V>(options: BoundedMapOptions<V>): BoundedMap<V
   const { max, ageMs, onEvict } = options
   const now = options.now ?? Date.now
   const slots = new Map<string, Slot<V>>()
+  // Age sweeps walk from the front; doing one at most every `sweepEvery` ms keeps `set` O(1) on the hot path.
+  const sweepEvery = Math.min(1000, ageMs / 4)
+  let sweptAt = -Infinity
 
   const evictFront = (time: number) => {
+    const sweepAge = time - sweptAt >= sweepEvery
+    if (!sweepAge && slots.size <= max) return
+    if (sweepAge) sweptAt = time
     for (const [key, slot] of slots) {
-      if (slots.size <= max && time - slot.at < ageMs) break
+      if (slots.size <= max && (!sweepAge || time - slot.at < ageMs)) break
       slots.delete(key)
       onEvict?.(key, slot.value)
     }
@@ -83,6 +89,7 @@ export function createBoundedMap<V>(options: BoundedMapOptions<V>): BoundedMap<V
       return slots.delete(key)
     },
     sweep() {
+      sweptAt = -Infinity
       evictFront(now())
     },
     get size() {

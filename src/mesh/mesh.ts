@@ -123,7 +123,8 @@ export function createMesh(options: MeshOptions): Mesh {
     const given = msg['#']
     const id = typeof given === 'string' ? given : randomId()
     msg['#'] = id
-    dedup.track(id)
+    // Replies and acks travel back along one route and are never relayed, so they need no dedup entry.
+    if (msg['@'] === undefined) dedup.track(id)
     sendText(peer, JSON.stringify(msg))
   }
 
