@@ -1,0 +1,75 @@
+import cors from '@fastify/cors'
+import type { FastifyInstance } from 'fastify'
+import { registerJsonBody, type BodyLimits } from './body.js'
+import { registerDataRoutes } from './data-routes.js'
+import type { PathLimits } from './data-path.js'
+import { ApiError, apiErrorHandler, errorBody } from './errors.js'
+import type { HttpMetrics } from './metrics.js'
+import type { TrellisNode } from './node.js'
+import { registerStatusRoutes } from './status-routes.js'
+import { registerSubscribeRoutes, type SubscribeOptions, type SubscribeStats } from './subscribe.js'
+
+export interface CorsOptions {
+  /** Allowed origins: a list, `'*'` (any), or true (reflect the request's origin). */
+  origin: string[] | '*' | true
+  credentials?: boolean
+}
+
+export interface ApiOptions {
+  node: TrellisNode
+  body: BodyLimits
+  path: PathLimits
+  subscribe: Omit<SubscribeOptions, 'node' | 'path'>
+  cors?: CorsOptions | false
+  metrics?: () => HttpMetrics | undefined
+  gunClients: () => number
+  /** Called with the subscription counters once the routes exist (metrics read them). */
+  onSubscribeStats(stats: SubscribeStats): void
+}
+
+/** Which operation a finished request was, for the duration histogram. */
+function operationOf(method: string, url: string | undefined): string {
+  if (url?.startsWith('/api/v1/data/') === true) {
+    switch (method) {
+      case 'GET':
+        return 'read'
+      case 'PUT':
+        return 'put'
+      case 'PATCH':
+        return 'patch'
+      case 'DELETE':
+        return 'delete'
+    }
+  }
+  if (url?.startsWith('/api/v1/subscribe/') === true) return 'subscribe'
+  return 'other'
+}
+
+/**
+ * The REST API, registered under `/api/v1` in its own Fastify context: its
+ * JSON parser, error format, 404s and CORS apply here and nowhere else in
+ * the host app.
+ */
+export async function registerApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
+  registerJsonBody(app, options.body)
+  app.setErrorHandler(apiErrorHandler)
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError(404, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)
+    void reply.code(404).send(errorBody(error))
+  })
+  if (options.cors !== undefined && options.cors !== false) {
+    const origin = options.cors.origin
+    await app.register(cors, {
+      origin: origin === '*' ? '*' : origin === true ? true : origin,
+      credentials: options.cors.credentials ?? false,
+      methods: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      maxAge: 600,
+    })
+  }
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics?.()?.request(operationOf(request.method, request.routeOptions.url), reply.statusCode, reply.elapsedTime / 1000)
+  })
+  registerDataRoutes(app, { node: options.node, body: options.body, path: options.path })
+  options.onSubscribeStats(registerSubscribeRoutes(app, { node: options.node, path: options.path, ...options.subscribe }))
+  registerStatusRoutes(app, { node: options.node, gunClients: options.gunClients })
+}

@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import type { Logger } from 'pino'
+import { DEFAULT_BODY_LIMIT, trellisPlugin, type TrellisPluginOptions } from './plugin.js'
+import type { TrellisNode } from './node.js'
+import { ApiError, errorBody, toApiError } from './errors.js'
+
+export interface TrellisAppOptions extends TrellisPluginOptions {
+  /** A pino logger for requests and errors. Default: no logging. */
+  logger?: Logger
+  /** Milliseconds a whole request may take (0: no limit). Default 30 000; subscriptions and sockets are exempt once upgraded/streaming. */
+  requestTimeoutMs?: number
+  /** Idle keep-alive connections close after this many ms. Default 72 000 (above common load-balancer idle timeouts). */
+  keepAliveTimeoutMs?: number
+}
+
+/**
+ * A Fastify app with nothing but Trellis in it — what `createRelay`,
+ * `trellis serve` and the Express/Hono adapters run. Ready, not listening.
+ */
+export async function createTrellisApp(options: TrellisAppOptions = {}): Promise<{ app: FastifyInstance; node: TrellisNode }> {
+  const app = Fastify({
+    ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
+    // Long soul names and deep paths are legal; the API bounds them itself.
+    routerOptions: { maxParamLength: 16 * 1024 },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Requests the router cannot parse (bad percent-encoding) get the API's error format.
+    frameworkErrors: (error, _request, reply) => {
+      const api = error.code === 'FST_ERR_BAD_URL' ? new ApiError(400, 'INVALID_PATH', `Bad percent-encoding in the URL`) : toApiError(error)
+      // reason: frameworkErrors types the reply by an unresolved route generic; it is a plain reply here.
+      void (reply as unknown as FastifyReply).code(api.status).send(errorBody(api))
+    },
+    // reason: with a pino `loggerInstance` Fastify types the instance by that logger; callers only need the base type.
+  }) as unknown as FastifyInstance
+  let node: TrellisNode | undefined
+  const outerOnNode = options.onNode
+  await app.register(trellisPlugin, {
+    ...options,
+    onNode: (created) => {
+      node = created
+      outerOnNode?.(created)
+    },
+  })
+  await app.ready()
+  if (node === undefined) throw new Error('trellis plugin did not create its node')
+  return { app, node }
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Chain, Data } from '../../core/chain/chain.js'
+import { isLink, setOwn } from '../../core/types.js'
+import type { TrellisNode } from './node.js'
+import { validateBody, type BodyLimits } from './body.js'
+import { chainAt, parseDataPath, type DataPath, type PathLimits } from './data-path.js'
+import { ackError, ApiError } from './errors.js'
+import { isDeleted, isQueryFlag, present } from './present.js'
+
+export interface DataRouteOptions {
+  node: TrellisNode
+  body: BodyLimits
+  path: PathLimits
+}
+
+const MARKER = '/data/'
+
+/**
+ * `GET / PUT / PATCH / DELETE /data/*path`: path segments address
+ * `get(…).get(…)`. PUT makes the place equal the body (keys it lacks are
+ * tombstoned), PATCH merges, DELETE tombstones. Every write answers after it
+ * is durable; every answer is `{ data, path }`.
+ */
+export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptions): void {
+  const { node, body: bodyLimits, path: pathLimits } = options
+  const target = (request: FastifyRequest): DataPath => parseDataPath(request.raw.url ?? '', MARKER, pathLimits)
+  const wantsMeta = (request: FastifyRequest) => isQueryFlag((request.query as Record<string, unknown> | undefined)?.meta)
+
+  const readFound = async (chain: Chain, path: DataPath): Promise<Data> => {
+    const { data } = await chain.read()
+    if (data === undefined || isDeleted(data)) throw new ApiError(404, 'NOT_FOUND', `Nothing at ${path.text}`, path.text)
+    return data
+  }
+
+  const write = (chain: Chain, data: unknown, path: DataPath) =>
+    new Promise<void>((resolve, reject) => {
+      chain.put(data, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, path.text))))
+    })
+
+  const bodyOf = (request: FastifyRequest, path: DataPath): unknown => {
+    const value = request.body
+    if (value === undefined) throw new ApiError(400, 'INVALID_JSON', 'A JSON body is required', path.text)
+    validateBody(value, path.segments, bodyLimits)
+    return value
+  }
+
+  const isNodeBody = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !isLink(value)
+
+  app.get(`${MARKER}*`, async (request) => {
+    const path = target(request)
+    const data = await readFound(chainAt(node.db, path.segments), path)
+    return { data: present(data, wantsMeta(request)), path: path.text }
+  })
+
+  app.put(`${MARKER}*`, async (request) => {
+    const path = target(request)
+    const value = bodyOf(request, path)
+    if (path.segments.length === 1 && !isNodeBody(value)) {
+      throw new ApiError(400, 'ROOT_NOT_NODE', `Data at the root of the graph must be a node (an object): PUT an object to ${path.text}`, path.text)
+    }
+    const chain = chainAt(node.db, path.segments)
+    let data: unknown = value
+    if (isNodeBody(value)) {
+      // Replace: keys held now but absent from the body are tombstoned.
+      const { data: current } = await chain.read()
+      if (current !== null && typeof current === 'object') {
+        const merged: Record<string, unknown> = {}
+        for (const key of Object.keys(current)) if (key !== '_' && !Object.hasOwn(value, key)) setOwn(merged, key, null)
+        for (const key of Object.keys(value)) setOwn(merged, key, value[key])
+        data = merged
+      }
+    }
+    await write(chain, data, path)
+    const after = await chain.read()
+    return { data: present(after.data ?? null, wantsMeta(request)), path: path.text }
+  })
+
+  app.patch(`${MARKER}*`, async (request) => {
+    const path = target(request)
+    const value = bodyOf(request, path)
+    if (!isNodeBody(value)) throw new ApiError(400, 'INVALID_DATA', `PATCH merges a JSON object into the node at ${path.text}; use PUT to write a value`, path.text)
+    const chain = chainAt(node.db, path.segments)
+    await write(chain, value, path)
+    const after = await chain.read()
+    return { data: present(after.data ?? null, wantsMeta(request)), path: path.text }
+  })
+
+  app.delete(`${MARKER}*`, async (request) => {
+    const path = target(request)
+    const chain = chainAt(node.db, path.segments)
+    const current = await readFound(chain, path)
+    if (path.segments.length === 1) {
+      const tombstones: Record<string, unknown> = {}
+      if (current !== null && typeof current === 'object') {
+        for (const key of Object.keys(current)) if (key !== '_') setOwn(tombstones, key, null)
+      }
+      await write(chain, tombstones, path)
+    } else {
+      await write(chain, null, path)
+    }
+    return { data: null, path: path.text }
+  })
+}

@@ -1,0 +1,81 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { TrellisError } from '../../core/errors.js'
+
+/** A failure the HTTP API reports: status, a stable code, a message, and the offending path when there is one. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly path: string | undefined
+
+  constructor(status: number, code: string, message: string, path?: string) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.path = path
+  }
+}
+
+export interface ErrorBody {
+  code: string
+  message: string
+  path?: string
+}
+
+const TRELLIS_STATUS: Record<string, number> = {
+  INVALID_DATA: 400,
+  INVALID_GRAPH: 400,
+  INVALID_STATE: 400,
+  INVALID_KEY: 400,
+  ROOT_NOT_NODE: 400,
+  UNVERIFIED: 403,
+  QUOTA: 507,
+  TIMEOUT: 504,
+  STORAGE: 503,
+  CLOSED: 503,
+}
+
+const FASTIFY_ERRORS: Record<string, [number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'INVALID_CONTENT_LENGTH'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON'],
+  FST_ERR_CTP_INVALID_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+}
+
+/** Whatever was thrown, as the API reports it. Internal details of unexpected errors are not leaked. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error
+  if (error instanceof TrellisError) return new ApiError(TRELLIS_STATUS[error.code] ?? 500, error.code, error.message, error.path)
+  const fastify = error as Partial<FastifyError>
+  const mapped = typeof fastify.code === 'string' ? FASTIFY_ERRORS[fastify.code] : undefined
+  if (mapped !== undefined) return new ApiError(mapped[0], mapped[1], fastify.message ?? mapped[1])
+  if (error instanceof SyntaxError || fastify.statusCode === 400) {
+    return new ApiError(400, 'INVALID_JSON', `Invalid JSON: ${fastify.message ?? 'cannot parse the body'}`)
+  }
+  if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    return new ApiError(fastify.statusCode, 'BAD_REQUEST', fastify.message ?? 'Bad request')
+  }
+  return new ApiError(500, 'INTERNAL', 'Internal error')
+}
+
+export function errorBody(error: ApiError): ErrorBody {
+  const body: ErrorBody = { code: error.code, message: error.message }
+  if (error.path !== undefined) body.path = error.path
+  return body
+}
+
+/** The API's Fastify error handler: JSON `{ code, message, path? }` with the mapped status. */
+export function apiErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const api = toApiError(error)
+  if (api.status >= 500) request.log.error({ err: error }, 'request failed')
+  void reply.code(api.status).type('application/json').send(errorBody(api))
+}
+
+/** An ack error text from the write pipeline, as an API error (validation has already run, so these are storage-side). */
+export function ackError(err: string, path: string): ApiError {
+  if (err.includes('closed')) return new ApiError(503, 'CLOSED', err, path)
+  if (/quota/i.test(err)) return new ApiError(507, 'QUOTA', err, path)
+  if (err.startsWith('Invalid')) return new ApiError(400, 'INVALID_DATA', err, path)
+  return new ApiError(503, 'STORAGE', err, path)
+}

@@ -1,0 +1,22 @@
+import { createRoot } from '../../core/chain/root.js'
+import type { Engine, Origin } from '../../core/engine-types.js'
+import { RootChain } from '../../instance.js'
+
+/** The origin the HTTP API writes under (REST, CLI through REST). */
+export const HTTP_ORIGIN = Object.freeze({ name: 'http' })
+
+/**
+ * A chain root over the relay's engine for the HTTP API. Its writes are
+ * labelled as coming from a peer (`HTTP_ORIGIN`), not from this process:
+ * the mesh pushes only peer-origin changes to subscribed clients and relay
+ * peers, and a REST write must reach them exactly as a Gun client's would.
+ * Acks come from storage (no network on this root), so a 200 means durable.
+ */
+export function createHttpRoot(engine: Engine): RootChain {
+  const relabel = (origin: Origin): Origin => (origin.kind === 'local' ? { kind: 'peer', peer: HTTP_ORIGIN } : origin)
+  const view: Engine = Object.create(engine, {
+    put: { value: (nodes: Parameters<Engine['put']>[0], origin: Origin) => engine.put(nodes, relabel(origin)) },
+    apply: { value: (nodes: Parameters<Engine['apply']>[0], origin: Origin) => engine.apply(nodes, relabel(origin)) },
+  }) as Engine
+  return new RootChain(createRoot(view), undefined)
+}

@@ -1,0 +1,144 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { TrellisNode } from './node.js'
+import type { SubscribeStats } from './subscribe.js'
+
+export interface HttpMetrics {
+  readonly registry: Registry
+  /** Record one finished API request. `op` is read/put/patch/delete/subscribe/other. */
+  request(op: string, status: number, seconds: number): void
+}
+
+export interface MetricsSources {
+  node: TrellisNode
+  subscribers: SubscribeStats
+  gunClients: () => number
+}
+
+/** Sizes the log store reports; other stores report none. */
+interface StorageWithStats {
+  stats(): { diskBytes?: number; queuedBytes?: number }
+}
+
+function storageStats(node: TrellisNode): { diskBytes?: number; queuedBytes?: number } | undefined {
+  const storage = node.storage as Partial<StorageWithStats>
+  if (typeof storage.stats !== 'function' || node.closed) return undefined
+  try {
+    return storage.stats()
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * One prom-client registry per plugin instance (two relays in one process
+ * do not collide). Counters and gauges are read from the node when
+ * scraped, so the hot paths only bump plain numbers.
+ */
+export function createHttpMetrics(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}): HttpMetrics {
+  const { node, subscribers } = sources
+  const registry = new Registry()
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+
+  const counterFrom = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset()
+        for (const [labels, value] of read()) this.inc(labels, value)
+      },
+    })
+  const gaugeFrom = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset()
+        for (const [labels, value] of read()) this.set(labels, value)
+      },
+    })
+
+  const httpReads = { count: 0 }
+  const requests = new Counter({ name: 'trellis_http_requests_total', help: 'HTTP API requests by operation and status', labelNames: ['op', 'status'], registers })
+  const durations = new Histogram({
+    name: 'trellis_operation_duration_seconds',
+    help: 'Duration of HTTP API operations (writes include the fsync)',
+    labelNames: ['op'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  })
+
+  counterFrom('trellis_reads_total', 'Node reads served, by source', ['source'], () => [
+    [{ source: 'wire' }, node.counters.wireReads],
+    [{ source: 'http' }, httpReads.count],
+  ])
+  counterFrom('trellis_writes_total', 'Node changes applied (HAM winners), by origin', ['origin'], () => [
+    [{ origin: 'peer' }, node.counters.writesFromPeers],
+    [{ origin: 'http' }, node.counters.writesFromHttp],
+    [{ origin: 'local' }, node.counters.writesLocal],
+  ])
+  counterFrom('trellis_sync_frames_total', 'Wire frames exchanged with peers', ['direction'], () => {
+    const stats = node.mesh.stats()
+    return [
+      [{ direction: 'in' }, stats.framesIn],
+      [{ direction: 'out' }, stats.framesOut],
+    ]
+  })
+  counterFrom('trellis_sync_errors_sent_total', 'Error notices sent to peers', [], () => [[{}, node.mesh.stats().errorsSent]])
+  counterFrom('trellis_subscription_events_total', 'Updates sent to REST subscribers', [], () => [[{}, subscribers.events]])
+  gaugeFrom('trellis_peers', 'Connected peers: accepted clients and dialled relays', ['kind'], () => {
+    let outgoing = 0
+    for (const peer of node.mesh.peers) if (peer.outgoing) outgoing++
+    return [
+      [{ kind: 'incoming' }, node.mesh.peers.size - outgoing],
+      [{ kind: 'outgoing' }, outgoing],
+    ]
+  })
+  gaugeFrom('trellis_configured_relays', 'Relays this node dials, by state', ['state'], () => {
+    const connected = node.dialers.filter((d) => d.connected).length
+    return [
+      [{ state: 'connected' }, connected],
+      [{ state: 'disconnected' }, node.dialers.length - connected],
+    ]
+  })
+  gaugeFrom('trellis_gun_sockets', 'Open WebSockets on the Gun endpoint', [], () => [[{}, sources.gunClients()]])
+  gaugeFrom('trellis_subscribers', 'Live REST subscriptions by transport', ['transport'], () => [
+    [{ transport: 'sse' }, subscribers.sse],
+    [{ transport: 'websocket' }, subscribers.websocket],
+  ])
+  gaugeFrom('trellis_souls_in_memory', 'Nodes held in memory', [], () => [[{}, node.engine.size]])
+  gaugeFrom('trellis_mesh_table_size', 'Bounded mesh tables: dedup, routes, subscriptions, outbox (queue)', ['table'], () => {
+    const stats = node.mesh.stats()
+    return [
+      [{ table: 'dedup' }, stats.dedup],
+      [{ table: 'routes' }, stats.routes],
+      [{ table: 'subscriptions' }, stats.subscriptions],
+      [{ table: 'subscription_souls' }, stats.subscriptionSouls],
+      [{ table: 'interest' }, stats.interest],
+      [{ table: 'outbox' }, stats.outbox],
+    ]
+  })
+  gaugeFrom('trellis_storage_bytes', 'Bytes of storage on disk (log engine)', [], () => {
+    const stats = storageStats(node)
+    return stats?.diskBytes === undefined ? [] : [[{}, stats.diskBytes]]
+  })
+  gaugeFrom('trellis_storage_queued_bytes', 'Bytes accepted by storage and not yet durable', [], () => {
+    const stats = storageStats(node)
+    return stats?.queuedBytes === undefined ? [] : [[{}, stats.queuedBytes]]
+  })
+  gaugeFrom('trellis_uptime_seconds', 'Seconds since this node started', [], () => [[{}, (Date.now() - node.startedAt) / 1000]])
+
+  return {
+    registry,
+    request(op, status, seconds) {
+      requests.inc({ op, status: String(status) })
+      if (op !== 'other' && op !== 'subscribe') durations.observe({ op }, seconds)
+      if (op === 'read' && status < 400) httpReads.count++
+    },
+  }
+}

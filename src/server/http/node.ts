@@ -1,0 +1,124 @@
+import WebSocket from 'ws'
+import { createEngine } from '../../core/engine.js'
+import type { Engine } from '../../core/engine-types.js'
+import type { StorageAdapter } from '../../core/storage-contract.js'
+import type { RootChain } from '../../instance.js'
+import { DEFAULT_LIMITS, type MeshLimits } from '../../mesh/limits.js'
+import { createMesh, type Mesh, type MeshStats } from '../../mesh/mesh.js'
+import { dial, type Dialer } from '../../transport/ws-client.js'
+import type { WebSocketConstructor } from '../../transport/websocket-like.js'
+import { openRelayStorage } from '../storage.js'
+import { createHttpRoot, HTTP_ORIGIN } from './http-root.js'
+
+export interface TrellisNodeOptions {
+  /** The log engine in this directory (fsync before ack). Memory when neither this nor `storage` is given. */
+  dataDir?: string
+  storage?: StorageAdapter
+  /** Whether `storage` survives a restart. Default true for a given storage. */
+  storageIsDurable?: boolean
+  /** Other relays to peer with (`http(s)://host:port/gun` or `ws(s)://…`). */
+  peers?: string[]
+  pid?: string
+  limits?: Partial<MeshLimits>
+  log?: (line: string) => void
+}
+
+/** Operation counts since start, by where they came from (read by /metrics). */
+export interface TrellisCounters {
+  /** Node reads answered for peers over the wire. */
+  wireReads: number
+  /** Node diffs applied, by origin. */
+  writesFromPeers: number
+  writesFromHttp: number
+  writesLocal: number
+}
+
+export interface TrellisNodeStats extends MeshStats {
+  souls: number
+  dialers: { url: string; connected: boolean }[]
+}
+
+/**
+ * Everything of a relay except HTTP: engine + storage + mesh in relay mode +
+ * outgoing relay connections, and a chain root for the HTTP API. The
+ * Fastify plugin, the adapters and `createRelay` all sit on one of these.
+ */
+export interface TrellisNode {
+  readonly engine: Engine
+  readonly mesh: Mesh
+  /** A chain over the relay's own graph; its writes reach subscribed peers like a peer's would. */
+  readonly db: RootChain
+  readonly storage: StorageAdapter
+  readonly storageIsDurable: boolean
+  readonly limits: MeshLimits
+  readonly dialers: readonly Dialer[]
+  readonly startedAt: number
+  readonly counters: TrellisCounters
+  readonly closed: boolean
+  addPeer(url: string): void
+  stats(): TrellisNodeStats
+  close(): Promise<void>
+}
+
+export async function createTrellisNode(options: TrellisNodeOptions = {}): Promise<TrellisNode> {
+  const log = options.log ?? (() => {})
+  let storage = options.storage
+  let durable = options.storageIsDurable ?? storage !== undefined
+  if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir))
+  const engine = createEngine({ storage, storageIsDurable: durable })
+  const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits }
+  const dialers: Dialer[] = []
+  const counters: TrellisCounters = { wireReads: 0, writesFromPeers: 0, writesFromHttp: 0, writesLocal: 0 }
+  engine.onChange((changed, origin) => {
+    if (origin.kind === 'peer') {
+      if (origin.peer === HTTP_ORIGIN) counters.writesFromHttp += changed.length
+      else counters.writesFromPeers += changed.length
+    } else counters.writesLocal += changed.length
+  })
+  // The mesh reads through a view that counts, so /metrics can report wire reads without touching the mesh.
+  const meshEngine: Engine = Object.create(engine, {
+    read: { value: (soul: string) => (counters.wireReads++, engine.read(soul)) },
+    readRange: { value: (soul: string, range: Parameters<Engine['readRange']>[1]) => (counters.wireReads++, engine.readRange(soul, range)) },
+  }) as Engine
+  const mesh = createMesh({ engine: meshEngine, pid: options.pid, relay: true, limits, log, mobPeers: () => dialers.map((d) => d.url) })
+  const db = createHttpRoot(engine)
+  let closed = false
+  let closing: Promise<void> | undefined
+
+  const addPeer = (url: string) => {
+    // reason: the `ws` class implements the W3C surface the dialler uses; its event typings are narrower.
+    dialers.push(dial(mesh, url, { WebSocket: WebSocket as unknown as WebSocketConstructor, relay: true, log }))
+  }
+  for (const url of options.peers ?? []) addPeer(url)
+
+  const store = storage
+  return {
+    engine,
+    mesh,
+    db,
+    storage: store,
+    storageIsDurable: durable,
+    limits,
+    dialers,
+    startedAt: Date.now(),
+    counters,
+    get closed() {
+      return closed
+    },
+    addPeer,
+    stats() {
+      return { ...mesh.stats(), souls: engine.size, dialers: dialers.map((d) => ({ url: d.url, connected: d.connected })) }
+    },
+    close() {
+      closing ??= (async () => {
+        closed = true
+        for (const dialer of dialers) dialer.close()
+        mesh.close()
+        // Writes already handed to the chain finish (and reach storage) before storage closes.
+        await db.synced()
+        await engine.close()
+      })()
+      return closing
+    },
+  }
+}

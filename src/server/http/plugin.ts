@@ -1,0 +1,105 @@
+import websocket from '@fastify/websocket'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { registerAdminRoutes } from '../admin/routes.js'
+import { registerApi, type CorsOptions } from './api.js'
+import { createGunSockets } from './gun-socket.js'
+import { registerHealthRoutes } from './health.js'
+import { createHttpMetrics, type HttpMetrics } from './metrics.js'
+import { createTrellisNode, type TrellisNode, type TrellisNodeOptions } from './node.js'
+import type { SubscribeStats } from './subscribe.js'
+
+export interface TrellisPluginOptions extends TrellisNodeOptions {
+  /** Serve this node (the app keeps it, and closes it). Otherwise the plugin creates one from the node options and closes it with the app. */
+  node?: TrellisNode
+  /** Gun's WebSocket endpoint. Default `/gun`; false to leave it out. */
+  gunPath?: string | false
+  /** The REST API and subscriptions under `/api/v1`. Default true. */
+  api?: boolean
+  /** `/healthz` and `/readyz`. Default true. */
+  health?: boolean
+  /** `/metrics` in Prometheus text format. Default true. */
+  metrics?: boolean
+  /** Include prom-client's process metrics (memory, CPU, event loop). Default true. */
+  defaultMetrics?: boolean
+  /** The admin UI at `/` (and its assets under `/_admin/`). Default false: `/` usually belongs to the app. */
+  admin?: boolean
+  /** CORS for the API. Default: none (same origin only). */
+  cors?: CorsOptions | false
+  /** Largest API request body in bytes (413 past it). Default 1 MiB. */
+  bodyLimit?: number
+  /** Deepest object nesting in a body. Default 32. */
+  maxDepth?: number
+  /** Most keys in one body. Default 10 000. */
+  maxKeys?: number
+  /** Most path segments. Default 32. */
+  maxSegments?: number
+  /** Most live REST subscriptions. Default 1000. */
+  maxSubscribers?: number
+  /** Gun socket heartbeat and ping intervals. */
+  heartbeatMs?: number
+  pingMs?: number
+  /** True while shutting down (readiness then fails). */
+  draining?: () => boolean
+  /** Receives the node once it exists (for the app's own use of `node.db`). */
+  onNode?: (node: TrellisNode) => void
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+/**
+ * Trellis as a Fastify plugin: Gun's wire protocol at `/gun`, the REST API
+ * and subscriptions under `/api/v1`, health, metrics and (optionally) the
+ * admin UI, in an encapsulated context so the host app's parsers and error
+ * handlers are untouched. Register @fastify/websocket before this plugin if
+ * the app uses it too; otherwise the plugin registers it.
+ */
+export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (app: FastifyInstance, options: TrellisPluginOptions) => {
+  const node = options.node ?? (await createTrellisNode(options))
+  const ownsNode = options.node === undefined
+  options.onNode?.(node)
+  const maxPayload = node.limits.maxFrameChars * 2
+  if (!app.hasDecorator('websocketServer')) {
+    await app.register(websocket, { options: { maxPayload, perMessageDeflate: false } })
+  }
+  const gun = createGunSockets(node.mesh, { maxPayload, heartbeatMs: options.heartbeatMs, pingMs: options.pingMs })
+  const gunPath = options.gunPath ?? '/gun'
+  if (gunPath !== false) {
+    app.get(gunPath, { websocket: true }, (socket) => gun.accept(socket))
+  }
+
+  let subscribers: SubscribeStats = { sse: 0, websocket: 0, events: 0 }
+  let metrics: HttpMetrics | undefined
+  if (options.api !== false) {
+    await app.register(
+      async (api) =>
+        registerApi(api, {
+          node,
+          body: { bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, maxDepth: options.maxDepth ?? 32, maxKeys: options.maxKeys ?? 10_000 },
+          path: { maxSegments: options.maxSegments ?? 32, maxSegmentChars: node.limits.maxSoulChars },
+          subscribe: { maxSubscribers: options.maxSubscribers ?? 1000, maxBufferedBytes: 4 * 1024 * 1024, keepAliveMs: 15_000 },
+          cors: options.cors,
+          metrics: () => metrics,
+          gunClients: () => gun.clients,
+          onSubscribeStats: (stats) => (subscribers = stats),
+        }),
+      { prefix: '/api/v1' },
+    )
+  }
+  if (options.health !== false) {
+    registerHealthRoutes(app, { node, draining: options.draining ?? (() => false), probeTimeoutMs: 2000 })
+  }
+  if (options.metrics !== false) {
+    const created = createHttpMetrics({ node, subscribers: { get sse() { return subscribers.sse }, get websocket() { return subscribers.websocket }, get events() { return subscribers.events } }, gunClients: () => gun.clients }, { defaultMetrics: options.defaultMetrics })
+    metrics = created
+    app.get('/metrics', async (_request, reply) => {
+      reply.type(created.registry.contentType)
+      return created.registry.metrics()
+    })
+  }
+  if (options.admin === true) registerAdminRoutes(app)
+
+  app.addHook('onClose', async () => {
+    await gun.close()
+    if (ownsNode) await node.close()
+  })
+}

@@ -1,0 +1,29 @@
+import type { Data } from '../../core/chain/chain.js'
+
+/** A node as the API shows it: without Gun's `_` metadata unless asked (`?meta=1`). */
+export function present(data: Data, meta: boolean): unknown {
+  if (data === null || typeof data !== 'object' || meta || !Object.hasOwn(data, '_')) return data
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(data)) {
+    if (key === '_') continue
+    Object.defineProperty(out, key, { value: (data as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
+
+/** Gun has no "absent": a deleted key holds `null`, a deleted node holds only `null`s. Both read as 404. */
+export function isDeleted(data: Data): boolean {
+  if (data === null) return true
+  if (typeof data !== 'object' || data === undefined) return false
+  let keys = 0
+  for (const key of Object.keys(data)) {
+    if (key === '_') continue
+    keys++
+    if ((data as Record<string, unknown>)[key] !== null) return false
+  }
+  return keys > 0
+}
+
+export function isQueryFlag(value: unknown): boolean {
+  return value === '' || value === '1' || value === 'true'
+}
