@@ -145,14 +145,23 @@ export async function loadHint(dir: string, index: SoulIndex, onSoul?: (soul: st
   const deleted: number[] = []
   for (let n = r.varint(); n > 0; n--) deleted.push(r.varint())
   const souls = r.varint()
+  index.reserve(souls)
+  const segs: number[] = []
+  const offs: number[] = []
+  const lens: number[] = []
   for (let s = 0; s < souls; s++) {
     const soul = r.str()
     const n = r.varint()
     for (let i = 0; i < n; i++) {
       const seg = segments[r.varint()]
       if (seg === undefined) throw new Error('hint names an unknown segment')
-      if (index.add(soul, seg.id, r.varint(), r.varint()) && onSoul !== undefined) onSoul(soul)
+      segs[i] = seg.id
+      offs[i] = r.varint()
+      lens[i] = r.varint()
     }
+    if (index.heads.has(soul)) throw new Error(`hint lists soul ${JSON.stringify(soul)} twice`)
+    index.addChain(soul, segs, offs, lens, n)
+    if (onSoul !== undefined) onSoul(soul)
   }
   if (r.pos !== buf.length) throw new Error('hint has trailing bytes')
   return { nextSegmentId, segments, deleted, souls }

@@ -61,6 +61,8 @@ export interface LogStorageStats {
   cachedNodes: number
   /** Bytes accepted by put() but not yet durable. */
   queuedBytes: number
+  /** Group commits so far: one write and (in fsync mode) one fsync each. */
+  commits: number
   compactions: number
   compacting: boolean
 }
@@ -321,6 +323,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
         garbageRatio: diskBytes === 0 ? 0 : Math.max(0, diskBytes - live) / diskBytes,
         cachedNodes: cache.size,
         queuedBytes: readOnly ? 0 : writer.queuedBytes,
+        commits: readOnly ? 0 : writer.commits,
         compactions,
         compacting: compactionsQueued > 0,
       }

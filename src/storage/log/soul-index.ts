@@ -83,6 +83,24 @@ export class SoulIndex {
     return false
   }
 
+  /** Make room for `slots` more fragments at once (hint load), instead of doubling repeatedly. */
+  reserve(slots: number): void {
+    while (this.seg.length < this.used + slots) this.grow()
+  }
+
+  /**
+   * Add a soul the index does not hold yet with its whole chain, oldest
+   * first (hint load): one Map write per soul, the cheapest way in.
+   */
+  addChain(soul: string, segs: number[], offs: number[], lens: number[], count: number): void {
+    let head = -1
+    for (let i = 0; i < count; i++) {
+      head = this.alloc(segs[i], offs[i], lens[i], head)
+      if (i > 0) this.extraBytes += lens[i]
+    }
+    this.heads.set(soul, head)
+  }
+
   head(soul: string): number | undefined {
     return this.heads.get(soul)
   }
