@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { createTrellisApp, type TrellisAppOptions } from '../../src/server/http/app.js'
 import type { TrellisNode } from '../../src/server/http/node.js'
@@ -41,4 +45,85 @@ export async function call(base: string, method: string, path: string, body?: un
     parsed = { text }
   }
   return { status: response.status, headers: response.headers, body: parsed }
+}
+
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export function tmpDir(prefix = 'trellis-http-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+export interface StockChain {
+  get(key: string): StockChain
+  put(data: unknown, cb?: (ack: Record<string, unknown>) => void): StockChain
+}
+export interface StockGun extends StockChain {
+  _: { opt: { peers?: Record<string, { wire?: { terminate?: () => void } }> } }
+}
+
+let quieted = false
+/** Stock Node Gun (`require('gun')`): no multicast, no AXE, RAD in a temp dir. */
+export function stockGun(peers: string[]): StockGun {
+  if (!quieted) {
+    quieted = true
+    const log = console.log
+    console.log = (...args: unknown[]) => {
+      const first = String(args[0] ?? '')
+      if (first.startsWith('Hello wonderful person') || first.includes('AXE relay enabled')) return
+      log(...args)
+    }
+  }
+  const require = createRequire(import.meta.url)
+  const Gun = require('gun') as (options: Record<string, unknown>) => StockGun
+  return Gun({ peers, file: tmpDir('gun-rad-'), multicast: false, axe: false, stats: false })
+}
+
+export function closeStock(gun: StockGun): void {
+  for (const peer of Object.values(gun._.opt.peers ?? {})) {
+    try {
+      peer.wire?.terminate?.()
+    } catch {
+      // reason: already closed
+    }
+  }
+}
+
+export const stockPut = (chain: StockChain, data: unknown) =>
+  new Promise<Record<string, unknown>>((resolve) => chain.put(data, resolve))
+
+/** Read a Server-Sent Events stream: every `data:` payload, parsed, as it arrives. */
+export async function sse(url: string): Promise<{ events: Record<string, unknown>[]; status: number; contentType: string | null; close(): void }> {
+  const controller = new AbortController()
+  const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: controller.signal })
+  const events: Record<string, unknown>[] = []
+  const reader = response.body?.getReader()
+  const decoder = new TextDecoder()
+  let buffer = ''
+  void (async () => {
+    try {
+      for (;;) {
+        const chunk = await reader?.read()
+        if (chunk === undefined || chunk.done) return
+        buffer += decoder.decode(chunk.value, { stream: true })
+        let end: number
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          for (const line of block.split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)) as Record<string, unknown>)
+        }
+      }
+    } catch {
+      // reason: aborted by close()
+    }
+  })()
+  return { events, status: response.status, contentType: response.headers.get('content-type'), close: () => controller.abort() }
 }
