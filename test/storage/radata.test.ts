@@ -47,7 +47,11 @@ describe('migration from stock Gun', () => {
     cleanups.push(cleanup)
     const source = await createLogStorage({ dir: join(dir, 'a'), logger: quietLogger })
     await source.put([
-      node('__proto__', { constructor: ['c', 5], toString: [null, 5], '': [{ '#': 'x' }, 6] }),
+      node('__proto__', [
+        ['constructor', 'c', 5],
+        ['toString', null, 5],
+        ['', { '#': 'x' }, 6],
+      ]),
       node('x', { n: [1.5, 3], t: [true, 3], s: ['lone \ud800 surrogate', 4] }),
     ])
     let text = ''

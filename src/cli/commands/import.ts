@@ -59,6 +59,7 @@ export const importCommand: Command = {
       await store.close()
     }
     process.stderr.write(`imported ${report.souls} souls, ${report.keys} keys into ${positionals[0]}${report.skipped > 0 ? `; skipped ${report.skipped}` : ''}\n`)
+    if (report.quirksRepaired > 0) process.stderr.write(`  ${report.quirksRepaired} record(s) had their state filed under "undefined" by stock Gun; imported with that state\n`)
     for (const problem of report.problems) process.stderr.write(`  ${problem}\n`)
     return 0
   },

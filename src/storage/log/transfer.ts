@@ -10,6 +10,8 @@ export interface ImportReport {
   keys: number
   skipped: number
   problems: string[]
+  /** Records of a stock Gun quirk that were read anyway (see importRadata). */
+  quirksRepaired: number
 }
 
 const BATCH_KEYS = 20_000
@@ -61,7 +63,7 @@ function createBatcher(store: StorageAdapter, report: ImportReport) {
  * properties only, values checked against Gun's set.
  */
 export async function importGraph(store: StorageAdapter, graph: unknown, onProgress?: (done: number, total: number) => void): Promise<ImportReport> {
-  const report: ImportReport = { souls: 0, keys: 0, skipped: 0, problems: [] }
+  const report: ImportReport = { souls: 0, keys: 0, skipped: 0, problems: [], quirksRepaired: 0 }
   if (graph === null || typeof graph !== 'object' || Array.isArray(graph)) throw new Error('The import is not a JSON object of souls')
   const batcher = createBatcher(store, report)
   const souls = Object.keys(graph)
@@ -91,10 +93,13 @@ export async function importGraph(store: StorageAdapter, graph: unknown, onProgr
  * Import a stock Gun `radata` directory (RAD, JSON format; gun-protocol.md
  * §8.2): every file but the `%1C` directory file is a radix tree whose path
  * spells `soul + ESC + key` and whose `""` member holds `{ ":": value, ">": state }`.
- * Files in the pre-2020 text format are reported, not guessed at.
+ * Files in the pre-2020 text format are reported, not guessed at. Stock Gun
+ * sometimes writes a record's state under the key `"undefined"` instead of
+ * `">"`; such records are imported with that state and counted in
+ * `quirksRepaired`.
  */
 export async function importRadata(store: StorageAdapter, radataDir: string, onProgress?: (done: number, total: number) => void): Promise<ImportReport & { files: number }> {
-  const report = { souls: 0, keys: 0, skipped: 0, problems: [] as string[], files: 0 }
+  const report = { souls: 0, keys: 0, skipped: 0, problems: [] as string[], quirksRepaired: 0, files: 0 }
   const batcher = createBatcher(store, report)
   const names = (await readdir(radataDir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name)
   const files = names.filter((name) => decodeName(name) !== '\x1C' && !name.endsWith('.tmp') && !name.startsWith('.')).sort()
@@ -135,7 +140,14 @@ export async function importRadata(store: StorageAdapter, radataDir: string, onP
           if (report.problems.length < MAX_PROBLEMS) report.problems.push(`${name}: skipped record ${JSON.stringify(prefix)} (not soul ESC key)`)
           continue
         }
-        await batcher.add(prefix.slice(0, split), prefix.slice(split + 1), getOwn(child, ':'), getOwn(child, '>'), name)
+        let state = getOwn(child, '>')
+        if (state === undefined && typeof getOwn(child, 'undefined') === 'number') {
+          // Stock Gun (npm 0.2020.1241) sometimes files the state under the key "undefined" instead of ">"
+          // (seen in this project's own migration test); the number there is the record's state.
+          state = getOwn(child, 'undefined')
+          report.quirksRepaired++
+        }
+        await batcher.add(prefix.slice(0, split), prefix.slice(split + 1), getOwn(child, ':'), state, name)
       }
     }
     onProgress?.(f + 1, files.length)

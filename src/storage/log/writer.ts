@@ -89,12 +89,8 @@ export function createWriter(options: WriterOptions) {
     try {
       for (;;) {
         if (broken !== undefined) break
-        if (batch.waiters.length > 0) {
-          await commit()
-          // Let the callers just acknowledged run their continuations (often their next put) before the next batch is cut: fuller batches, fewer fsyncs.
-          await new Promise<void>((resolve) => setImmediate(resolve))
-        }
-        else if (rollWaiters.length > 0) {
+        // Rolls first: under a steady stream of writes the batch is never empty, and compaction must not starve.
+        if (rollWaiters.length > 0) {
           const waiters = rollWaiters.splice(0)
           try {
             if (active.size > SEGMENT_HEADER) await roll()
@@ -103,6 +99,10 @@ export function createWriter(options: WriterOptions) {
             for (const w of waiters) w.reject(error)
             throw error
           }
+        } else if (batch.waiters.length > 0) {
+          await commit()
+          // Let the callers just acknowledged run their continuations (often their next put) before the next batch is cut: fuller batches, fewer fsyncs.
+          await new Promise<void>((resolve) => setImmediate(resolve))
         } else break
       }
     } catch (error) {
