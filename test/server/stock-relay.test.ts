@@ -20,7 +20,7 @@ describe('Trellis client through a stock Gun relay', () => {
   })
 
   it('our put is acked by the stock relay and a stock client reads it', async () => {
-    const ack = await new Promise<Record<string, unknown>>((resolve) => ours.get('t-ann').put({ name: 'Ann' }, resolve))
+    const ack = await new Promise<{ err?: string }>((resolve) => ours.get('t-ann').put({ name: 'Ann' }, (a) => resolve(a)))
     expect(ack.err).toBeUndefined()
     const seen = await new Promise<unknown>((resolve) => stock.get('t-ann').get('name').once(resolve))
     expect(seen).toBe('Ann')
