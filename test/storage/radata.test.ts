@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
+import { isValue } from '../../src/core/types.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 import { createLogStorage } from '../../src/storage/log/index.js'
 import { exportGraph, importGraph, importRadata } from '../../src/storage/log/transfer.js'
@@ -15,29 +16,70 @@ const cleanups: Array<() => void> = []
 afterEach(() => cleanups.splice(0).forEach((c) => c()))
 
 describe('migration from stock Gun', () => {
-  it('imports every record of a radata directory written by stock Gun', async () => {
+  async function gunRadata(count: number) {
     const { dir, cleanup } = tempDir('radata')
     cleanups.push(cleanup)
     const radata = join(dir, 'radata')
-    const { stdout } = await run(process.execPath, [gunWriter, radata, '1500'], { maxBuffer: 64 << 20, timeout: 60_000 })
+    const { stdout } = await run(process.execPath, [gunWriter, radata, String(count)], { maxBuffer: 64 << 20, timeout: 60_000 })
     const line = stdout.split('\n').find((l) => l.startsWith('EXPECTED ')) ?? ''
     const expected = JSON.parse(line.slice('EXPECTED '.length)) as Record<string, Record<string, unknown>>
-    // Stock RAD split the data over several chunk files plus its directory file.
-    expect(readdirSync(radata).length).toBeGreaterThan(2)
-
     const store = await createLogStorage({ dir: join(dir, 'db'), logger: quietLogger })
+    cleanups.push(() => void store.close())
+    return { radata, expected, store }
+  }
+
+  it('imports every record of a radata directory written by stock Gun', async () => {
+    const { radata, expected, store } = await gunRadata(200)
     const report = await importRadata(store, radata)
     expect(report.problems).toEqual([])
-    expect(report.skipped).toBe(0)
     const souls = Object.keys(expected)
-    expect(report.souls).toBeGreaterThanOrEqual(souls.length)
+    expect(report.souls).toBe(souls.length)
     for (const soul of souls) {
       const got = await store.get(soul)
       expect(got, soul).toBeDefined()
+      expect(got?.size).toBe(Object.keys(expected[soul]).length)
       for (const [key, value] of Object.entries(expected[soul])) {
         expect(got?.get(key), `${soul}.${key}`).toEqual(value)
         expect(got?.stateOf(key)).toBeGreaterThan(1.7e12)
       }
+    }
+    await store.close()
+  }, 90_000)
+
+  it('imports every readable record when stock Gun split its data over several chunk files', async () => {
+    // Past 1 MiB RAD splits chunks, and npm gun 0.2020.1241 races while doing so (gun-protocol.md §8.3):
+    // records can come out damaged or missing. The oracle is therefore what the files hold.
+    const { radata, expected, store } = await gunRadata(1500)
+    const files = readdirSync(radata).filter((f) => f !== '%1C')
+    expect(files.length).toBeGreaterThan(1)
+    const records: Array<[string, string, unknown, number]> = []
+    let malformed = 0
+    for (const file of files) {
+      const walk = (level: Record<string, unknown>, path: string) => {
+        for (const part of Object.keys(level)) {
+          const child = level[part] as Record<string, unknown>
+          if (part !== '') walk(child, path + part)
+          else {
+            const state = typeof child['>'] === 'number' ? child['>'] : child['undefined']
+            const [soul, key] = [path.slice(0, path.indexOf('\x1b')), path.slice(path.indexOf('\x1b') + 1)]
+            if (typeof state === 'number' && Object.hasOwn(child, ':') && isValue(child[':'])) records.push([soul, key, child[':'], state])
+            else malformed++
+          }
+        }
+      }
+      walk(JSON.parse(readFileSync(join(radata, file), 'utf8')) as Record<string, unknown>, '')
+    }
+    const intended = Object.values(expected).reduce((n, keys) => n + Object.keys(keys).length, 0)
+    expect(records.length).toBeGreaterThan(intended * 0.5)
+    const report = await importRadata(store, radata)
+    expect(report.keys).toBe(records.length)
+    expect(report.skipped).toBe(malformed)
+    for (const [soul, key, value, state] of records) {
+      const got = await store.get(soul)
+      expect(got?.get(key), `${soul}.${key}`).toEqual(value)
+      expect(got?.stateOf(key)).toBe(state)
+      // Whatever survived in the files is what the writer meant to store.
+      expect(value).toEqual(expected[soul]?.[key])
     }
     await store.close()
   }, 90_000)
