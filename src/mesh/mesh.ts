@@ -7,7 +7,7 @@ import { createDedup } from './dedup.js'
 import { createGetHandler } from './get-handler.js'
 import { randomId } from './ids.js'
 import { CLOSE_MOB, CLOSE_SELF, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
-import { field, isPlainObject, stringField, type WireMessage } from './message.js'
+import { errorText, field, isPlainObject, stringField, type WireMessage } from './message.js'
 import { createOutbox, type OutboxEntry } from './outbox.js'
 import { Peer, type PeerInfo } from './peer.js'
 import { createPutHandler } from './put-handler.js'
@@ -461,8 +461,4 @@ export function createMesh(options: MeshOptions): Mesh {
       routes.clear()
     },
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -21,3 +21,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Gun's error texts for frames it cannot take, sent back as `{"dam":"!","err":…}`. */
 export const FRAME_TOO_BIG = 'Message too big!'
 export const FRAME_PARSE_ERROR = 'DAM JSON parse error.'
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,8 +1,8 @@
 import type { GraphNode } from '../core/node.js'
 import { parseWireGraph } from '../core/wire.js'
-import { errorText, type MeshContext } from './mesh.js'
+import type { MeshContext } from './mesh.js'
 import { randomId } from './ids.js'
-import type { WireMessage } from './message.js'
+import { errorText, type WireMessage } from './message.js'
 import type { Peer } from './peer.js'
 
 /**
