@@ -1,0 +1,74 @@
+// In-memory puts/s, reads/s and properties merged/s through the Gun chain.
+// Stock Gun does not ack a put when it has neither storage nor peers, so a
+// put phase ends when its last write is readable from the same instance
+// (writes are applied in order); every record is then read back and checked.
+import { check, countCheck, isRecord, now, readOnce, recordOf, soulOf, windowed } from '../lib/workload.js'
+
+const READ_WINDOW = 1000
+
+export async function inMemory(impl, { n, warmup }) {
+  await putsAndReads(impl.memory(), warmup, 'w')
+  const db = impl.memory()
+  return putsAndReads(db, n, 'n')
+}
+
+async function putsAndReads(db, n, prefix) {
+  let acks = 0
+  const t0 = now()
+  for (let k = 0; k < n; k++) db.get(soulOf(k, prefix)).put(recordOf(k), () => acks++)
+  const last = await readOnce(db, soulOf(n - 1, prefix))
+  const putMs = now() - t0
+
+  const t1 = now()
+  const good = await windowed(n, READ_WINDOW, (k) => readOnce(db, soulOf(k, prefix)).then((d) => isRecord(d, k)))
+  const readMs = now() - t1
+  return {
+    metrics: { puts: (n / putMs) * 1000, reads: (n / readMs) * 1000 },
+    checks: [check('last put visible', isRecord(last, n - 1)), countCheck('records read back intact', good, n)],
+    info: { acksSeen: acks },
+  }
+}
+
+/** Updates half the properties of nodes that already hold ten: the HAM merge path. */
+export async function merge(impl, { nodes, warmup }) {
+  await mergeRun(impl.memory(), warmup, 'w')
+  return mergeRun(impl.memory(), nodes, 'm')
+}
+
+const WIDE = 10
+const CHANGED = 5
+
+async function mergeRun(db, nodes, prefix) {
+  for (let k = 0; k < nodes; k++) db.get(soulOf(k, prefix)).put(wide(k, 0))
+  await readOnce(db, soulOf(nodes - 1, prefix))
+
+  const t0 = now()
+  for (let k = 0; k < nodes; k++) db.get(soulOf(k, prefix)).put(changed(k))
+  const last = await readOnce(db, soulOf(nodes - 1, prefix))
+  const ms = now() - t0
+  const lastOk = last?.p0 === `v${nodes - 1}.1`
+
+  const good = await windowed(nodes, READ_WINDOW, (k) => readOnce(db, soulOf(k, prefix)).then((d) => mergedRight(d, k)))
+  return {
+    metrics: { merged: ((nodes * CHANGED) / ms) * 1000 },
+    checks: [check('last update visible', lastOk), countCheck('nodes merged correctly', good, nodes)],
+  }
+}
+
+function wide(k, version) {
+  const node = {}
+  for (let p = 0; p < WIDE; p++) node[`p${p}`] = `v${k}.${version}`
+  return node
+}
+
+function changed(k) {
+  const node = {}
+  for (let p = 0; p < CHANGED; p++) node[`p${p}`] = `v${k}.1`
+  return node
+}
+
+function mergedRight(d, k) {
+  if (d == null) return false
+  for (let p = 0; p < WIDE; p++) if (d[`p${p}`] !== `v${k}.${p < CHANGED ? 1 : 0}`) return false
+  return true
+}
