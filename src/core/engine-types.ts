@@ -31,8 +31,14 @@ export type ChangeListener = (changed: GraphNode[], origin: Origin) => void
 export interface Network {
   /** How many peers are connected now. */
   readonly peerCount: number
-  /** True when any peer is configured, connected or not (writes then wait for a peer ack). */
+  /** True when there is anyone to ask: a peer configured, connected or not. Reads then ask the network. */
   readonly hasPeers: boolean
+  /**
+   * True when a local write is only acknowledged once a peer acks it (a
+   * client of a relay). A relay acknowledges its own writes from its
+   * storage and pushes them to subscribers instead. Default: `hasPeers`.
+   */
+  readonly writesNeedPeerAck?: boolean
   /**
    * Ask peers for a node (or one key of it). Replies are merged through
    * `engine.put` before the promise resolves; it resolves when every asked

@@ -69,6 +69,8 @@ export interface Mesh {
   connect(link: Link, info: PeerInfo, events?: PeerEvents): PeerHandle
   /** Peers are configured (dialled by a transport), connected or not: writes then wait for a peer's ack and are kept until one comes. */
   expectPeers(yes: boolean): void
+  /** A dialled connection failed or was lost: reads stop waiting for a connection until one opens again. */
+  dialFailed(): void
   stats(): MeshStats
   close(): void
 }
@@ -182,13 +184,14 @@ export function createMesh(options: MeshOptions): Mesh {
 
   // ---- pushes: peer-origin changes go to subscribed peers and relay peers, never back to the sender ----
   const unsubscribeChanges = engine.onChange((changed, origin) => {
-    if (!relay || origin.kind !== 'peer' || changed.length === 0) return
+    // On a relay, its own writes (REST, CLI) are pushed like a peer's; storage replays are not news.
+    if (!relay || origin.kind === 'storage' || changed.length === 0) return
     pushChanges(changed, origin)
   })
 
-  function pushChanges(changed: GraphNode[], origin: Extract<Origin, { kind: 'peer' }>): void {
-    const from = origin.peer
-    const asker = origin.id !== undefined ? mergingReplies.get(origin.id) : undefined
+  function pushChanges(changed: GraphNode[], origin: Origin): void {
+    const from = origin.kind === 'peer' ? origin.peer : undefined
+    const asker = origin.kind === 'peer' && origin.id !== undefined ? mergingReplies.get(origin.id) : undefined
     const targets = new Set<Peer>()
     for (const node of changed) {
       const subscribed = subscriptions.of(node.soul)
@@ -326,12 +329,42 @@ export function createMesh(options: MeshOptions): Mesh {
     send(peer, { '#': id, put: entry.put })
   }
 
+  // Reads made while the first connection opens wait for it (see Network.ready); after a failure they do not.
+  let offline = false
+  const readyWaiters = new Set<(connected: boolean) => void>()
+  const settleReady = (connected: boolean) => {
+    for (const resolve of [...readyWaiters]) resolve(connected)
+  }
+
+  const countRelayPeers = () => {
+    let n = 0
+    for (const peer of peers) if (peer.relay && !peer.closed) n++
+    return n
+  }
+
   const network: Network = {
+    // A relay asks only relay peers; its clients are not a source of truth for its reads or acks.
     get peerCount() {
-      return peers.size
+      return relay ? countRelayPeers() : peers.size
     },
     get hasPeers() {
-      return peers.size > 0 || hasConfiguredPeers
+      return relay ? hasConfiguredPeers || countRelayPeers() > 0 : peers.size > 0 || hasConfiguredPeers
+    },
+    get writesNeedPeerAck() {
+      return !relay && (peers.size > 0 || hasConfiguredPeers)
+    },
+    ready(timeoutMs) {
+      if (network.peerCount > 0) return Promise.resolve(true)
+      if (!hasConfiguredPeers || offline || closed) return Promise.resolve(false)
+      return new Promise<boolean>((resolve) => {
+        const done = (connected: boolean) => {
+          clearTimeout(timer)
+          readyWaiters.delete(done)
+          resolve(connected)
+        }
+        const timer = setTimeout(() => done(false), timeoutMs)
+        readyWaiters.add(done)
+      })
     },
     fetch(soul, key) {
       interest.set(soul, true)
@@ -432,11 +465,17 @@ export function createMesh(options: MeshOptions): Mesh {
         sendText(peer, JSON.stringify({ '#': randomId(), dam: '?', pid }))
       } else {
         greetOutgoing(peer)
+        offline = false
+        settleReady(true)
       }
       return handle
     },
     expectPeers(yes) {
       hasConfiguredPeers = yes
+    },
+    dialFailed() {
+      offline = true
+      settleReady(false)
     },
     stats() {
       return {
@@ -459,6 +498,7 @@ export function createMesh(options: MeshOptions): Mesh {
       for (const peer of [...peers]) closePeer(peer, 1001, 'closing')
       for (const route of routes.values()) expireRoute(route)
       routes.clear()
+      settleReady(false)
     },
   }
 }

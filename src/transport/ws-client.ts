@@ -63,6 +63,7 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
       ws = new options.WebSocket(socketUrl(target))
     } catch (error) {
       options.log?.(`cannot open ${target}: ${error instanceof Error ? error.message : String(error)}`)
+      mesh.dialFailed()
       scheduleReconnect()
       return
     }
@@ -111,6 +112,7 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
       if (socket !== ws) return
       socket = undefined
       teardown()
+      mesh.dialFailed()
       scheduleReconnect()
     }
     ws.onclose = onGone

@@ -78,7 +78,9 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       await engine.read(soul)
       const net = network
       if (net === undefined || !net.hasPeers) return { node: engine.peek(soul), synced: true }
-      if (net.peerCount === 0 && !(await net.ready?.(connectTimeout))) return { node: engine.peek(soul), synced: false }
+      // Right after start-up the first connection may still be opening: give it a moment.
+      if (net.peerCount === 0) await net.ready?.(connectTimeout)
+      // Asked even when offline: the mesh remembers the soul and asks again on (re)connect.
       const synced = await net.fetch(soul)
       return { node: engine.peek(soul), synced }
     } finally {
@@ -89,7 +91,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   /** Acknowledge one applied write: at once in memory-only mode, on durable storage, or on the first peer ack. */
   const acknowledge = (id: string, nodes: GraphNode[], outcome: PutOutcome, ack: ((ack: Ack) => void) | undefined) => {
     const net = network
-    const wantsPeer = net !== undefined && net.hasPeers
+    const wantsPeer = net !== undefined && (net.writesNeedPeerAck ?? net.hasPeers)
     if (!wantsPeer && engine.storage === undefined) {
       // Memory only: applied means done. The callback still runs after put() returns.
       settleOne()
