@@ -7,7 +7,7 @@ import { ApiError, apiErrorHandler, errorBody } from './errors.js'
 import type { HttpMetrics } from './metrics.js'
 import type { TrellisNode } from './node.js'
 import { registerStatusRoutes } from './status-routes.js'
-import { registerSubscribeRoutes, type SubscribeOptions, type SubscribeStats } from './subscribe.js'
+import { registerSubscribeRoutes, type SubscribeOptions, type SubscribeRoutes } from './subscribe.js'
 
 export interface CorsOptions {
   /** Allowed origins: a list, `'*'` (any), or true (reflect the request's origin). */
@@ -24,7 +24,7 @@ export interface ApiOptions {
   metrics?: () => HttpMetrics | undefined
   gunClients: () => number
   /** Called with the subscription counters once the routes exist (metrics read them). */
-  onSubscribeStats(stats: SubscribeStats): void
+  onSubscribeStats(stats: SubscribeRoutes): void
 }
 
 /** Which operation a finished request was, for the duration histogram. */

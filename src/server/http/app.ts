@@ -35,6 +35,14 @@ export async function createTrellisApp(options: TrellisAppOptions = {}): Promise
     },
     // reason: with a pino `loggerInstance` Fastify types the instance by that logger; callers only need the base type.
   }) as unknown as FastifyInstance
+  // Node's server.close() closes the connections idle at that moment only; a keep-alive connection
+  // whose request was in flight would then hold the close open until the client hangs up.
+  let sweep: ReturnType<typeof setInterval> | undefined
+  app.addHook('preClose', async () => {
+    sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+    sweep.unref()
+  })
+  app.addHook('onClose', async () => clearInterval(sweep))
   let node: TrellisNode | undefined
   const outerOnNode = options.onNode
   await app.register(trellisPlugin, {

@@ -6,7 +6,7 @@ import { createGunSockets } from './gun-socket.js'
 import { registerHealthRoutes } from './health.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { createTrellisNode, type TrellisNode, type TrellisNodeOptions } from './node.js'
-import type { SubscribeStats } from './subscribe.js'
+import type { SubscribeRoutes } from './subscribe.js'
 
 export interface TrellisPluginOptions extends TrellisNodeOptions {
   /** Serve this node (the app keeps it, and closes it). Otherwise the plugin creates one from the node options and closes it with the app. */
@@ -67,7 +67,7 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
     app.get(gunPath, { websocket: true }, (socket) => gun.accept(socket))
   }
 
-  let subscribers: SubscribeStats = { sse: 0, websocket: 0, events: 0 }
+  let subscribers: SubscribeRoutes = { sse: 0, websocket: 0, events: 0, closeAll: () => {} }
   let metrics: HttpMetrics | undefined
   if (options.api !== false) {
     await app.register(
@@ -98,6 +98,11 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
   }
   if (options.admin === true) registerAdminRoutes(app)
 
+  // Before the server stops accepting: long-lived streams and sockets would otherwise hold `close()` open.
+  app.addHook('preClose', async () => {
+    subscribers.closeAll()
+    await gun.close()
+  })
   app.addHook('onClose', async () => {
     await gun.close()
     if (ownsNode) await node.close()

@@ -23,6 +23,11 @@ export interface SubscribeStats {
   readonly events: number
 }
 
+export interface SubscribeRoutes extends SubscribeStats {
+  /** End every live subscription (shutdown): open SSE responses would otherwise keep the server from closing. */
+  closeAll(): void
+}
+
 export interface UpdateEvent {
   type: 'update'
   path: string
@@ -38,12 +43,13 @@ const MARKER = '/subscribe/'
  * Server-Sent Events with `Accept: text/event-stream`. The current value
  * comes first when there is one.
  */
-export function registerSubscribeRoutes(app: FastifyInstance, options: SubscribeOptions): SubscribeStats {
+export function registerSubscribeRoutes(app: FastifyInstance, options: SubscribeOptions): SubscribeRoutes {
   const { node } = options
   let sse = 0
   let websocket = 0
   let events = 0
   const paths = new WeakMap<FastifyRequest, DataPath>()
+  const live = new Set<() => void>()
 
   /** Follow `path` live; returns the stop function. `send` returns false when the subscriber cannot keep up. */
   const follow = (request: FastifyRequest, path: DataPath, send: (event: UpdateEvent) => boolean, drop: () => void): (() => void) => {
@@ -93,6 +99,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
     const end = () => {
       if (!open) return
       open = false
+      live.delete(end)
       sse--
       clearInterval(keepAlive)
       stop()
@@ -110,6 +117,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
       },
       end,
     )
+    live.add(end)
     request.raw.on('close', end)
     raw.on('error', end)
   }
@@ -129,10 +137,13 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
       },
       () => socket.close(4001, 'subscriber too slow'),
     )
+    const end = () => socket.close(1001, 'server shutting down')
+    live.add(end)
     // Subscribers only listen; anything they send is ignored (and bounded by maxPayload).
     socket.on('close', () => {
       if (!open) return
       open = false
+      live.delete(end)
       websocket--
       stop()
     })
@@ -155,6 +166,9 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
     },
     get events() {
       return events
+    },
+    closeAll() {
+      for (const end of [...live]) end()
     },
   }
 }

@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs'
+
+/** Everything `trellis serve` can be told, after defaults, config file, environment and flags. */
+export interface ServerConfig {
+  port: number
+  host: string
+  /** Log storage directory; undefined keeps data in memory. */
+  dataDir: string | undefined
+  peers: string[]
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Origins allowed to call the API from browsers: a list, or `'*'`. Empty: no CORS. */
+  corsOrigins: string[] | '*'
+  bodyLimit: number
+  maxPeers: number
+  maxSubscribers: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  shutdownTimeoutMs: number
+  admin: boolean
+  metrics: boolean
+  api: boolean
+}
+
+type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
+
+interface Spec {
+  key: keyof ServerConfig | 'memory' | 'config'
+  flag: string
+  env: string | undefined
+  kind: Kind
+  value: string
+  help: string
+  defaultText: string
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** The one table behind parsing, the environment, the config file and `--help`. */
+const SPECS: Spec[] = [
+  { key: 'port', flag: 'port', env: 'PORT', kind: 'port', value: '<n>', help: 'TCP port to listen on (0 picks a free one)', defaultText: '8765' },
+  { key: 'host', flag: 'host', env: 'HOST', kind: 'string', value: '<addr>', help: 'Interface to bind (0.0.0.0 for all)', defaultText: '127.0.0.1' },
+  { key: 'dataDir', flag: 'data', env: 'DATA_DIR', kind: 'path', value: '<dir>', help: "Data directory (log storage, fsync before ack); '' keeps data in memory", defaultText: './data' },
+  { key: 'memory', flag: 'memory', env: undefined, kind: 'bool', value: '', help: 'Keep data in memory only (nothing written to disk)', defaultText: 'off' },
+  { key: 'peers', flag: 'peers', env: 'PEERS', kind: 'urls', value: '<urls>', help: 'Comma-separated relays to peer with (http(s):// or ws(s)://…/gun)', defaultText: 'none' },
+  { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'level', value: '<level>', help: `Structured log level: ${LEVELS.join(', ')}`, defaultText: 'info' },
+  { key: 'corsOrigins', flag: 'cors', env: 'CORS_ORIGINS', kind: 'origins', value: '<origins>', help: "Origins allowed to call the API from a browser (comma-separated, or '*')", defaultText: 'none' },
+  { key: 'bodyLimit', flag: 'body-limit', env: 'BODY_LIMIT', kind: 'bytes', value: '<size>', help: 'Largest API request body (e.g. 1mb, 256kb); larger gets 413', defaultText: '1mb' },
+  { key: 'maxPeers', flag: 'max-peers', env: 'MAX_PEERS', kind: 'count', value: '<n>', help: 'Most Gun connections accepted; newcomers get a mob notice', defaultText: '10000' },
+  { key: 'maxSubscribers', flag: 'max-subscribers', env: 'MAX_SUBSCRIBERS', kind: 'count', value: '<n>', help: 'Most live REST subscriptions (SSE and WebSocket)', defaultText: '1000' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout', env: 'REQUEST_TIMEOUT', kind: 'duration', value: '<time>', help: 'Longest an HTTP request may take (e.g. 30s, 500ms; 0 = none)', defaultText: '30s' },
+  { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT', kind: 'duration', value: '<time>', help: 'Idle keep-alive connections close after this', defaultText: '72s' },
+  { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: 'SHUTDOWN_TIMEOUT', kind: 'duration', value: '<time>', help: 'On SIGTERM/SIGINT, exit (code 1) if draining takes longer', defaultText: '10s' },
+  { key: 'admin', flag: 'admin', env: 'ADMIN', kind: 'bool', value: '', help: 'Serve the admin UI at / (--no-admin to turn off)', defaultText: 'on' },
+  { key: 'metrics', flag: 'metrics', env: 'METRICS', kind: 'bool', value: '', help: 'Serve Prometheus metrics at /metrics (--no-metrics)', defaultText: 'on' },
+  { key: 'api', flag: 'api', env: 'API', kind: 'bool', value: '', help: 'Serve the REST API under /api/v1 (--no-api)', defaultText: 'on' },
+  { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
+]
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 8765,
+  host: '127.0.0.1',
+  dataDir: './data',
+  peers: [],
+  logLevel: 'info',
+  corsOrigins: [],
+  bodyLimit: 1024 * 1024,
+  maxPeers: 10_000,
+  maxSubscribers: 1000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
+  shutdownTimeoutMs: 10_000,
+  admin: true,
+  metrics: true,
+  api: true,
+}
+
+/** A configuration mistake, with a message that says what and where. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export function serveHelp(): string {
+  const rows = SPECS.map((s) => {
+    const flag = `--${s.flag}${s.value !== '' ? ` ${s.value}` : ''}`
+    return `  ${flag.padEnd(26)}${s.help}\n  ${''.padEnd(26)}${s.env !== undefined ? `env ${s.env}, ` : ''}default ${s.defaultText}`
+  })
+  return [
+    'Usage: trellis serve [options]',
+    '',
+    "Run a relay: Gun's wire protocol over WebSocket at /gun, durable storage, the REST API",
+    'under /api/v1, /healthz, /readyz, /metrics, and the admin UI at /.',
+    '',
+    'Every option is also an environment variable and a config file key (camelCase of the',
+    'flag, e.g. bodyLimit). Flags win over the environment, which wins over the file.',
+    '',
+    'Options:',
+    ...rows,
+    '  -h, --help                Show this help',
+    '',
+    'Sizes take b, kb, mb, gb; times take ms, s, m (a bare number is bytes or milliseconds).',
+    'SIGTERM/SIGINT: stop accepting, finish in-flight writes, flush storage, close peers, exit 0.',
+    '',
+  ].join('\n')
+}
+
+type Source = { kind: 'flag' | 'env' | 'file'; name: string }
+
+function where(spec: Spec, source: Source): string {
+  if (source.kind === 'flag') return `--${spec.flag}`
+  if (source.kind === 'env') return `environment variable ${spec.env}`
+  return `'${fileKey(spec)}' in ${source.name}`
+}
+
+function fileKey(spec: Spec): string {
+  return spec.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
+}
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i
+const TIME = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i
+
+/** Turn one raw setting into its typed value, or throw naming where it came from. */
+function convert(spec: Spec, raw: unknown, source: Source): unknown {
+  const fail = (expected: string): never => {
+    throw new ConfigError(`invalid ${where(spec, source)}: ${JSON.stringify(raw)} — expected ${expected}`)
+  }
+  const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : Array.isArray(raw) && (spec.kind === 'urls' || spec.kind === 'origins') ? raw.map(String).join(',') : fail('a string or number')
+  switch (spec.kind) {
+    case 'port': {
+      const n = Number(text)
+      if (!/^\d+$/.test(text) || n > 65535) fail('an integer from 0 to 65535')
+      return n
+    }
+    case 'count': {
+      const n = Number(text)
+      if (!/^\d+$/.test(text) || n < 1 || n > 10_000_000) fail('an integer from 1 to 10000000')
+      return n
+    }
+    case 'string':
+      if (text === '') fail('a non-empty value')
+      return text
+    case 'path':
+      return text
+    case 'level':
+      if (!(LEVELS as readonly string[]).includes(text)) fail(`one of ${LEVELS.join(', ')}`)
+      return text
+    case 'bytes': {
+      const m = SIZE.exec(text)
+      if (m === null) fail('a size such as 1048576, 512kb or 1mb')
+      const unit = (m as RegExpExecArray)[2]?.toLowerCase() ?? 'b'
+      const factor = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1
+      const n = Math.floor(Number((m as RegExpExecArray)[1]) * factor)
+      if (n < 1 || n > 1024 ** 3) fail('a size from 1 byte to 1gb')
+      return n
+    }
+    case 'duration': {
+      const m = TIME.exec(text)
+      if (m === null) fail('a time such as 500ms, 30s or 2m')
+      const unit = (m as RegExpExecArray)[2]?.toLowerCase() ?? 'ms'
+      const factor = unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1
+      const n = Math.round(Number((m as RegExpExecArray)[1]) * factor)
+      if (n > 24 * 3_600_000) fail('at most 24h')
+      return n
+    }
+    case 'bool': {
+      const lower = text.toLowerCase()
+      if (['1', 'true', 'yes', 'on'].includes(lower)) return true
+      if (['0', 'false', 'no', 'off'].includes(lower)) return false
+      return fail('true or false')
+    }
+    case 'urls': {
+      const urls = text.split(',').map((p) => p.trim()).filter((p) => p !== '')
+      for (const url of urls) if (!/^(https?|wss?):\/\/[^/\s]+/.test(url)) fail(`http(s):// or ws(s):// URLs (bad: '${url}')`)
+      return urls
+    }
+    case 'origins': {
+      if (text === '*') return '*'
+      const origins = text.split(',').map((p) => p.trim()).filter((p) => p !== '')
+      for (const origin of origins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(`'*' or origins like https://app.example.com (bad: '${origin}')`)
+      return origins
+    }
+  }
+}
+
+/** Split argv into flag → raw value; unknown flags and missing values are errors. */
+function parseFlags(argv: string[]): { values: Map<Spec, unknown>; help: boolean } {
+  const values = new Map<Spec, unknown>()
+  let help = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '-h' || arg === '--help') {
+      help = true
+      continue
+    }
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument '${arg}'`)
+    const eq = arg.indexOf('=')
+    const name = arg.slice(2, eq === -1 ? undefined : eq)
+    const negated = name.startsWith('no-') ? SPECS.find((s) => s.kind === 'bool' && s.flag === name.slice(3)) : undefined
+    if (negated !== undefined) {
+      if (eq !== -1) throw new ConfigError(`--${name} takes no value`)
+      values.set(negated, false)
+      continue
+    }
+    const spec = SPECS.find((s) => s.flag === name)
+    if (spec === undefined) throw new ConfigError(`unknown option '--${name}'`)
+    if (spec.kind === 'bool') {
+      values.set(spec, eq === -1 ? true : arg.slice(eq + 1))
+      continue
+    }
+    if (eq !== -1) {
+      values.set(spec, arg.slice(eq + 1))
+      continue
+    }
+    const next = argv[i + 1]
+    if (next === undefined || (next.startsWith('--') && next !== '--')) throw new ConfigError(`option '--${name}' needs a value ${spec.value}`)
+    values.set(spec, next)
+    i++
+  }
+  return { values, help }
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`)
+  return parsed as Record<string, unknown>
+}
+
+/**
+ * Defaults, then the config file, then the environment, then flags.
+ * Returns 'help' for --help; throws ConfigError with a clear message otherwise.
+ */
+export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig | 'help' {
+  const flags = parseFlags(argv)
+  if (flags.help) return 'help'
+  const settings = new Map<Spec, unknown>()
+
+  const configSpec = SPECS.find((s) => s.key === 'config') as Spec
+  const configPath = (flags.values.get(configSpec) as string | undefined) ?? env.TRELLIS_CONFIG
+  if (configPath !== undefined && configPath !== '') {
+    const file = readConfigFile(configPath)
+    for (const key of Object.keys(file)) {
+      const spec = SPECS.find((s) => fileKey(s) === key && s.key !== 'config')
+      if (spec === undefined) throw new ConfigError(`unknown setting '${key}' in ${configPath} (known: ${SPECS.filter((s) => s.key !== 'config').map(fileKey).join(', ')})`)
+      settings.set(spec, convert(spec, file[key], { kind: 'file', name: configPath }))
+    }
+  }
+  for (const spec of SPECS) {
+    if (spec.env === undefined || spec.key === 'config') continue
+    const raw = env[spec.env]
+    if (raw !== undefined) settings.set(spec, convert(spec, raw, { kind: 'env', name: spec.env }))
+  }
+  for (const [spec, raw] of flags.values) {
+    if (spec.key === 'config') continue
+    settings.set(spec, convert(spec, raw, { kind: 'flag', name: spec.flag }))
+  }
+
+  const config: ServerConfig = { ...DEFAULT_CONFIG, peers: [], corsOrigins: [] }
+  let memory = false
+  for (const [spec, value] of settings) {
+    if (spec.key === 'memory') memory = value as boolean
+    else if (spec.key !== 'config') (config as unknown as Record<string, unknown>)[spec.key] = value
+  }
+  if (memory || config.dataDir === '') config.dataDir = undefined
+  return config
+}

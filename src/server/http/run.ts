@@ -1,0 +1,59 @@
+import { pino, type Logger } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import type { ServerConfig } from '../config.js'
+import { installShutdown, type Shutdown } from '../shutdown.js'
+import { createTrellisApp } from './app.js'
+import type { TrellisNode } from './node.js'
+
+export interface RunningServer {
+  app: FastifyInstance
+  node: TrellisNode
+  url: string
+  logger: Logger
+  shutdown: Shutdown
+}
+
+/**
+ * What `trellis serve` does with a validated configuration: build the app,
+ * listen, log as JSON (pino, level from the config), and shut down
+ * gracefully on SIGTERM/SIGINT. Errors at start reject (the caller exits 1).
+ */
+export async function runServer(config: ServerConfig, options: { exit?: (code: number) => void } = {}): Promise<RunningServer> {
+  const logger = pino({ level: config.logLevel, base: { service: 'trellis' } })
+  let draining = false
+  const { app, node } = await createTrellisApp({
+    logger,
+    dataDir: config.dataDir,
+    peers: config.peers,
+    limits: { maxPeers: config.maxPeers },
+    bodyLimit: config.bodyLimit,
+    maxSubscribers: config.maxSubscribers,
+    requestTimeoutMs: config.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    cors: config.corsOrigins === '*' ? { origin: '*' } : config.corsOrigins.length > 0 ? { origin: config.corsOrigins } : false,
+    admin: config.admin,
+    metrics: config.metrics,
+    api: config.api,
+    draining: () => draining,
+    log: (line) => logger.info({ component: 'mesh' }, line),
+  })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const shutdown = installShutdown({
+    timeoutMs: config.shutdownTimeoutMs,
+    close: async () => {
+      draining = true
+      await app.close()
+    },
+    log: (level, message, fields) => logger[level](fields ?? {}, message),
+    exit: options.exit,
+  })
+  return { app, node, url: `http://${host}:${port}`, logger, shutdown }
+}

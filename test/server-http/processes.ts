@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/server-process.mjs', import.meta.url))
+
+export interface ServerProcess {
+  child: ChildProcess
+  base: string
+  output(): string
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>
+}
+
+/** Start the built server in a child process and wait for READY. */
+export function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', ...env } })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000)
+    const onData = () => {
+      const m = /READY (\S+)/.exec(out)
+      if (m === null) return
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      resolve({ child, base: m[1], output: () => out, exited })
+    }
+    child.stdout?.on('data', onData)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}: ${out}`))
+    })
+  })
+}
