@@ -159,7 +159,6 @@ export async function loadHint(dir: string, index: SoulIndex, onSoul?: (soul: st
       offs[i] = r.varint()
       lens[i] = r.varint()
     }
-    if (index.heads.has(soul)) throw new Error(`hint lists soul ${JSON.stringify(soul)} twice`)
     index.addChain(soul, segs, offs, lens, n)
     if (onSoul !== undefined) onSoul(soul)
   }

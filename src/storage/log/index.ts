@@ -170,7 +170,11 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     }
     diskBytes = segments.totalBytes()
     bytesSinceHint += batch.w.pos
-    if (bytesSinceHint >= snapshotBytes && !snapshotting && compactionsQueued === 0) void background(() => snapshot())
+    if (bytesSinceHint >= snapshotBytes && !snapshotting && compactionsQueued === 0 && !closed) {
+      // Flag it now, not when the task gets the maintenance lock, so commits in between do not queue more.
+      snapshotting = true
+      void background(() => snapshot())
+    }
     if (autoCompact && compactionsQueued === 0 && !closed && diskBytes >= compactMinBytes) {
       const live = index.fragmentBytes - index.extraBytes
       if ((diskBytes - live) / diskBytes >= compactGarbageRatio) void background(() => compact())
@@ -196,7 +200,6 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   function snapshot(): Promise<void> {
     return exclusive(async () => {
       if (readOnly) return
-      snapshotting = true
       try {
         const meta = hintMeta(new Set())
         const since = bytesSinceHint
