@@ -1,0 +1,42 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+
+export interface MountOptions {
+  gunPath?: string | false
+  admin?: boolean
+}
+
+/**
+ * Which request paths belong to Trellis when it is mounted inside another
+ * framework's app: the Gun socket, the API, health, metrics and (when on)
+ * the admin UI. Everything else is the host app's.
+ */
+export function createPathMatcher(options: MountOptions): (url: string) => boolean {
+  const exact = new Set(['/healthz', '/readyz', '/metrics'])
+  if (options.gunPath !== false) exact.add(options.gunPath ?? '/gun')
+  if (options.admin === true) exact.add('/')
+  const prefixes = ['/api/v1/', ...(options.admin === true ? ['/_admin/'] : [])]
+  return (url) => {
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    return exact.has(path) || prefixes.some((p) => path.startsWith(p))
+  }
+}
+
+/**
+ * Send a host server's WebSocket upgrades for Trellis paths into the
+ * Trellis app (where @fastify/websocket routes them). Returns the detach
+ * function. An upgrade nobody else listens for is refused.
+ */
+export function forwardUpgrades(server: Server, app: FastifyInstance, matches: (url: string) => boolean): () => void {
+  const listener = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (matches(request.url ?? '')) {
+      app.server.emit('upgrade', request, socket, head)
+      return
+    }
+    if (server.listenerCount('upgrade') === 1) socket.destroy()
+  }
+  server.on('upgrade', listener)
+  return () => server.off('upgrade', listener)
+}
