@@ -1,10 +1,8 @@
 import type { Command } from '../command.js'
+import { get } from './get.js'
+import { put } from './put.js'
 import { serve } from './serve.js'
-import { inspect } from './inspect.js'
-import { compact } from './compact.js'
-import { exportCommand } from './export.js'
-import { importCommand } from './import.js'
-import { repair } from './repair.js'
+import { watch } from './watch.js'
 
 /** Every sub-command, in the order `trellis --help` lists them. Add new ones here. */
-export const commands: Command[] = [serve, inspect, compact, exportCommand, importCommand, repair]
+export const commands: Command[] = [serve, get, put, watch]
