@@ -4,7 +4,7 @@
 # Where it cannot install (not root, no apt-get), it fails and says what to install.
 set -euo pipefail
 
-needed=()
+needed=(chromium)
 # (Browser and S3 tests add their packages here: chromium, swift, memcached.)
 
 missing=()

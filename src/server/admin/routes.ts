@@ -11,5 +11,7 @@ export function registerAdminRoutes(app: FastifyInstance): void {
   const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' }
   app.get('/', async (_request, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(ADMIN_HTML))
   app.get('/_admin/app.js', async (_request, reply) => reply.headers(headers).type('text/javascript; charset=utf-8').send(ADMIN_JS))
+  // Browsers ask for it; an empty answer keeps the console clean without shipping an icon.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send())
   app.get('/_admin/app.css', async (_request, reply) => reply.headers(headers).type('text/css; charset=utf-8').send(ADMIN_CSS))
 }

@@ -15,7 +15,10 @@ export interface MountOptions {
 export function createPathMatcher(options: MountOptions): (url: string) => boolean {
   const exact = new Set(['/healthz', '/readyz', '/metrics'])
   if (options.gunPath !== false) exact.add(options.gunPath ?? '/gun')
-  if (options.admin === true) exact.add('/')
+  if (options.admin === true) {
+    exact.add('/')
+    exact.add('/favicon.ico')
+  }
   const prefixes = ['/api/v1/', ...(options.admin === true ? ['/_admin/'] : [])]
   return (url) => {
     const q = url.indexOf('?')
