@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, DEFAULT_CONFIG, loadServerConfig, serveHelp } from '../../src/server/config.js'
+
+function file(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'trellis-config-')), 'trellis.json')
+  writeFileSync(path, content)
+  return path
+}
+
+describe('server configuration: flags, environment, config file', () => {
+  it('defaults', () => {
+    expect(loadServerConfig([], {})).toEqual(DEFAULT_CONFIG)
+  })
+
+  it('flags win over the environment, which wins over the file', () => {
+    const path = file(JSON.stringify({ port: 1111, host: '0.0.0.0', logLevel: 'debug', bodyLimit: '2mb', peers: ['http://a.example:8765/gun'] }))
+    const config = loadServerConfig(['--config', path, '--port', '3333'], { PORT: '2222', LOG_LEVEL: 'warn', MAX_PEERS: '50', SHUTDOWN_TIMEOUT: '5s' })
+    expect(config).toMatchObject({ port: 3333, host: '0.0.0.0', logLevel: 'warn', bodyLimit: 2 * 1024 * 1024, peers: ['http://a.example:8765/gun'], maxPeers: 50, shutdownTimeoutMs: 5000 })
+    expect(loadServerConfig([], { TRELLIS_CONFIG: path })).toMatchObject({ port: 1111 })
+  })
+
+  it('booleans, memory mode, CORS, sizes and times', () => {
+    expect(loadServerConfig(['--no-admin', '--metrics=false', '--memory'], {})).toMatchObject({ admin: false, metrics: false, dataDir: undefined })
+    expect(loadServerConfig(['--data', ''], {})).toMatchObject({ dataDir: undefined })
+    expect(loadServerConfig([], { ADMIN: 'off', CORS_ORIGINS: 'https://a.example, https://b.example' })).toMatchObject({ admin: false, corsOrigins: ['https://a.example', 'https://b.example'] })
+    expect(loadServerConfig(['--cors', '*', '--body-limit', '512kb', '--request-timeout', '2m'], {})).toMatchObject({ corsOrigins: '*', bodyLimit: 512 * 1024, requestTimeoutMs: 120_000 })
+  })
+
+  it('bad configuration is a ConfigError that names the setting and its source', () => {
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['--port', '99999'], {}, /invalid --port: "99999" — expected an integer from 0 to 65535/],
+      [[], { PORT: 'eighty' }, /environment variable PORT/],
+      [['--log-level', 'loud'], {}, /one of fatal, error, warn/],
+      [['--peers', 'ftp://x'], {}, /http\(s\):\/\/ or ws\(s\):\/\//],
+      [['--body-limit', 'huge'], {}, /a size such as/],
+      [['--cors', 'app.example'], {}, /origins like https:\/\//],
+      [['--whatever'], {}, /unknown option '--whatever'/],
+      [['--port'], {}, /needs a value/],
+      [['stray'], {}, /unexpected argument 'stray'/],
+      [['--config', '/nonexistent/trellis.json'], {}, /cannot read config file .*ENOENT/],
+      [['--config', file('{nope')], {}, /is not valid JSON/],
+      [['--config', file('{"prot": 1}')], {}, /unknown setting 'prot'/],
+      [['--config', file('{"maxPeers": 0}')], {}, /'maxPeers' in .*trellis.json/],
+    ]
+    for (const [argv, env, message] of cases) {
+      expect(() => loadServerConfig(argv, env), argv.join(' ')).toThrow(ConfigError)
+      expect(() => loadServerConfig(argv, env), argv.join(' ')).toThrow(message)
+    }
+  })
+
+  it('--help documents every option with its environment variable and default', () => {
+    expect(loadServerConfig(['--help'], {})).toBe('help')
+    const help = serveHelp()
+    for (const flag of ['--port', '--host', '--data', '--memory', '--peers', '--log-level', '--cors', '--body-limit', '--max-peers', '--max-subscribers', '--request-timeout', '--keep-alive-timeout', '--shutdown-timeout', '--admin', '--metrics', '--api', '--config']) {
+      expect(help).toContain(flag)
+    }
+    for (const env of ['PORT', 'HOST', 'DATA_DIR', 'PEERS', 'LOG_LEVEL', 'CORS_ORIGINS', 'BODY_LIMIT', 'MAX_PEERS', 'MAX_SUBSCRIBERS', 'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'SHUTDOWN_TIMEOUT', 'TRELLIS_CONFIG']) {
+      expect(help).toContain(`env ${env}`)
+    }
+  })
+})
