@@ -71,7 +71,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
    * whose every key wins is passed on as its own diff, without a copy.
    */
   const apply = (nodes: GraphNode[], origin: Origin): PutOutcome => {
-    const machineState = clock.now()
+    // Our own states come from our clock and are never in the future; only peers' need the check.
+    const machineState = origin.kind === 'local' ? Infinity : clock.now()
     const changed: GraphNode[] = []
     let deferredCount = 0
     for (const incoming of nodes) {

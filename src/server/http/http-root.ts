@@ -7,10 +7,11 @@ export const HTTP_ORIGIN = Object.freeze({ name: 'http' })
 
 /**
  * A chain root over the relay's engine for the HTTP API. Its writes are
- * labelled as coming from a peer (`HTTP_ORIGIN`), not from this process:
- * the mesh pushes only peer-origin changes to subscribed clients and relay
- * peers, and a REST write must reach them exactly as a Gun client's would.
- * Acks come from storage (no network on this root), so a 200 means durable.
+ * labelled as coming from a peer (`HTTP_ORIGIN`), not from this process, so
+ * that a REST write reaches subscribed clients and relay peers exactly as a
+ * Gun client's would (whatever the mesh decides about local writes), and
+ * /metrics can tell HTTP writes apart. Acks come from storage (no network
+ * on this root), so a 200 means durable.
  */
 export function createHttpRoot(engine: Engine): RootChain {
   const relabel = (origin: Origin): Origin => (origin.kind === 'local' ? { kind: 'peer', peer: HTTP_ORIGIN } : origin)

@@ -2,7 +2,7 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { registerAdminRoutes } from '../admin/routes.js'
 import { registerApi, type CorsOptions } from './api.js'
-import { createGunSockets } from './gun-socket.js'
+import { createGunSockets, type GunSockets } from './gun-socket.js'
 import { registerHealthRoutes } from './health.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { createTrellisNode, type TrellisNode, type TrellisNodeOptions } from './node.js'
@@ -42,6 +42,8 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
   draining?: () => boolean
   /** Receives the node once it exists (for the app's own use of `node.db`). */
   onNode?: (node: TrellisNode) => void
+  /** Receives the Gun socket set (for client counts). */
+  onGunSockets?: (sockets: GunSockets) => void
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -62,6 +64,7 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
     await app.register(websocket, { options: { maxPayload, perMessageDeflate: false } })
   }
   const gun = createGunSockets(node.mesh, { maxPayload, heartbeatMs: options.heartbeatMs, pingMs: options.pingMs })
+  options.onGunSockets?.(gun)
   const gunPath = options.gunPath ?? '/gun'
   if (gunPath !== false) {
     app.get(gunPath, { websocket: true }, (socket) => gun.accept(socket))
