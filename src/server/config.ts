@@ -120,8 +120,9 @@ const TIME = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i
 
 /** Turn one raw setting into its typed value, or throw naming where it came from. */
 function convert(spec: Spec, raw: unknown, source: Source): unknown {
-  const fail = (expected: string): never => {
-    throw new ConfigError(`invalid ${where(spec, source)}: ${JSON.stringify(raw)} — expected ${expected}`)
+  const noun = spec.kind === 'urls' ? 'peer URL' : spec.kind === 'origins' ? 'CORS origin' : spec.flag.replace(/-/g, ' ')
+  const fail = (expected: string, bad: unknown = raw): never => {
+    throw new ConfigError(`invalid ${noun} '${typeof bad === 'string' ? bad : JSON.stringify(bad)}': expected ${expected} (${where(spec, source)})`)
   }
   const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : Array.isArray(raw) && (spec.kind === 'urls' || spec.kind === 'origins') ? raw.map(String).join(',') : fail('a string or number')
   switch (spec.kind) {
@@ -169,13 +170,13 @@ function convert(spec: Spec, raw: unknown, source: Source): unknown {
     }
     case 'urls': {
       const urls = text.split(',').map((p) => p.trim()).filter((p) => p !== '')
-      for (const url of urls) if (!/^(https?|wss?):\/\/[^/\s]+/.test(url)) fail(`http(s):// or ws(s):// URLs (bad: '${url}')`)
+      for (const url of urls) if (!/^(https?|wss?):\/\/[^/\s]+/.test(url)) fail('http(s):// or ws(s):// URLs', url)
       return urls
     }
     case 'origins': {
       if (text === '*') return '*'
       const origins = text.split(',').map((p) => p.trim()).filter((p) => p !== '')
-      for (const origin of origins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(`'*' or origins like https://app.example.com (bad: '${origin}')`)
+      for (const origin of origins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail("'*' or origins like https://app.example.com", origin)
       return origins
     }
   }

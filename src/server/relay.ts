@@ -1,17 +1,24 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import WebSocket from 'ws'
-import { createEngine } from '../core/engine.js'
+import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../core/engine-types.js'
 import type { StorageAdapter } from '../core/storage-contract.js'
-import { DEFAULT_LIMITS, type MeshLimits } from '../mesh/limits.js'
-import { createMesh, type Mesh, type MeshStats } from '../mesh/mesh.js'
-import { dial, type Dialer } from '../transport/ws-client.js'
-import type { WebSocketConstructor } from '../transport/websocket-like.js'
-import { createSocketServer, type SocketServer } from '../transport/ws-server.js'
-import { openRelayStorage } from './storage.js'
+import type { RootChain } from '../instance.js'
+import type { MeshLimits } from '../mesh/limits.js'
+import type { Mesh, MeshStats } from '../mesh/mesh.js'
+import type { SocketServer } from '../transport/ws-server.js'
+import { createTrellisApp, type TrellisAppOptions } from './http/app.js'
+import type { GunSockets } from './http/gun-socket.js'
+import { createPathMatcher, forwardUpgrades } from './http/mount.js'
+import type { TrellisNode } from './http/node.js'
 
-export interface RelayOptions {
+/** HTTP settings of the relay's Fastify app (the rest of TrellisAppOptions is spelled out below). */
+type RelayHttpOptions = Pick<
+  TrellisAppOptions,
+  'admin' | 'api' | 'health' | 'metrics' | 'defaultMetrics' | 'cors' | 'bodyLimit' | 'maxSubscribers' | 'logger' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'draining'
+>
+
+export interface RelayOptions extends RelayHttpOptions {
   /** Attach to this server's upgrades (like Gun's `web` option) instead of listening on our own. */
   server?: Server
   /** Listen on our own HTTP server (ignored with `server`). Default 8765; 0 picks a free port. */
@@ -38,6 +45,11 @@ export interface Relay {
   readonly sockets: SocketServer
   /** The HTTP server: ours, or the one given. */
   readonly server: Server
+  /** The Fastify app serving `/gun`, the REST API, health, metrics and the admin UI. */
+  readonly app: FastifyInstance
+  readonly node: TrellisNode
+  /** A chain over the relay's own graph (writes reach subscribed peers). */
+  readonly db: RootChain
   /** `http://host:port/gun` once listening (on our own server). */
   readonly url: string
   readonly port: number
@@ -54,88 +66,88 @@ export interface RelayStats extends MeshStats {
 }
 
 /**
- * A relay: engine + storage + mesh in relay mode + the WebSocket server,
- * peered with other relays. Resolves once it listens (or is attached).
+ * A relay: the Trellis Fastify plugin (engine + storage + mesh in relay
+ * mode, Gun's WebSocket at `/gun`, REST API, health, metrics, admin UI) in
+ * its own app, peered with other relays. Resolves once it listens (or is
+ * attached to `server`).
  */
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
-  const log = options.log ?? (() => {})
-  let storage = options.storage
-  let durable = options.storageIsDurable ?? storage !== undefined
-  if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir))
-  const engine = createEngine({ storage, storageIsDurable: durable })
-  const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits }
-  const dialers: Dialer[] = []
-  const mesh = createMesh({
-    engine,
-    pid: options.pid,
-    relay: true,
-    limits,
-    log,
-    mobPeers: () => dialers.map((d) => d.url),
-  })
-  const sockets = createSocketServer(mesh, limits.maxFrameChars, { path: options.path, heartbeatMs: options.heartbeatMs })
-  const server = options.server ?? createServer(serveHttp)
-  const detach = sockets.attach(server)
   const path = options.path ?? '/gun'
+  let gun: GunSockets | undefined
+  const { app, node } = await createTrellisApp({
+    ...options,
+    admin: options.admin ?? true,
+    gunPath: path,
+    dataDir: options.dataDir,
+    storage: options.storage,
+    storageIsDurable: options.storageIsDurable,
+    peers: options.peers,
+    pid: options.pid,
+    limits: options.limits,
+    log: options.log,
+    heartbeatMs: options.heartbeatMs,
+    onGunSockets: (sockets) => (gun = sockets),
+  })
+  const sockets = gun as GunSockets
+  const matches = createPathMatcher({ gunPath: path, admin: false })
+  const detachers: (() => void)[] = []
 
-  let port = 0
+  let server: Server
   let host = options.host ?? '127.0.0.1'
-  if (options.server === undefined) {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(options.port ?? 8765, host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
+  if (options.server !== undefined) {
+    server = options.server
+    detachers.push(forwardUpgrades(server, app, matches))
+  } else {
+    server = app.server
+    try {
+      await app.listen({ port: options.port ?? 8765, host })
+    } catch (error) {
+      await app.close()
+      throw error
+    }
   }
+  let port = 0
   const address = server.address()
   if (address !== null && typeof address === 'object') {
     port = (address as AddressInfo).port
     host = (address as AddressInfo).address
   }
 
-  const addPeer = (url: string) => {
-    // reason: the `ws` class implements the W3C surface the dialler uses; its event typings are narrower.
-    dialers.push(dial(mesh, url, { WebSocket: WebSocket as unknown as WebSocketConstructor, relay: true, log }))
+  const socketServer: SocketServer = {
+    handleUpgrade(request, socket, head) {
+      if (!matches(request.url ?? '')) return false
+      app.server.emit('upgrade', request, socket, head)
+      return true
+    },
+    attach(other) {
+      const detach = forwardUpgrades(other, app, matches)
+      detachers.push(detach)
+      return detach
+    },
+    get clients() {
+      return sockets.clients
+    },
+    close: () => sockets.close(),
   }
-  for (const url of options.peers ?? []) addPeer(url)
 
   const displayHost = host.includes(':') ? `[${host}]` : host
   return {
-    engine,
-    mesh,
-    sockets,
+    engine: node.engine,
+    mesh: node.mesh,
+    sockets: socketServer,
     server,
+    app,
+    node,
+    db: node.db,
     url: `http://${displayHost}:${port}${path}`,
     port,
-    addPeer,
+    addPeer: (url) => node.addPeer(url),
     stats() {
-      return {
-        ...mesh.stats(),
-        souls: engine.size,
-        clients: sockets.clients,
-        dialers: dialers.map((d) => ({ url: d.url, connected: d.connected })),
-      }
+      return { ...node.stats(), clients: sockets.clients }
     },
     async close() {
-      for (const dialer of dialers) dialer.close()
-      detach()
-      mesh.close()
-      await sockets.close()
-      if (options.server === undefined) {
-        server.closeAllConnections?.()
-        await new Promise<void>((resolve) => server.close(() => resolve()))
-      }
-      await engine.close()
+      for (const detach of detachers) detach()
+      await app.close()
     },
   }
-}
-
-function serveHttp(request: IncomingMessage, response: ServerResponse): void {
-  if (request.url === '/healthz') {
-    response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
-    return
-  }
-  response.writeHead(404, { 'content-type': 'text/plain' }).end('Trellis relay: WebSocket at /gun\n')
 }

@@ -31,10 +31,10 @@ describe('server configuration: flags, environment, config file', () => {
 
   it('bad configuration is a ConfigError that names the setting and its source', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
-      [['--port', '99999'], {}, /invalid --port: "99999" — expected an integer from 0 to 65535/],
-      [[], { PORT: 'eighty' }, /environment variable PORT/],
+      [['--port', '99999'], {}, /invalid port '99999': expected an integer from 0 to 65535 \(--port\)/],
+      [[], { PORT: 'eighty' }, /invalid port 'eighty'.*\(environment variable PORT\)/],
       [['--log-level', 'loud'], {}, /one of fatal, error, warn/],
-      [['--peers', 'ftp://x'], {}, /http\(s\):\/\/ or ws\(s\):\/\//],
+      [['--peers', 'http://ok:1/gun,ftp://x'], {}, /invalid peer URL 'ftp:\/\/x': expected http\(s\):\/\/ or ws\(s\):\/\//],
       [['--body-limit', 'huge'], {}, /a size such as/],
       [['--cors', 'app.example'], {}, /origins like https:\/\//],
       [['--whatever'], {}, /unknown option '--whatever'/],

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const SCRIPT = fileURLToPath(new URL('./fixtures/server-process.mjs', import.meta.url))
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 
 export interface ServerProcess {
   child: ChildProcess
@@ -11,9 +11,9 @@ export interface ServerProcess {
   exited: Promise<number | string>
 }
 
-/** Start the built server in a child process and wait for READY. */
+/** Start `trellis serve` (the built CLI) in a child process and wait until it listens. */
 export function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', ...env } })
+  const child = spawn(process.execPath, [MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', ...env } })
   let out = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
@@ -21,7 +21,7 @@ export function startServerProcess(args: string[], env: Record<string, string> =
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000)
     const onData = () => {
-      const m = /READY (\S+)/.exec(out)
+      const m = /listening on (http:\/\/[^/\s]+)\/gun/.exec(out)
       if (m === null) return
       clearTimeout(timer)
       child.stdout?.off('data', onData)
