@@ -47,7 +47,7 @@ const SPECS: Spec[] = [
   { key: 'bodyLimit', flag: 'body-limit', env: 'BODY_LIMIT', kind: 'bytes', value: '<size>', help: 'Largest API request body (e.g. 1mb, 256kb); larger gets 413', defaultText: '1mb' },
   { key: 'maxPeers', flag: 'max-peers', env: 'MAX_PEERS', kind: 'count', value: '<n>', help: 'Most Gun connections accepted; newcomers get a mob notice', defaultText: '10000' },
   { key: 'maxSubscribers', flag: 'max-subscribers', env: 'MAX_SUBSCRIBERS', kind: 'count', value: '<n>', help: 'Most live REST subscriptions (SSE and WebSocket)', defaultText: '1000' },
-  { key: 'requestTimeoutMs', flag: 'request-timeout', env: 'REQUEST_TIMEOUT', kind: 'duration', value: '<time>', help: 'Longest an HTTP request may take (e.g. 30s, 500ms; 0 = none)', defaultText: '30s' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout', env: 'REQUEST_TIMEOUT', kind: 'duration', value: '<time>', help: 'Time a client has to send a whole request (e.g. 30s; 0 = none)', defaultText: '30s' },
   { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT', kind: 'duration', value: '<time>', help: 'Idle keep-alive connections close after this', defaultText: '72s' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: 'SHUTDOWN_TIMEOUT', kind: 'duration', value: '<time>', help: 'On SIGTERM/SIGINT, exit (code 1) if draining takes longer', defaultText: '10s' },
   { key: 'admin', flag: 'admin', env: 'ADMIN', kind: 'bool', value: '', help: 'Serve the admin UI at / (--no-admin to turn off)', defaultText: 'on' },

@@ -7,7 +7,7 @@ import { ApiError, errorBody, toApiError } from './errors.js'
 export interface TrellisAppOptions extends TrellisPluginOptions {
   /** A pino logger for requests and errors. Default: no logging. */
   logger?: Logger
-  /** Milliseconds a whole request may take (0: no limit). Default 30 000; subscriptions and sockets are exempt once upgraded/streaming. */
+  /** Milliseconds a client has to send a whole request (0: no limit). Default 30 000. Responses (SSE streams) are not bounded by it. */
   requestTimeoutMs?: number
   /** Idle keep-alive connections close after this many ms. Default 72 000 (above common load-balancer idle timeouts). */
   keepAliveTimeoutMs?: number
