@@ -20,14 +20,16 @@ function gunImpl() {
   // `gun/gun` is the core build a browser gets (no RAD, AXE, SEA or YSON):
   // faster in memory and smaller per node than the Node build, so it is the
   // fair (most favourable to Gun) choice for in-memory figures and clients.
-  const GunCore = require('gun/gun')
-  const GunWs = createRequire(require.resolve('gun'))('ws')
+  // Loaded on first use: the runner process only needs the version, and
+  // loading Gun prints a banner on stdout.
+  const GunCore = (...args) => require('gun/gun')(...args)
+  const GunWs = () => createRequire(require.resolve('gun'))('ws')
   return {
     id: 'gun',
     label: 'stock Gun',
     available: true,
     features: { gun: true, durable: true, relay: true },
-    version: readJson(require.resolve('gun/package.json')).version,
+    version: readJson(`${ROOT}node_modules/gun/package.json`).version,
     memory() {
       return GunCore({ ...GUN_BASE, localStorage: false, radisk: false, axe: false, peers: [] })
     },
@@ -37,7 +39,7 @@ function gunImpl() {
       return { db: GunNode({ ...GUN_BASE, file: dir, localStorage: false, axe: false }), close: async () => {} }
     },
     client(url) {
-      return GunCore({ ...GUN_BASE, peers: [url], localStorage: false, radisk: false, axe: false, WebSocket: GunWs })
+      return GunCore({ ...GUN_BASE, peers: [url], localStorage: false, radisk: false, axe: false, WebSocket: GunWs() })
     },
   }
 }

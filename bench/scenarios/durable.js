@@ -62,18 +62,30 @@ export async function seed(impl, { n, dir }) {
   }
 }
 
-/** Open a store that another process filled, read one record, then every record. */
-export async function coldRead(impl, { n, dir }) {
+/**
+ * Open a store that another process filled, read one record, then every
+ * record. With `budgetMs`, no new read starts once the budget is spent (for
+ * stock Gun, whose RAD read-back runs at tens to hundreds of records per
+ * second here): the rate is then over the records read, and a note says so.
+ */
+export async function coldRead(impl, { n, dir, budgetMs = Infinity }) {
   const t0 = now()
   const store = await openStore(impl, dir)
   const first = await readOnce(store.db, soulOf(0))
   const coldMs = now() - t0
   const t1 = now()
-  const good = await windowed(n, READ_WINDOW, (k) => readOnce(store.db, soulOf(k)).then((d) => isRecord(d, k)))
+  let attempted = 0
+  const good = await windowed(n, READ_WINDOW, (k) => {
+    if (now() - t1 > budgetMs) return Promise.resolve(false)
+    attempted++
+    return readOnce(store.db, soulOf(k)).then((d) => isRecord(d, k))
+  })
   const readMs = now() - t1
   await store.close()
+  const partial = attempted < n
   return {
-    metrics: { coldStartMs: coldMs, readBack: (n / readMs) * 1000, readBackMs: readMs },
-    checks: [check('first record read on open', isRecord(first, 0)), countCheck('records read back intact', good, n)],
+    metrics: { coldStartMs: coldMs, readBack: (attempted / readMs) * 1000, readBackMs: readMs },
+    checks: [check('first record read on open', isRecord(first, 0)), countCheck('records read back intact', good, attempted)],
+    notes: partial ? [`read back ${attempted} of ${n} records within the ${Math.round(budgetMs / 1000)} s budget; the rate is over those`] : [],
   }
 }
