@@ -3,7 +3,7 @@
 const HELP = `usage: node bench/run.js [--quick] [--scenario NAME[,NAME]] [--runs N] [--json] [--out FILE] [--gun-1m]
   --quick        one-minute smoke run with small sizes; never overwrites BENCHMARKS.md
   --scenario     run only scenarios whose group or id starts with NAME (memory, durable, relay, heap, ceiling)
-  --runs N       measured runs per implementation (default 5, quick 1)
+  --runs N       measured runs per implementation (default 3, quick 1)
   --json         print the results as JSON on stdout (progress goes to stderr)
   --out FILE     where to write the markdown report (default BENCHMARKS.md for a full run of every scenario)
   --gun-1m       also load 1M nodes into stock Gun (takes hours; skipped by default)
@@ -36,6 +36,6 @@ export function parseArgs(argv) {
       default: throw new Error(`unknown option ${arg}\n${HELP}`)
     }
   }
-  opts.runs ??= opts.quick ? 1 : 5
+  opts.runs ??= opts.quick ? 1 : 3
   return opts
 }

@@ -27,7 +27,7 @@ export function formatCell(value, unit, { spread = true } = {}) {
   }
   const main = formatValue(value.median, unit)
   const runs = value.n === 1 ? ' (1 run)' : spread && value.min !== value.max ? ` (${formatValue(value.min, unit)}–${formatValue(value.max, unit)})` : ''
-  return `${main}${runs}${value.status === 'failed' ? ' ⚠' : ''}`
+  return `${main}${runs}${value.status === 'failed' || value.checkFailed ? ' ⚠' : ''}`
 }
 
 export function formatRatio(r) {
