@@ -8,7 +8,7 @@ import type { MeshLimits } from '../mesh/limits.js'
 import type { Mesh, MeshStats } from '../mesh/mesh.js'
 import type { SocketServer } from '../transport/ws-server.js'
 import { createTrellisApp, type TrellisAppOptions } from './http/app.js'
-import type { GunSockets } from './http/gun-socket.js'
+import type { GunSockets } from '../transport/socket-pool.js'
 import { createPathMatcher, forwardUpgrades } from './http/mount.js'
 import type { TrellisNode } from './http/node.js'
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocketServer } from 'ws'
 import type { Mesh } from '../mesh/mesh.js'
+import { createGunSockets } from './socket-pool.js'
 
 export interface SocketServerOptions {
   /** Where the WebSocket lives (Gun: `/gun`; a query string is allowed, as in npm Gun). */
@@ -34,66 +35,16 @@ export interface SocketServer {
 
 export function createSocketServer(mesh: Mesh, maxFrameChars: number, options: SocketServerOptions = {}): SocketServer {
   const path = options.path ?? '/gun'
-  const heartbeatMs = options.heartbeatMs ?? 20_000
-  const pingMs = options.pingMs ?? 30_000
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxPayload ?? maxFrameChars * 2,
-    perMessageDeflate: false,
-    clientTracking: true,
-  })
-  const alive = new WeakMap<WebSocket, boolean>()
-
-  wss.on('connection', (ws: WebSocket) => {
-    alive.set(ws, true)
-    const handle = mesh.connect(
-      {
-        send: (text) => {
-          if (ws.readyState === ws.OPEN) ws.send(text)
-        },
-        close: (code, reason) => ws.close(code, reason),
-        bufferedAmount: () => ws.bufferedAmount,
-      },
-      { outgoing: false },
-    )
-    ws.on('message', (data, isBinary) => {
-      // Gun ignores binary frames; text arrives as a Buffer in ws 8.
-      if (isBinary) return
-      handle.hear(Array.isArray(data) ? Buffer.concat(data).toString() : data.toString())
-    })
-    ws.on('pong', () => alive.set(ws, true))
-    ws.on('close', () => handle.closed())
-    ws.on('error', () => {
-      // reason: ws reports protocol violations (e.g. frames over maxPayload) here before closing; close follows.
-    })
-  })
-
-  const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send('[]')
-  }, heartbeatMs)
-  heartbeat.unref()
-  const ping = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
-        ws.terminate()
-        continue
-      }
-      alive.set(ws, false)
-      try {
-        ws.ping()
-      } catch {
-        // reason: a socket closing under us; terminate on the next round.
-      }
-    }
-  }, pingMs)
-  ping.unref()
+  const maxPayload = options.maxPayload ?? maxFrameChars * 2
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false })
+  const pool = createGunSockets(mesh, { maxPayload, heartbeatMs: options.heartbeatMs, pingMs: options.pingMs })
 
   const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const url = request.url ?? ''
     const q = url.indexOf('?')
     if ((q === -1 ? url : url.slice(0, q)) !== path) return false
     socket.on('error', () => {})
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request))
+    wss.handleUpgrade(request, socket, head, (ws) => pool.accept(ws))
     return true
   }
 
@@ -107,13 +58,11 @@ export function createSocketServer(mesh: Mesh, maxFrameChars: number, options: S
       return () => server.off('upgrade', listener)
     },
     get clients() {
-      return wss.clients.size
+      return pool.clients
     },
-    close() {
-      clearInterval(heartbeat)
-      clearInterval(ping)
-      for (const ws of wss.clients) ws.terminate()
-      return new Promise((resolve) => wss.close(() => resolve()))
+    async close() {
+      await pool.close()
+      await new Promise<void>((resolve) => wss.close(() => resolve()))
     },
   }
 }

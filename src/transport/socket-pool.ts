@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws'
-import type { Mesh } from '../../mesh/mesh.js'
+import type { Mesh } from '../mesh/mesh.js'
 
 export interface GunSocketsOptions {
   /** Frames past this many bytes close the connection with 1009 (the mesh answers smaller oversized ones with `Message too big!`). */
@@ -10,7 +10,6 @@ export interface GunSocketsOptions {
   pingMs?: number
 }
 
-/** The Gun WebSocket side of the plugin: sockets accepted by @fastify/websocket, joined to the mesh. */
 export interface GunSockets {
   accept(ws: WebSocket): void
   readonly clients: number
@@ -18,9 +17,11 @@ export interface GunSockets {
 }
 
 /**
- * Mirrors `transport/ws-server.ts` for sockets that Fastify upgraded (so the
- * app's hooks run on `/gun` too): each socket becomes a mesh peer, binary
- * frames are ignored as Gun does, dead sockets are found by ping.
+ * Server-side sockets joined to the mesh, whoever accepted them (the plain
+ * upgrade handler in ws-server.ts, or @fastify/websocket so an app's hooks
+ * run on `/gun` too): each socket becomes a mesh peer, binary frames are
+ * ignored as Gun does, `"[]"` heartbeats go out, dead sockets are found by
+ * ping.
  */
 export function createGunSockets(mesh: Mesh, options: GunSocketsOptions): GunSockets {
   const heartbeatMs = options.heartbeatMs ?? 20_000
