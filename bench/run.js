@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: Trellis and stock Gun side by side, plus the ceilings.
 // See BENCHMARKS.md (written by a full run) for the method.
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from './lib/args.js'
 import { machineInfo } from './lib/machine.js'
-import { renderMarkdown } from './lib/markdown.js'
+import { mergeReport, renderMarkdown } from './lib/markdown.js'
 import { buildRows, checkSummary, collectFailures, collectNotes, collectPending } from './lib/report.js'
 import { runJobs } from './lib/runner.js'
 import { printTable } from './lib/terminal.js'
@@ -46,13 +46,13 @@ async function main() {
   // Only a full run of every scenario and implementation may replace the committed report.
   const complete = !opts.quick && opts.scenarios.length === 0 && !opts.impls
   const out = opts.out ?? (complete ? join(ROOT, 'BENCHMARKS.md') : join(tmpdir(), `trellis-bench${opts.quick ? '-quick' : ''}.md`))
-  writeFileSync(out, markdown)
+  writeFileSync(out, mergeReport(existsSync(out) ? readFileSync(out, 'utf8') : '', markdown))
   log(`\nreport written to ${out}`)
 
   if (opts.json) {
     const packages = impls.map((i) => ({ id: i.id, label: i.label, version: i.version, available: i.available, reason: i.reason }))
     const scenarios = results.map(({ job, perImpl }) => ({ id: job.id, group: job.group, title: job.title, params: job.params, impls: perImpl }))
-    process.stdout.write(`${JSON.stringify({ ok, quick: opts.quick, runs: opts.runs, machine, machineAfter, packages, scenarios, rows, failures, pending, notes, report: out }, null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify({ ok, quick: opts.quick, runs: opts.runs, startedAt, elapsedMs: Date.now() - startedAt.getTime(), machine, machineAfter, packages, scenarios, rows, failures, pending, notes, report: out }, null, 2)}\n`)
   }
   return ok ? 0 : 1
 }

@@ -32,12 +32,13 @@ export function formatCell(value, unit, { spread = true } = {}) {
 
 export function formatRatio(r) {
   if (r === undefined || !Number.isFinite(r)) return '—'
-  return r >= 10 ? `${r.toFixed(0)}×` : r >= 1 ? `${r.toFixed(1)}×` : `${r.toPrecision(2)}×`
+  return r >= 100 ? `${r.toFixed(0)}×` : r >= 1 ? `${r.toFixed(1)}×` : `${r.toPrecision(2)}×`
 }
 
 export function formatTarget(target, better) {
   if (target === undefined) return '—'
-  return better === 'higher' ? `≥ ${formatRatio(target)}` : `≤ ${formatRatio(target)}`
+  // Targets are round numbers: "≥ 50×" more, or "≤ 1/10" of stock Gun's figure.
+  return better === 'higher' ? `≥ ${target}×` : `≤ 1/${Math.round(1 / target)}`
 }
 
 export function formatShare(share) {

@@ -85,7 +85,14 @@ export async function coldRead(impl, { n, dir, budgetMs = Infinity }) {
   const partial = attempted < n
   return {
     metrics: { coldStartMs: coldMs, readBack: (attempted / readMs) * 1000, readBackMs: readMs },
-    checks: [check('first record read on open', isRecord(first, 0)), countCheck('records read back intact', good, attempted)],
+    checks: [check('first record read on open', isRecord(first, 0), shown(first)), countCheck('records read back intact', good, attempted)],
     notes: partial ? [`read back ${attempted} of ${n} records within the ${Math.round(budgetMs / 1000)} s budget; the rate is over those`] : [],
   }
+}
+
+/** A record as read, without Gun's metadata, for a failed check's detail. */
+function shown(data) {
+  if (data == null) return `got ${data}`
+  const { _: _meta, ...fields } = data
+  return `got ${JSON.stringify(fields)}`
 }
