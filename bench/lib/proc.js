@@ -17,7 +17,6 @@ export function runInChild(task, { verbose = false } = {}) {
     const child = fork(CHILD, [], {
       execArgv: task.nodeArgs ?? [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, GUN_ENV: 'production' },
     })
     let settled = false
     let stderrTail = ''
