@@ -18,7 +18,7 @@ export function catalogue({ quick, gun1m }) {
   for (const n of sizes.mem) {
     jobs.push({
       id: `memory-${K(n)}`, group: 'memory', title: `In memory, ${K(n)} small nodes`,
-      module: 'memory.js', fn: 'inMemory', params: { n, warmup: Math.min(n, 5000) },
+      module: 'memory.js', fn: 'inMemory', params: { n, warmup: n },
       impls: ['trellis', 'gun'], needs: ['gun'], timeoutMs: 10 * MIN, nodeArgs: ['--max-old-space-size=8192'],
       metrics: [
         { key: 'puts', label: `in-memory puts/s (${K(n)})`, unit: '/s', better: 'higher', target: { gun: 50 } },
@@ -28,7 +28,7 @@ export function catalogue({ quick, gun1m }) {
   }
   jobs.push({
     id: 'memory-merge', group: 'memory', title: `Merge: ${K(sizes.merge)} nodes of 10 properties, 5 updated each`,
-    module: 'memory.js', fn: 'merge', params: { nodes: sizes.merge, warmup: Math.min(sizes.merge, 2000) },
+    module: 'memory.js', fn: 'merge', params: { nodes: sizes.merge, warmup: sizes.merge },
     impls: ['trellis', 'gun'], needs: ['gun'], timeoutMs: 10 * MIN,
     metrics: [{ key: 'merged', label: `properties merged/s (${K(sizes.merge)} nodes)`, unit: '/s', better: 'higher', target: { gun: 50 } }],
   })

@@ -86,23 +86,26 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
       const target = current ?? new GraphNode(soul)
       if (current === undefined) graph.set(soul, target)
-      let diff: GraphNode | undefined = current === undefined ? new GraphNode(soul) : undefined
-      let accepted = 0
-      for (let i = 0; i < incoming.keys.length; i++) {
-        const key = incoming.keys[i]
+      // Indices of incoming keys that did not win; the diff is the incoming node minus these.
+      let lost: number[] | undefined
+      const keys = incoming.keys
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]
         const value = incoming.values[i]
         const state = incoming.states[i]
         const at = target.indexOf(key)
         const outcome = ham(machineState, state, value, at === -1 ? -Infinity : target.states[at], at === -1 ? undefined : target.values[at])
         if (outcome === 'accept') {
-          target.set(key, value, state)
-          ;(diff ??= new GraphNode(soul)).set(key, value, state)
-          accepted++
-        } else if (outcome === 'defer') {
-          if (deferred.add({ soul, key, value, state, origin })) deferredCount++
+          if (at === -1) target.set(key, value, state)
+          else target.setAt(at, value, state)
+          continue
         }
+        ;(lost ??= []).push(i)
+        if (outcome === 'defer' && deferred.add({ soul, key, value, state, origin })) deferredCount++
       }
-      if (diff !== undefined) changed.push(accepted === incoming.keys.length ? incoming : diff)
+      if (lost === undefined) changed.push(incoming)
+      else if (lost.length < keys.length) changed.push(without(incoming, lost))
+      else if (current === undefined) graph.delete(soul) // all of a new node is in the future: nothing exists yet
     }
     if (changed.length === 0) return { changed, deferred: deferredCount, durable: RESOLVED }
     const durable = storage === undefined ? RESOLVED : storage.put(changed)
@@ -200,6 +203,26 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
   }
   return engine
+}
+
+/** The node minus the keys at the given (ascending) indices. */
+function without(node: GraphNode, skip: number[]): GraphNode {
+  const size = node.keys.length - skip.length
+  const keys: string[] = new Array(size)
+  const values: GraphNode['values'] = new Array(size)
+  const states: number[] = new Array(size)
+  let out = 0
+  let next = 0
+  for (let i = 0; i < node.keys.length; i++) {
+    if (next < skip.length && skip[next] === i) {
+      next++
+      continue
+    }
+    keys[out] = node.keys[i]
+    values[out] = node.values[i]
+    states[out++] = node.states[i]
+  }
+  return new GraphNode(node.soul, keys, values, states)
 }
 
 function allDue(node: GraphNode, machineState: number): boolean {

@@ -75,6 +75,14 @@ export class GraphNode {
     else if (at + 1 > INDEX_THRESHOLD) this.buildIndex()
   }
 
+  /** Overwrite the key at position `at` (from `indexOf`). */
+  setAt(at: number, value: Value, state: number): void {
+    if (this.shared) this.ownArrays()
+    this.version++
+    this.values[at] = value
+    this.states[at] = state
+  }
+
   /** Copy every key of `other` into this node unconditionally. */
   assign(other: GraphNode): void {
     for (let i = 0; i < other.keys.length; i++) this.set(other.keys[i], other.values[i], other.states[i])
