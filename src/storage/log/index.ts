@@ -243,33 +243,26 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     })
   }
 
-  async function readNode(soul: string): Promise<GraphNode | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const head = index.head(soul)
-      if (head === undefined) return undefined
-      const stamp = index.stamp[head]
-      const slots = index.chain(soul)
-      const where = slots.map((slot) => [index.seg[slot], index.off[slot], index.len[slot]] as const)
-      const bufs = await Promise.all(where.map(([seg, off, len]) => segments.read(seg, off, len)))
-      // A compaction swapped this soul's fragments while we read: read again from the new locations.
-      if (index.head(soul) !== head || index.stamp[head] !== stamp || bufs.includes(undefined)) {
-        if (attempt > 1000) throw new TrellisError('STORAGE', `Could not read a stable copy of ${soul}`)
-        continue
+  /** A node merged from its fragments. Synchronous: reads are preads that hit the page cache (see segment-set). */
+  function readNode(soul: string): GraphNode | undefined {
+    const head = index.head(soul)
+    if (head === undefined) return undefined
+    const node = new GraphNode(soul)
+    for (let slot = head; slot !== -1; slot = index.next[slot]) {
+      const seg = index.seg[slot]
+      const off = index.off[slot]
+      // Compaction swaps locations only between our turns, and we never yield here, so a segment is never missing.
+      const buf = segments.read(seg, off, index.len[slot]) as Buffer
+      try {
+        const body = entryBody(buf, 0, buf.length)
+        if (entrySoul(buf, body.start, body.end) !== soul) throw new DecodeError('entry names another soul')
+        mergeEntryInto(node, buf, body.start, body.end)
+      } catch (error) {
+        if (error instanceof DecodeError) throw corrupt(dir, segmentName(seg), off, error.message)
+        throw error
       }
-      const node = new GraphNode(soul)
-      for (let i = 0; i < bufs.length; i++) {
-        const buf = bufs[i] as Buffer
-        try {
-          const body = entryBody(buf, 0, buf.length)
-          if (entrySoul(buf, body.start, body.end) !== soul) throw new DecodeError('entry names another soul')
-          mergeEntryInto(node, buf, body.start, body.end)
-        } catch (error) {
-          if (error instanceof DecodeError) throw corrupt(dir, segmentName(where[i][0]), where[i][1], error.message)
-          throw error
-        }
-      }
-      return node
     }
+    return node
   }
 
   return {
@@ -278,12 +271,9 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
       ensureOpen()
       let node = cache.get(soul)
       if (node === undefined) {
-        node = await readNode(soul)
+        node = readNode(soul)
         if (node === undefined) return undefined
-        // A put may have landed while we read; the cache, if filled meanwhile, already holds it.
-        const raced = cache.peek(soul)
-        if (raced !== undefined) node = raced
-        else if (index.head(soul) !== undefined) cache.set(soul, node)
+        cache.set(soul, node)
       }
       return range === undefined ? node.clone() : sliceNode(node, range)
     },
