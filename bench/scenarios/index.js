@@ -18,7 +18,7 @@ export function catalogue({ quick, gun1m }) {
   for (const n of sizes.mem) {
     jobs.push({
       id: `memory-${K(n)}`, group: 'memory', title: `In memory, ${K(n)} small nodes`,
-      module: 'memory.js', fn: 'inMemory', params: { n, warmup: n },
+      module: 'memory.js', fn: 'inMemory', params: { n, warmup: Math.min(n, 20_000) },
       impls: ['trellis', 'gun'], needs: ['gun'], timeoutMs: 10 * MIN, nodeArgs: ['--max-old-space-size=8192'],
       metrics: [
         { key: 'puts', label: `in-memory puts/s (${K(n)})`, unit: '/s', better: 'higher', target: { gun: 50 } },
