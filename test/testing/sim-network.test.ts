@@ -35,6 +35,19 @@ describe('trellis/testing: seeded simulated network', () => {
     expect(relay.engine.peek('doc')?.get('n')).toBe(20)
   })
 
+  it('B22: two instances wired directly converge (put on one, map().on on the other)', async () => {
+    net = createSimNetwork({ seed: 3, delayMs: [0, 10] })
+    const b = net.add('b', { relay: true })
+    const d = net.add('d')
+    net.link(d, b)
+    const seen = new Map<string, unknown>()
+    d.gun.get('multi').map().on((v: unknown, k: string) => seen.set(k, v))
+    await net.settle()
+    b.gun.get('multi').put({ greeting: 'hello' })
+    await until(() => seen.get('greeting') === 'hello')
+    expect(d.engine.peek('multi')?.get('greeting')).toBe('hello')
+  })
+
   it('a partitioned writer catches up after it reconnects (outbox + resubscribe)', async () => {
     net = createSimNetwork({ seed: 11, delayMs: [0, 5] })
     const relay = net.add('relay', { relay: true })
