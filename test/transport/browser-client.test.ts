@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises'
+import { mkdtempSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, normalize } from 'node:path'
+import { chromium, type BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import Gun from '../../src/gun.node.js'
+import { createRelay, type Relay } from '../../src/server/index.js'
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const DIST = join(import.meta.dirname, '../../dist')
+
+/** Serves the built ES modules as a browser would load them (no bundler), plus an empty page. */
+function serveDist(): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]))
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>trellis</title>')
+      return
+    }
+    try {
+      const body = await readFile(join(DIST, path))
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(body)
+    } catch {
+      res.writeHead(404).end()
+    }
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+describe('trellis/gun in a real browser (Debian Chromium)', () => {
+  let relay: Relay
+  let files: Server
+  let browser: BrowserContext
+  beforeAll(async () => {
+    relay = await createRelay({ port: 0, host: '127.0.0.1' })
+    files = await serveDist()
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pw-udd-')), { executablePath: '/usr/bin/chromium', headless: true, args: ARGS })
+  }, 30_000)
+  afterAll(async () => {
+    await browser?.close()
+    files?.close()
+    await relay?.close()
+  })
+
+  it('the browser entry loads without Node built-ins, syncs both ways through the relay', async () => {
+    const page = await browser.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`http://127.0.0.1:${(files.address() as AddressInfo).port}/`)
+    // The page writes, then waits to see a value written from Node.
+    // A string, so that the test runner does not rewrite the page's dynamic import.
+    const script = `(async () => {
+      const { default: Gun } = await import('/gun.browser.js')
+      const gun = Gun({ peers: [${JSON.stringify(relay.url)}] })
+      const ack = await new Promise((resolve) => gun.get('browser').put({ said: 'hello from chromium' }, resolve))
+      const seen = await new Promise((resolve) =>
+        gun.get('node').get('said').on((value) => { if (value === 'hello from node') resolve(value) }))
+      return { ack, seen }
+    })()`
+    const fromBrowser = page.evaluate(script) as Promise<unknown>
+    const node = Gun({ peers: [relay.url] })
+    try {
+      const said = await new Promise((resolve) =>
+        node.get('browser').get('said').on((value) => {
+          if (value === 'hello from chromium') resolve(value)
+        }),
+      )
+      expect(said).toBe('hello from chromium')
+      node.get('node').put({ said: 'hello from node' })
+      const result = await fromBrowser
+      expect(result).toEqual({ ack: { ok: true }, seen: 'hello from node' })
+      expect(errors).toEqual([])
+    } finally {
+      await node.close()
+    }
+  }, 30_000)
+})
