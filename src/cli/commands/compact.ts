@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { oneDirectory, parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { createLogStorage } from '../../storage/log/index.js'
 import { progressBar } from '../../storage/log/progress.js'
@@ -19,19 +19,9 @@ export const compact: Command = {
   name: 'compact',
   summary: 'Compact a log store (merge segments, drop overwritten data)',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { 'tombstone-ttl-days': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-    })
-    if (values.help === true) {
-      process.stdout.write(HELP)
-      return 0
-    }
-    if (positionals.length !== 1) {
-      process.stderr.write(HELP)
-      return 2
-    }
+    const args = parseCommandArgs(argv, HELP, { 'tombstone-ttl-days': { type: 'string' } }, oneDirectory)
+    if (typeof args === 'number') return args
+    const { values, positionals } = args
     let tombstoneTtlMs = Infinity
     const ttl = values['tombstone-ttl-days']
     if (ttl !== undefined) {

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { oneDirectory, parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { createLogStorage } from '../../storage/log/index.js'
 import { progressBar } from '../../storage/log/progress.js'
@@ -19,15 +19,9 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'Export a log store as a JSON graph to stdout',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true })
-    if (values.help === true) {
-      process.stdout.write(HELP)
-      return 0
-    }
-    if (positionals.length !== 1) {
-      process.stderr.write(HELP)
-      return 2
-    }
+    const args = parseCommandArgs(argv, HELP, {}, oneDirectory)
+    if (typeof args === 'number') return args
+    const { positionals } = args
     const store = await createLogStorage({ dir: positionals[0], readOnly: true, logger: { warn: (m) => process.stderr.write(`${m}\n`) } })
     const bar = progressBar('exporting', 'souls')
     try {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
+import { oneDirectory, parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { createLogStorage } from '../../storage/log/index.js'
 import { progressBar } from '../../storage/log/progress.js'
@@ -24,19 +24,12 @@ export const importCommand: Command = {
   name: 'import',
   summary: 'Import a JSON graph or a stock Gun radata directory into a log store',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { radata: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-    })
-    if (values.help === true) {
-      process.stdout.write(HELP)
-      return 0
-    }
-    if (positionals.length < 1 || positionals.length > 2 || (values.radata !== undefined && positionals.length !== 1)) {
-      process.stderr.write(HELP)
-      return 2
-    }
+    // <dir> and an optional graph file, or <dir> alone with --radata.
+    const args = parseCommandArgs(argv, HELP, { radata: { type: 'string' } }, (positionals, values) =>
+      values.radata !== undefined ? positionals.length === 1 : positionals.length >= 1 && positionals.length <= 2,
+    )
+    if (typeof args === 'number') return args
+    const { values, positionals } = args
     const store = await createLogStorage({ dir: positionals[0] })
     const bar = progressBar('importing', values.radata !== undefined ? 'files' : 'souls')
     let report: ImportReport

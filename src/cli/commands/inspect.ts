@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { oneDirectory, parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { createLogStorage } from '../../storage/log/index.js'
 import { progressBar } from '../../storage/log/progress.js'
@@ -20,15 +20,9 @@ export const inspect: Command = {
   name: 'inspect',
   summary: 'Verify a log store and report souls, segments, bytes and garbage',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true })
-    if (values.help === true) {
-      process.stdout.write(HELP)
-      return 0
-    }
-    if (positionals.length !== 1) {
-      process.stderr.write(HELP)
-      return 2
-    }
+    const args = parseCommandArgs(argv, HELP, { json: { type: 'boolean' } }, oneDirectory)
+    if (typeof args === 'number') return args
+    const { values, positionals } = args
     const dir = positionals[0]
     const bar = progressBar('verifying', 'bytes')
     const scan = await walkSegments(dir, undefined, (done, total) => bar.update(done, total)).finally(() => bar.stop())

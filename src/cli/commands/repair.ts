@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { oneDirectory, parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { createLogStorage } from '../../storage/log/index.js'
 import { progressBar } from '../../storage/log/progress.js'
@@ -19,15 +19,9 @@ export const repair: Command = {
   name: 'repair',
   summary: 'Salvage every readable record of a damaged log store',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true })
-    if (values.help === true) {
-      process.stdout.write(HELP)
-      return 0
-    }
-    if (positionals.length !== 1) {
-      process.stderr.write(HELP)
-      return 2
-    }
+    const args = parseCommandArgs(argv, HELP, {}, oneDirectory)
+    if (typeof args === 'number') return args
+    const { positionals } = args
     const dir = positionals[0]
     const bar = progressBar('repairing', 'bytes')
     const report = await repairStore(dir, (done, total) => bar.update(done, total)).finally(() => bar.stop())
