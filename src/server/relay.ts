@@ -2,15 +2,13 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../core/engine-types.js'
-import type { StorageAdapter } from '../core/storage-contract.js'
 import type { RootChain } from '../instance.js'
-import type { MeshLimits } from '../mesh/limits.js'
 import type { Mesh, MeshStats } from '../mesh/mesh.js'
 import type { SocketServer } from '../transport/ws-server.js'
 import { createTrellisApp, type TrellisAppOptions } from './http/app.js'
 import type { GunSockets } from '../transport/socket-pool.js'
 import { createPathMatcher, forwardUpgrades } from './http/mount.js'
-import type { TrellisNode } from './http/node.js'
+import type { TrellisNode, TrellisNodeOptions } from './http/node.js'
 
 /** HTTP settings of the relay's Fastify app (the rest of TrellisAppOptions is spelled out below). */
 type RelayHttpOptions = Pick<
@@ -18,7 +16,8 @@ type RelayHttpOptions = Pick<
   'admin' | 'api' | 'health' | 'metrics' | 'defaultMetrics' | 'cors' | 'bodyLimit' | 'maxSubscribers' | 'logger' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'draining'
 >
 
-export interface RelayOptions extends RelayHttpOptions {
+/** The node's options (data, storage, peers, limits, log) plus where to listen. */
+export interface RelayOptions extends RelayHttpOptions, TrellisNodeOptions {
   /** Attach to this server's upgrades (like Gun's `web` option) instead of listening on our own. */
   server?: Server
   /** Listen on our own HTTP server (ignored with `server`). Default 8765; 0 picks a free port. */
@@ -26,17 +25,7 @@ export interface RelayOptions extends RelayHttpOptions {
   host?: string
   /** WebSocket path. Default `/gun`. */
   path?: string
-  /** Where to keep data: the log engine in this directory. Memory when neither this nor `storage` is given. */
-  dataDir?: string
-  storage?: StorageAdapter
-  /** Whether `storage` survives a restart. Default true for a given storage. */
-  storageIsDurable?: boolean
-  /** Other relays to peer with (`http(s)://host:port/gun` or `ws(s)://…`). */
-  peers?: string[]
-  pid?: string
-  limits?: Partial<MeshLimits>
   heartbeatMs?: number
-  log?: (line: string) => void
 }
 
 export interface Relay {
