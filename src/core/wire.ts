@@ -59,6 +59,30 @@ export function toWireGraph(nodes: readonly GraphNode[]): WireGraph {
   return graph as WireGraph
 }
 
+/**
+ * `JSON.stringify(toWireGraph(nodes))` without building the objects: the
+ * same text, written straight from the node arrays. It is what every put a
+ * peer sends or relays costs, so it skips the intermediate graph.
+ */
+export function wireGraphText(nodes: readonly GraphNode[]): string {
+  let out = '{'
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n]
+    const soul = JSON.stringify(node.soul)
+    const { keys, values, states } = node
+    let stateText = ''
+    let body = ''
+    for (let i = 0; i < keys.length; i++) {
+      const key = JSON.stringify(keys[i])
+      const value = values[i]
+      stateText += (i === 0 ? '' : ',') + key + ':' + JSON.stringify(states[i])
+      body += ',' + key + ':' + (value !== null && typeof value === 'object' ? '{"#":' + JSON.stringify(value['#']) + '}' : JSON.stringify(value))
+    }
+    out += (n === 0 ? '' : ',') + soul + ':{"_":{"#":' + soul + ',">":{' + stateText + '}}' + body + '}'
+  }
+  return out + '}'
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -1,6 +1,6 @@
 import type { Engine, Network, Origin } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
-import { parseWireGraph, toWireGraph } from '../core/wire.js'
+import { parseWireGraph, wireGraphText } from '../core/wire.js'
 import { createBoundedMap } from './bounded-map.js'
 import { decodeFrame } from './codec.js'
 import { createDedup } from './dedup.js'
@@ -176,7 +176,7 @@ export function createMesh(options: MeshOptions): Mesh {
 
   const handleGet = createGetHandler(context)
   const handlePut = createPutHandler(context)
-  const handleReply = createReplyHandler(context, (id) => outbox.settle(id))
+  const handleReply = createReplyHandler(context, outbox)
 
   function expireRoute(route: Route): void {
     if (route.kind === 'fetch' || route.kind === 'forward') route.finish()
@@ -204,7 +204,7 @@ export function createMesh(options: MeshOptions): Mesh {
     const id = randomId()
     dedup.track(id)
     // One serialisation per change, whatever the fan-out.
-    const text = JSON.stringify({ '#': id, put: toWireGraph(changed) })
+    const text = putMessageText(id, wireGraphText(changed))
     for (const peer of targets) if (!peer.closed) sendText(peer, text)
   }
 
@@ -216,8 +216,14 @@ export function createMesh(options: MeshOptions): Mesh {
     else if (typeof given === 'number') id = String(given)
     else msg['#'] = id = randomId()
     if (id.length > limits.maxIdChars) return
-    if (dedup.check(id)) return
     const ack = stringField(msg, '@')
+    if (ack === undefined || Object.hasOwn(msg, 'put') || Object.hasOwn(msg, 'dam')) {
+      if (dedup.check(id)) return
+    } else {
+      // A bare ack (no data, no control) is harmless to hear twice in every route and is never
+      // relayed, so it skips the dedup table: two table operations saved per write on a busy writer.
+      return handleReply(msg, ack, id, peer, raw)
+    }
     const hash = field(msg, '##')
     const get = field(msg, 'get')
     if ((typeof hash === 'number' || typeof hash === 'string') && (ack !== undefined || get !== undefined)) {
@@ -326,7 +332,8 @@ export function createMesh(options: MeshOptions): Mesh {
 
   function sendPut(peer: Peer, entry: OutboxEntry, id: string): void {
     routes.set(id, { kind: 'publish', entry })
-    send(peer, { '#': id, put: entry.put })
+    dedup.track(id)
+    sendText(peer, putMessageText(id, entry.putText))
   }
 
   // Reads made while the first connection opens wait for it (see Network.ready); after a failure they do not.
@@ -399,11 +406,11 @@ export function createMesh(options: MeshOptions): Mesh {
       })
     },
     publish(nodes, id, onAck) {
-      const entry: OutboxEntry = { id, put: toWireGraph(nodes), onAck, createdAt: Date.now() }
-      if (hasConfiguredPeers) outbox.add(entry)
-      routes.set(id, { kind: 'publish', entry })
+      // The outbox is also the route for this id's acks (resends after a reconnect get routes of their own).
+      const entry: OutboxEntry = { id, putText: wireGraphText(nodes), onAck, createdAt: Date.now() }
+      outbox.add(entry)
       dedup.track(id)
-      const text = JSON.stringify({ '#': id, put: entry.put })
+      const text = putMessageText(id, entry.putText)
       for (const peer of peers) if (!peer.closed) sendText(peer, text)
     },
   }
@@ -501,4 +508,9 @@ export function createMesh(options: MeshOptions): Mesh {
       settleReady(false)
     },
   }
+}
+
+/** `{"#":id,"put":…}` around a graph already in JSON text. */
+function putMessageText(id: string, putText: string): string {
+  return '{"#":' + JSON.stringify(id) + ',"put":' + putText + '}'
 }

@@ -3,8 +3,8 @@ import type { Ack } from '../core/engine-types.js'
 /** A local write not yet acknowledged by any peer: resent (under a fresh id) after every reconnect. */
 export interface OutboxEntry {
   readonly id: string
-  /** The `put` graph, already in wire form. */
-  readonly put: unknown
+  /** The `put` graph as JSON text, written once and resent as is. */
+  readonly putText: string
   readonly onAck: (ack: Ack) => void
   readonly createdAt: number
 }
@@ -15,6 +15,8 @@ export interface OutboxEntry {
  */
 export interface Outbox {
   add(entry: OutboxEntry): void
+  /** The write sent under `id`, while it waits for its first ack. */
+  get(id: string): OutboxEntry | undefined
   /** Acked: forget it. */
   settle(id: string): void
   entries(): OutboxEntry[]
@@ -37,6 +39,7 @@ export function createOutbox(max: number, ttlMs: number, now: () => number = Dat
       pending.set(entry.id, entry)
       expire()
     },
+    get: (id) => pending.get(id),
     settle(id) {
       pending.delete(id)
     },

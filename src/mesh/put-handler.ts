@@ -30,7 +30,8 @@ export function createPutHandler(mesh: MeshContext) {
       .then((outcome) => outcome.durable)
       .then(
         () => {
-          if (mesh.ackPuts && !peer.closed) mesh.send(peer, { '#': randomId(), '@': id, ok: true })
+          // Written as text: one ack per put is the relay's busiest message.
+          if (mesh.ackPuts && !peer.closed) mesh.sendText(peer, '{"#":"' + randomId() + '","@":' + JSON.stringify(id) + ',"ok":true}')
         },
         (error: unknown) => reject(peer, id, errorText(error)),
       )

@@ -1,5 +1,6 @@
 import type { MeshContext } from './mesh.js'
 import { field, stringField, type WireMessage } from './message.js'
+import type { Outbox, OutboxEntry } from './outbox.js'
 import type { Peer } from './peer.js'
 
 /**
@@ -8,7 +9,14 @@ import type { Peer } from './peer.js'
  * came (no re-serialising) and merged here too, as stock relays cache what
  * they relay. Replies to nothing we know of are dropped, as in Gun.
  */
-export function createReplyHandler(mesh: MeshContext, settle: (writeId: string) => void) {
+export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
+  const acked = (msg: WireMessage, entry: OutboxEntry) => {
+    const err = stringField(msg, 'err')
+    if (err !== undefined) return entry.onAck({ err })
+    outbox.settle(entry.id)
+    entry.onAck({ ok: field(msg, 'ok') ?? true })
+  }
+
   const mergeReply = (put: unknown, peer: Peer, id: string, asker: Peer | undefined): Promise<boolean> => {
     if (asker === undefined) return mesh.merge(put, peer, id)
     mesh.mergingReplies.set(id, asker)
@@ -16,18 +24,15 @@ export function createReplyHandler(mesh: MeshContext, settle: (writeId: string) 
   }
 
   return (msg: WireMessage, ack: string, id: string, peer: Peer, raw: string | undefined): void => {
+    const write = outbox.get(ack)
+    if (write !== undefined) return acked(msg, write)
     const route = mesh.routes.peek(ack)
     if (route === undefined) return
     const put = field(msg, 'put')
     const last = field(msg, '%') === undefined
     switch (route.kind) {
-      case 'publish': {
-        const err = stringField(msg, 'err')
-        if (err !== undefined) return route.entry.onAck({ err })
-        settle(route.entry.id)
-        route.entry.onAck({ ok: field(msg, 'ok') ?? true })
-        return
-      }
+      case 'publish':
+        return acked(msg, route.entry)
       case 'resubscribe':
         if (put !== undefined) void mergeReply(put, peer, id, undefined)
         return

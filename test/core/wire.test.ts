@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { parseWireGraph, toWireGraph } from '../../src/core/wire.js'
+import fc from 'fast-check'
+import { parseWireGraph, toWireGraph, wireGraphText } from '../../src/core/wire.js'
+import { GraphNode } from '../../src/core/node.js'
 import { applyWire, freshEngine, S, valueAt } from './helpers.js'
 
 const node = (soul: string, body: Record<string, unknown>, states: Record<string, unknown>) => ({ [soul]: { _: { '#': soul, '>': states }, ...body } })
@@ -73,5 +75,25 @@ describe('wire graph validation', () => {
   it('round-trips through toWireGraph', () => {
     const graph = node('s', { a: 1, b: 'x', c: null, d: { '#': 'o' }, e: true }, { a: S, b: S, c: S, d: S + 1, e: S })
     expect(toWireGraph(parseWireGraph(graph))).toEqual(graph)
+  })
+  it('wireGraphText writes exactly the JSON text of toWireGraph', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 })
+    const value = fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), text.map((soul) => ({ '#': soul })))
+    const key = fc.oneof(text.filter((k) => k !== '' && k !== '_'), fc.constantFrom('__proto__', 'constructor', 'toString', '"q"', '\\'))
+    const graphNode = fc.record({
+      soul: fc.oneof(text.filter((s) => s !== ''), fc.constant('__proto__')),
+      entries: fc.uniqueArray(fc.tuple(key, value, fc.double({ min: 0, max: 4e12, noNaN: true })), { selector: ([k]) => k, maxLength: 6 }),
+    })
+    fc.assert(
+      fc.property(fc.uniqueArray(graphNode, { selector: (n) => n.soul, maxLength: 4 }), (specs) => {
+        const nodes = specs.map(({ soul, entries }) => {
+          const node = new GraphNode(soul)
+          for (const [k, v, s] of entries) node.set(k, v, s)
+          return node
+        })
+        expect(wireGraphText(nodes)).toBe(JSON.stringify(toWireGraph(nodes)))
+      }),
+      { seed: 20261121, numRuns: 200 },
+    )
   })
 })

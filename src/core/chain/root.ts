@@ -2,6 +2,7 @@ import type { Ack, Engine, Network, PutOutcome } from '../engine-types.js'
 import type { GraphNode } from '../node.js'
 import { later } from '../later.js'
 import { createIdSource } from '../random.js'
+import { createAckDeadlines } from './ack-deadlines.js'
 
 export interface RootOptions {
   /** How long a write waits for a peer's ack before reporting `lack` (Gun: 9 s). */
@@ -60,6 +61,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   let pending = 0
   let waiters: (() => void)[] = []
   const inflight = new Map<string, Promise<Loaded>>()
+  const lacking = createAckDeadlines(ackTimeout)
   /** Settles when every local write issued so far has been applied to memory (or failed). */
   let applied: Promise<void> | undefined
   let applying = 0
@@ -100,28 +102,23 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     }
     let answered = false
     let synced = false
-    let timer: ReturnType<typeof setTimeout> | undefined
     const answer = (result: Ack) => {
       if (answered) return
       answered = true
+      lacking.delete(id)
       if (ack !== undefined) ack(result)
     }
     const sync = () => {
       if (synced) return
       synced = true
-      if (timer !== undefined) clearTimeout(timer)
       settleOne()
     }
     if (wantsPeer) {
+      lacking.expectBy(id, answer)
       net.publish(nodes, id, (peerAck) => {
         answer(peerAck)
         if (peerAck.err === undefined) sync()
       })
-      timer = setTimeout(() => {
-        timer = undefined
-        answer({ err: 'Error: No ACK yet.', lack: true })
-      }, ackTimeout)
-      ;(timer as { unref?: () => void }).unref?.()
     }
     outcome.durable.then(
       () => {
