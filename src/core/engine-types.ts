@@ -91,6 +91,11 @@ export interface Engine {
   read(soul: string): Promise<GraphNode | undefined>
   /** Keys of a node inside a lexical range (served by storage when there is one). */
   readRange(soul: string, range: KeyRange): Promise<GraphNode | undefined>
+  /**
+   * Souls inside a lexical range (Gun's LEX over souls), from storage and
+   * memory merged: in lexical order (reversed on request), at most `range.limit`.
+   */
+  souls(range: KeyRange): Promise<string[]>
   /** The in-memory node, without touching storage. Do not mutate it. */
   peek(soul: string): GraphNode | undefined
   /** Call `listener(changedKeys)` whenever keys of `soul` change. Returns the unsubscribe. */

@@ -4,6 +4,7 @@ import type { ChangeListener, Engine, EngineOptions, Origin, PutOutcome } from '
 import { TrellisError } from './errors.js'
 import { ham, wins } from './ham.js'
 import { GraphNode } from './node.js'
+import { createSortedSouls, mergeUnique } from './sorted-souls.js'
 import { inRange, type KeyRange } from './storage-contract.js'
 
 const RESOLVED = Promise.resolve()
@@ -25,6 +26,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const watchers = new Map<string, Set<(changed: GraphNode) => void>>()
   const changeListeners = new Set<ChangeListener>()
   const loading = new Map<string, Promise<GraphNode | undefined>>()
+  // Souls held in memory, sorted, for LEX reads over souls; built on the first such read.
+  const memorySouls = createSortedSouls(() => graph.keys())
+  let indexingSouls = false
   let closed = false
 
   const deferred = createDeferredQueue<Origin>(options.maxDeferred ?? 100_000, clock.now, (due) => {
@@ -168,6 +172,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
         if (inRange(held.keys[i], range)) out.set(held.keys[i], held.values[i], held.states[i])
       }
       return out
+    },
+
+    async souls(range) {
+      if (closed) throw new TrellisError('CLOSED', 'Database is closed')
+      if (!indexingSouls) {
+        // From the first such read on, every soul a write brings into memory is indexed (loads come from storage, which lists them).
+        indexingSouls = true
+        changeListeners.add((changed) => changed.forEach((node) => memorySouls.add(node.soul)))
+      }
+      const stored = storage === undefined ? [] : await storage.souls(range)
+      // Memory after storage: a write committed while storage answered is still in memory, so it is not missed.
+      return mergeUnique(stored, memorySouls.query(range), range.reverse === true, range.limit ?? Infinity)
     },
 
     peek(soul) {

@@ -1,9 +1,10 @@
 import { GraphNode } from '../core/node.js'
+import type { KeyRange } from '../core/storage-contract.js'
 import { toWireGraph } from '../core/wire.js'
 import { graphHash } from './hash.js'
 import { formatHints, parseHints } from './hints.js'
 import { randomId } from './ids.js'
-import { keySelector } from './lex.js'
+import { keySelector, keysWithin, lexBudget, nodeCost, soulSelector, type KeySelector } from './lex.js'
 import type { MeshContext } from './mesh.js'
 import { field, isPlainObject, type WireMessage } from './message.js'
 import type { Peer } from './peer.js'
@@ -13,29 +14,38 @@ import type { Peer } from './peer.js'
  * and — on a relay — pass it on to relay peers when we have nothing, or
  * when this is the first time we ask them for that soul (so their later
  * changes are pushed to us, as a stock AXE relay subscribes its askers).
+ * A LEX read over souls (`"#": {"*": …}`) is answered from here only: one
+ * read of what we hold, bounded by `maxLexSouls` and the GET's `%` budget.
  */
 export function createGetHandler(mesh: MeshContext) {
   const { engine, limits, routes } = mesh
 
   const notFound = (peer: Peer, ask: string) => mesh.send(peer, { '#': randomId(), '@': ask })
 
-  const sendNode = (peer: Peer, ask: string, node: GraphNode, skipHash: unknown) => {
-    const size = node.size
-    const per = limits.chunkKeys
-    const count = Math.max(1, Math.ceil(size / per))
-    const ids: string[] = []
-    for (let i = 0; i < count; i++) ids.push(randomId())
-    for (let i = 0; i < count; i++) {
-      const part = count === 1 ? node : slice(node, i * per, Math.min(size, (i + 1) * per))
-      const put = toWireGraph([part])
+  /** Replies carrying `nodes`, at most `chunkKeys` keys per message; every message but the last names the next in `%`. */
+  const sendNodes = (peer: Peer, ask: string, nodes: GraphNode[], skipHash: unknown) => {
+    const chunks = inChunks(nodes, Math.max(1, limits.chunkKeys))
+    const ids = chunks.map(() => randomId())
+    for (let i = 0; i < chunks.length; i++) {
+      const put = toWireGraph(chunks[i])
       const hash = graphHash(put)
       // The asker already holds exactly this (its GET carried our hash): nothing to send.
-      if (count === 1 && skipHash !== undefined && String(skipHash) === String(hash)) return
+      if (chunks.length === 1 && skipHash !== undefined && String(skipHash) === String(hash)) return
       const reply: WireMessage = { '#': ids[i], '@': ask, '##': hash, put }
-      if (i < count - 1) reply['%'] = ids[i + 1]
+      if (i < chunks.length - 1) reply['%'] = ids[i + 1]
       mesh.send(peer, reply)
     }
   }
+
+  /** What the GET's `.` selects of one soul: the node, one key of it, or its keys in a range. */
+  const readSelected = async (soul: string, selector: KeySelector): Promise<GraphNode | undefined> => {
+    if (selector.kind === 'invalid') return undefined
+    if (selector.kind === 'range') return engine.readRange(soul, selector.range)
+    const node = await engine.read(soul)
+    return node !== undefined && selector.kind === 'key' ? pick(node, selector.key) : node
+  }
+
+  const budgetOf = (get: Record<string, unknown>) => lexBudget(get, limits.lexDefaultBytes, limits.lexMaxBytes)
 
   const forward = (msg: WireMessage, get: Record<string, unknown>, ask: string, asker: Peer, targets: Peer[], answeredLocally: boolean, soul: string) => {
     const waiting = new Set(targets)
@@ -74,15 +84,12 @@ export function createGetHandler(mesh: MeshContext) {
 
   const answer = async (msg: WireMessage, get: Record<string, unknown>, soul: string, ask: string, peer: Peer) => {
     const selector = keySelector(get)
-    let node: GraphNode | undefined
-    if (selector.kind === 'range') node = await engine.readRange(soul, selector.range)
-    else if (selector.kind !== 'invalid') {
-      node = await engine.read(soul)
-      if (node !== undefined && selector.kind === 'key') node = pick(node, selector.key)
-    }
+    let node = await readSelected(soul, selector)
+    // Range keys come in lexical order (reversed on request): the page is the first ones that fit the budget.
+    if (node !== undefined && selector.kind === 'range') node = keysWithin(node, budgetOf(get))
     if (peer.closed) return
     const found = node !== undefined && node.size > 0
-    if (found) sendNode(peer, ask, node as GraphNode, field(msg, '##'))
+    if (found) sendNodes(peer, ask, [node as GraphNode], field(msg, '##'))
     if (mesh.relay && selector.kind !== 'invalid') {
       const hints = parseHints(field(msg, '><'))
       let targets = mesh.relayPeers(peer, hints)
@@ -92,23 +99,54 @@ export function createGetHandler(mesh: MeshContext) {
     if (!found) notFound(peer, ask)
   }
 
+  /**
+   * A LEX read over souls: the matching souls in lexical order (reversed on
+   * request), whole nodes (or what `.` selects of them) while they fit the
+   * budget — at least one — in one reply set; "not found" when none matches.
+   * Not forwarded and not subscribed: a one-shot read of what this peer holds.
+   */
+  const answerSouls = async (msg: WireMessage, get: Record<string, unknown>, range: KeyRange, ask: string, peer: Peer) => {
+    const selector = keySelector(get)
+    const budget = budgetOf(get)
+    const souls = selector.kind === 'invalid' ? [] : await engine.souls({ ...range, limit: limits.maxLexSouls })
+    const nodes: GraphNode[] = []
+    let spent = 0
+    for (const soul of souls) {
+      if (spent >= budget || peer.closed) break
+      const node = await readSelected(soul, selector)
+      if (node === undefined || node.size === 0) continue
+      const cost = nodeCost(node, budget - spent)
+      // The first node goes whatever its size, so a reader always makes progress.
+      if (nodes.length > 0 && spent + cost > budget) break
+      nodes.push(node)
+      spent += cost
+    }
+    if (peer.closed) return
+    if (nodes.length === 0) notFound(peer, ask)
+    else sendNodes(peer, ask, nodes, field(msg, '##'))
+  }
+
+  const failed = (what: string, peer: Peer, ask: string) => (error: unknown) => {
+    mesh.log(`get ${what} failed: ${error instanceof Error ? error.message : String(error)}`)
+    if (!peer.closed) notFound(peer, ask)
+  }
+
   return (msg: WireMessage, get: unknown, id: string, peer: Peer): void => {
     if (!isPlainObject(get)) return
     if (!peer.gets.take()) {
       mesh.send(peer, { '#': randomId(), '@': id, err: 'Too many requests.' })
       return
     }
-    const soul = field(get, '#')
-    if (typeof soul !== 'string' || soul === '' || soul.length > limits.maxSoulChars) {
-      // Soul LEX reads (`"#": {"*": …}`) are not served: answered "not found" so the asker is not left waiting.
-      notFound(peer, id)
+    const target = soulSelector(get, limits.maxSoulChars)
+    // Answered "not found" rather than ignored, so the asker is not left waiting.
+    if (target.kind === 'invalid') return notFound(peer, id)
+    if (target.kind === 'range') {
+      answerSouls(msg, get, target.range, id, peer).catch(failed('of a soul range', peer, id))
       return
     }
+    const soul = target.soul
     if (mesh.relay) mesh.subscriptions.add(peer, soul)
-    answer(msg, get, soul, id, peer).catch((error: unknown) => {
-      mesh.log(`get ${soul} failed: ${error instanceof Error ? error.message : String(error)}`)
-      if (!peer.closed) notFound(peer, id)
-    })
+    answer(msg, get, soul, id, peer).catch(failed(soul, peer, id))
   }
 }
 
@@ -118,6 +156,39 @@ function pick(node: GraphNode, key: string): GraphNode | undefined {
   const out = new GraphNode(node.soul)
   out.set(key, node.values[i], node.states[i])
   return out
+}
+
+/**
+ * Nodes packed into messages of at most `per` keys. A node that does not fit
+ * in what is left of a message starts the next one; a node larger than a
+ * whole message is split across messages.
+ */
+function inChunks(nodes: readonly GraphNode[], per: number): GraphNode[][] {
+  const chunks: GraphNode[][] = []
+  let current: GraphNode[] = []
+  let room = per
+  const next = () => {
+    chunks.push(current)
+    current = []
+    room = per
+  }
+  for (const node of nodes) {
+    if (node.size > room && node.size <= per && current.length > 0) next()
+    if (node.size <= room) {
+      current.push(node)
+      room -= node.size
+      continue
+    }
+    for (let from = 0; from < node.size; ) {
+      if (room === 0) next()
+      const to = Math.min(node.size, from + room)
+      current.push(slice(node, from, to))
+      room -= to - from
+      from = to
+    }
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
 }
 
 function slice(node: GraphNode, from: number, to: number): GraphNode {

@@ -1,31 +1,132 @@
+import { GraphNode } from '../core/node.js'
 import type { KeyRange } from '../core/storage-contract.js'
+import type { Value } from '../core/types.js'
 import { isPlainObject } from './message.js'
 
 /** What a GET's `.` asks for: the whole node, one key, or a lexical range of keys. */
 export type KeySelector = { kind: 'node' } | { kind: 'key'; key: string } | { kind: 'range'; range: KeyRange } | { kind: 'invalid' }
 
+/** What a GET's `#` asks for: one soul, or a lexical range of souls. */
+export type SoulSelector = { kind: 'soul'; soul: string } | { kind: 'range'; range: KeyRange } | { kind: 'invalid' }
+
+/** Longest text accepted in a LEX condition (`*`, `>`, `<`, `=`). */
 const MAX_LEX_TEXT = 1024
 
+/** The conditions that make a LEX object a range (`=` is an exact match, handled apart). */
+const RANGE_FIELDS = ['*', '>', '<'] as const
+
+type Lex = Record<string, unknown>
+
 /** Read Gun's LEX (`{"*":prefix}`, `{">":from,"<":to}`, `{"=":key}`, `"-"` for reverse) from a hostile GET. */
-export function keySelector(get: Record<string, unknown>): KeySelector {
-  const dot = Object.hasOwn(get, '.') ? get['.'] : undefined
+export function keySelector(get: Lex): KeySelector {
+  const dot = own(get, '.')
   if (dot === undefined) return { kind: 'node' }
   if (typeof dot === 'string') return dot === '' ? { kind: 'invalid' } : { kind: 'key', key: dot }
   if (!isPlainObject(dot)) return { kind: 'invalid' }
-  const exact = text(dot, '=')
-  if (exact !== undefined) return { kind: 'key', key: exact }
-  const range: KeyRange = {}
-  const prefix = text(dot, '*')
-  const gte = text(dot, '>')
-  const lte = text(dot, '<')
-  if (prefix !== undefined) range.prefix = prefix
-  if (gte !== undefined) range.gte = gte
-  if (lte !== undefined) range.lte = lte
-  if (Object.hasOwn(get, '-') || Object.hasOwn(dot, '-')) range.reverse = true
+  if (Object.hasOwn(dot, '=')) {
+    const exact = text(dot, '=')
+    return exact === undefined || exact === '' ? { kind: 'invalid' } : { kind: 'key', key: exact }
+  }
+  const range = lexRange(dot, get)
+  return range === undefined ? { kind: 'invalid' } : { kind: 'range', range }
+}
+
+/**
+ * Read a GET's `#`: a soul, or Gun's LEX over souls (`{"#": {"*": "user/"}}`).
+ * A LEX `{"=": soul}` is a plain read of that soul, as stock Gun's own client
+ * turns it into one. Stock Gun's chain API sends `gun.get({'#': {'*': p}})` as
+ * `{"get": {"*": p}}` — the `#` level is lost — so a GET with no `#` but with
+ * range conditions at its top is read as the same LEX over souls.
+ */
+export function soulSelector(get: Lex, maxSoulChars: number): SoulSelector {
+  const hash = own(get, '#')
+  if (typeof hash === 'string') return hash !== '' && hash.length <= maxSoulChars ? { kind: 'soul', soul: hash } : { kind: 'invalid' }
+  if (isPlainObject(hash)) return soulLex(hash, get)
+  if (hash === undefined && RANGE_FIELDS.some((name) => Object.hasOwn(get, name))) return soulLex(get, get)
+  return { kind: 'invalid' }
+}
+
+function soulLex(lex: Lex, get: Lex): SoulSelector {
+  if (Object.hasOwn(lex, '=')) {
+    const exact = text(lex, '=')
+    return exact === undefined || exact === '' ? { kind: 'invalid' } : { kind: 'soul', soul: exact }
+  }
+  const range = lexRange(lex, get)
+  // A range over souls needs a condition: `{"*": ""}` asks for every soul, `{}` or garbage asks for nothing.
+  if (range === undefined || (range.prefix === undefined && range.gte === undefined && range.lte === undefined)) return { kind: 'invalid' }
   return { kind: 'range', range }
 }
 
-function text(object: Record<string, unknown>, name: string): string | undefined {
-  const value = Object.hasOwn(object, name) ? object[name] : undefined
+/** The range a LEX object describes; undefined when a condition is present but not a (short enough) string. */
+function lexRange(lex: Lex, get: Lex): KeyRange | undefined {
+  const range: KeyRange = {}
+  for (const name of RANGE_FIELDS) {
+    if (!Object.hasOwn(lex, name)) continue
+    const value = text(lex, name)
+    if (value === undefined) return undefined
+    if (name === '*') range.prefix = value
+    else if (name === '>') range.gte = value
+    else range.lte = value
+  }
+  if (Object.hasOwn(get, '-') || Object.hasOwn(lex, '-')) range.reverse = true
+  return range
+}
+
+/**
+ * The JSON budget of a LEX read's replies, from the GET's `%`: a positive
+ * number of characters, at most `max`. Anything else (absent, negative, NaN,
+ * text, an object, Infinity) gives `fallback`, so no input decides what we allocate.
+ */
+export function lexBudget(get: Lex, fallback: number, max: number): number {
+  const asked = own(get, '%')
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0) return fallback
+  return Math.min(Math.ceil(asked), max)
+}
+
+/**
+ * Roughly the JSON characters a node adds to a reply (`"soul":{"_":{"#":…,">":{…}},…}`),
+ * counted until it passes `stopAbove` (then any larger number is returned).
+ */
+export function nodeCost(node: GraphNode, stopAbove = Infinity): number {
+  let cost = 2 * quoted(node.soul) + 20
+  for (let i = 0; i < node.keys.length && cost <= stopAbove; i++) cost += keyCost(node.keys[i], node.values[i], node.states[i])
+  return cost
+}
+
+/** The first keys of a node (in its order) that fit in `budget` JSON characters — at least one, so a reader makes progress. */
+export function keysWithin(node: GraphNode, budget: number): GraphNode {
+  let spent = 2 * quoted(node.soul) + 20
+  let count = 0
+  while (count < node.keys.length) {
+    spent += keyCost(node.keys[count], node.values[count], node.states[count])
+    if (count > 0 && spent > budget) break
+    count++
+  }
+  if (count === node.keys.length) return node
+  return new GraphNode(node.soul, node.keys.slice(0, count), node.values.slice(0, count), node.states.slice(0, count))
+}
+
+/** `"key":value` in the node plus `"key":state` in its `>`, with separators. */
+function keyCost(key: string, value: Value, state: number): number {
+  return 2 * quoted(key) + valueCost(value) + String(state).length + 4
+}
+
+function valueCost(value: Value): number {
+  if (typeof value === 'string') return quoted(value)
+  if (value !== null && typeof value === 'object') return quoted(value['#']) + 6
+  return String(value).length
+}
+
+/** Length of a string as JSON text, escapes included. */
+function quoted(text: string): number {
+  return JSON.stringify(text).length
+}
+
+function own(object: Lex, name: string): unknown {
+  return Object.hasOwn(object, name) ? object[name] : undefined
+}
+
+function text(object: Lex, name: string): string | undefined {
+  const value = own(object, name)
   return typeof value === 'string' && value.length <= MAX_LEX_TEXT ? value : undefined
 }

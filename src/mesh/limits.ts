@@ -28,6 +28,12 @@ export interface MeshLimits extends PeerLimits {
   forwardTimeoutMs: number
   /** Keys per GET reply message; larger nodes are sent in chunks linked by `%`. */
   chunkKeys: number
+  /** Souls one LEX read over souls (`get: {"#": {"*": …}}`) may answer with. */
+  maxLexSouls: number
+  /** JSON characters a LEX read's replies carry when its GET has no valid `%` (stock RAD then sends one key). */
+  lexDefaultBytes: number
+  /** The largest `%` honoured; a bigger one gets this much. */
+  lexMaxBytes: number
   /** Accepted connections before new ones get a `mob` notice and are dropped. */
   maxPeers: number
   /** Souls remembered per peer as already asked (subscription forwarding); cleared when full. */
@@ -52,6 +58,9 @@ export const DEFAULT_LIMITS: MeshLimits = {
   readTimeoutMs: 5_000,
   forwardTimeoutMs: 2_000,
   chunkKeys: 1_000,
+  maxLexSouls: 1_000,
+  lexDefaultBytes: 256 * 1024,
+  lexMaxBytes: 4 * 1024 * 1024,
   maxPeers: 10_000,
   maxAskedPerPeer: 100_000,
   packChars: 64 * 1024,

@@ -1,4 +1,5 @@
 import { GraphNode } from '../core/node.js'
+import { createSortedSouls } from '../core/sorted-souls.js'
 import { inRange, type KeyRange, type StorageAdapter } from '../core/storage-contract.js'
 import { TrellisError } from '../core/errors.js'
 
@@ -9,6 +10,8 @@ import { TrellisError } from '../core/errors.js'
  */
 export function createMemoryStorage(): StorageAdapter {
   const nodes = new Map<string, GraphNode>()
+  // Kept sorted (from the first listing on), so a LEX read over souls is a binary search, not a sort of every soul.
+  const sortedSouls = createSortedSouls(() => nodes.keys())
   let closed = false
 
   const ensureOpen = () => {
@@ -34,15 +37,16 @@ export function createMemoryStorage(): StorageAdapter {
       ensureOpen()
       for (const node of diff) {
         let held = nodes.get(node.soul)
-        if (held === undefined) nodes.set(node.soul, (held = new GraphNode(node.soul)))
+        if (held === undefined) {
+          nodes.set(node.soul, (held = new GraphNode(node.soul)))
+          sortedSouls.add(node.soul)
+        }
         held.assign(node)
       }
     },
     async souls(range?: KeyRange) {
       ensureOpen()
-      const out = [...nodes.keys()].filter((soul) => inRange(soul, range)).sort(compare)
-      if (range?.reverse) out.reverse()
-      return range?.limit !== undefined ? out.slice(0, range.limit) : out
+      return sortedSouls.query(range)
     },
     async close() {
       closed = true
