@@ -35,10 +35,25 @@ export function createEngine(options: EngineOptions = {}): Engine {
     void engine.put(groupBySoul(due), due[0].origin).catch(() => {})
   })
 
+  /** A store that answers synchronously, read while nothing else loads the soul: the result is simply what is stored. */
+  const getNow = storage?.getNow?.bind(storage)
+  const loadNow = (soul: string, read: (soul: string) => GraphNode | undefined): GraphNode | undefined => {
+    const stored = read(soul)
+    if (stored !== undefined) graph.set(soul, stored)
+    return stored
+  }
+
   /** Bring a node from storage into memory, once, merging with anything applied meanwhile. */
   const load = (soul: string): Promise<GraphNode | undefined> => {
     const held = graph.get(soul)
     if (held !== undefined || storage === undefined) return Promise.resolve(held)
+    if (getNow !== undefined && !loading.has(soul)) {
+      try {
+        return Promise.resolve(loadNow(soul, getNow))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
     let pending = loading.get(soul)
     if (pending === undefined) {
       pending = storage.get(soul).then(
@@ -121,7 +136,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const afterLoad = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
     if (storage === undefined) return apply(nodes, origin)
     let misses: Promise<unknown>[] | undefined
-    for (const node of nodes) if (!graph.has(node.soul)) (misses ??= []).push(load(node.soul))
+    for (const node of nodes) {
+      if (graph.has(node.soul)) continue
+      if (getNow === undefined || loading.has(node.soul)) {
+        ;(misses ??= []).push(load(node.soul))
+        continue
+      }
+      try {
+        loadNow(node.soul, getNow)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
     if (misses === undefined) return apply(nodes, origin)
     return Promise.all(misses).then(() => apply(nodes, origin))
   }

@@ -24,6 +24,13 @@ export interface KeyRange {
 export interface StorageAdapter {
   /** A node, or only its keys inside `range`; undefined when nothing is stored for the soul. */
   get(soul: string, range?: KeyRange): Promise<GraphNode | undefined>
+  /**
+   * Optional: `get(soul)` answered synchronously (throwing where `get`
+   * rejects), for stores that can — an in-process index over preads, or
+   * memory. The engine then keeps writes to souls not yet in memory free of
+   * promises, which is most of a relay's write path.
+   */
+  getNow?(soul: string): GraphNode | undefined
   /** Persist these node diffs all-or-nothing; resolves once they are durable, rejects leaving nothing half-written. */
   put(nodes: readonly GraphNode[]): Promise<void>
   /** Souls in lexical order inside `range`. */

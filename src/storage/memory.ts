@@ -33,6 +33,10 @@ export function createMemoryStorage(): StorageAdapter {
       }
       return out
     },
+    getNow(soul) {
+      ensureOpen()
+      return nodes.get(soul)?.clone()
+    },
     async put(diff) {
       ensureOpen()
       for (const node of diff) {

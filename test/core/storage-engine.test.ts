@@ -19,6 +19,36 @@ describe('engine over a storage adapter', () => {
     expect((await second.read('s'))?.get('k')).toBe('new')
   })
 
+  it('merges against stored states the same way whether the store answers synchronously (getNow) or only with promises', async () => {
+    for (const synchronous of [true, false]) {
+      const inner = createMemoryStorage()
+      await inner.put([new GraphNode('s', ['k', 'j'], ['new', 'kept'], [S + 5, S])])
+      const storage: StorageAdapter = synchronous ? inner : { ...inner, getNow: undefined }
+      const engine = createEngine({ storage })
+      const outcome = engine.apply([new GraphNode('s', ['k', 'n'], ['old', 'added'], [S, S + 1])], { kind: 'peer', peer: 'x' })
+      // A synchronous store keeps the write synchronous; a promise store makes it wait for the load.
+      expect(outcome instanceof Promise).toBe(!synchronous)
+      const { changed } = await outcome
+      expect(changed.map((node) => node.keys)).toEqual([['n']])
+      const node = engine.peek('s')
+      expect([node?.get('k'), node?.get('j'), node?.get('n')]).toEqual(['new', 'kept', 'added'])
+    }
+  })
+
+  it('a store whose synchronous read throws fails the write, and nothing of it is applied', async () => {
+    const inner = createMemoryStorage()
+    const broken: StorageAdapter = {
+      ...inner,
+      getNow: () => {
+        throw new Error('corrupt segment')
+      },
+    }
+    const engine = createEngine({ storage: broken })
+    await expect(Promise.resolve(engine.apply([new GraphNode('s', ['k'], [1], [S])], { kind: 'local', id: '1' }))).rejects.toThrow('corrupt segment')
+    expect(engine.peek('s')).toBeUndefined()
+    await expect(engine.read('s')).rejects.toThrow('corrupt segment')
+  })
+
   it('acknowledges a local write only once the storage has it', async () => {
     let release = () => {}
     const gate = new Promise<void>((resolve) => (release = resolve))

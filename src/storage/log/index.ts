@@ -243,6 +243,15 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     })
   }
 
+  function cachedNode(soul: string): GraphNode | undefined {
+    let node = cache.get(soul)
+    if (node === undefined) {
+      node = readNode(soul)
+      if (node !== undefined) cache.set(soul, node)
+    }
+    return node
+  }
+
   /** A node merged from its fragments. Synchronous: reads are preads that hit the page cache (see segment-set). */
   function readNode(soul: string): GraphNode | undefined {
     const head = index.head(soul)
@@ -269,13 +278,13 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     dir,
     async get(soul: string, range?: KeyRange) {
       ensureOpen()
-      let node = cache.get(soul)
-      if (node === undefined) {
-        node = readNode(soul)
-        if (node === undefined) return undefined
-        cache.set(soul, node)
-      }
+      const node = cachedNode(soul)
+      if (node === undefined) return undefined
       return range === undefined ? node.clone() : sliceNode(node, range)
+    },
+    getNow(soul: string) {
+      ensureOpen()
+      return cachedNode(soul)?.clone()
     },
     async put(nodes: readonly GraphNode[]) {
       ensureOpen()
