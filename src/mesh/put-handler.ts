@@ -1,3 +1,4 @@
+import type { PutOutcome } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
 import { parseWireGraph } from '../core/wire.js'
 import type { MeshContext } from './mesh.js'
@@ -25,15 +26,22 @@ export function createPutHandler(mesh: MeshContext) {
     } catch (error) {
       return reject(peer, id, errorText(error))
     }
-    mesh.engine
-      .put(nodes, { kind: 'peer', peer, id })
-      .then((outcome) => outcome.durable)
-      .then(
-        () => {
-          // Written as text: one ack per put is the relay's busiest message.
-          if (mesh.ackPuts && !peer.closed) mesh.sendText(peer, '{"#":"' + randomId() + '","@":' + JSON.stringify(id) + ',"ok":true}')
-        },
-        (error: unknown) => reject(peer, id, errorText(error)),
-      )
+    const failed = (error: unknown) => reject(peer, id, errorText(error))
+    const acknowledge = () => {
+      // Written as text: one ack per put is the relay's busiest message.
+      if (!peer.closed) mesh.sendText(peer, '{"#":"' + randomId() + '","@":' + JSON.stringify(id) + ',"ok":true}')
+    }
+    // `apply` is synchronous when it can be: a subscriber hearing a push pays no promise for it.
+    let outcome: PutOutcome | Promise<PutOutcome>
+    try {
+      outcome = mesh.engine.apply(nodes, { kind: 'peer', peer, id })
+    } catch (error) {
+      return failed(error)
+    }
+    const stored = mesh.ackPuts ? acknowledge : ignore
+    if (outcome instanceof Promise) outcome.then((done) => done.durable).then(stored, failed)
+    else outcome.durable.then(stored, failed)
   }
 }
+
+const ignore = () => {}
