@@ -82,7 +82,22 @@ export function createGetHandler(mesh: MeshContext) {
     }
   }
 
-  const answer = async (msg: WireMessage, get: Record<string, unknown>, soul: string, ask: string, peer: Peer) => {
+  /**
+   * Ask a client that just subscribed to a soul for what it holds of it, with the hash of what we
+   * hold: stock Gun sends no reply whose `##` equals the GET's, so a client in step costs one small
+   * GET. One that differs answers; the merge pushes its news to the soul's other subscribers. This
+   * is how writes a stock client made while it could not reach us get here: stock Gun never re-sends
+   * them. Whole soul, whatever the client asked for: it may have written keys it never read.
+   */
+  const askBack = (peer: Peer, soul: string, node: GraphNode | undefined) => {
+    const id = randomId()
+    routes.set(id, { kind: 'resubscribe' })
+    const out: WireMessage = { '#': id, get: { '#': soul } }
+    if (node !== undefined && node.size > 0) out['##'] = graphHash(toWireGraph([node]))
+    mesh.send(peer, out)
+  }
+
+  const answer = async (msg: WireMessage, get: Record<string, unknown>, soul: string, ask: string, peer: Peer, firstAsk: boolean) => {
     const selector = keySelector(get)
     let node = await readSelected(soul, selector)
     // Range keys come in lexical order (reversed on request): the page is the first ones that fit the budget.
@@ -90,6 +105,10 @@ export function createGetHandler(mesh: MeshContext) {
     if (peer.closed) return
     const found = node !== undefined && node.size > 0
     if (found) sendNodes(peer, ask, [node as GraphNode], field(msg, '##'))
+    if (firstAsk && (selector.kind === 'node' || selector.kind === 'key')) {
+      const whole = selector.kind === 'node' ? node : await engine.read(soul)
+      if (!peer.closed) askBack(peer, soul, whole)
+    }
     if (mesh.relay && selector.kind !== 'invalid') {
       const hints = parseHints(field(msg, '><'))
       let targets = mesh.relayPeers(peer, hints)
@@ -145,8 +164,10 @@ export function createGetHandler(mesh: MeshContext) {
       return
     }
     const soul = target.soul
+    // A client's first GET of this soul on this connection: its first read, or its re-read after a reconnect.
+    const firstAsk = mesh.relay && !peer.relay && !peer.subscriptions.has(soul)
     if (mesh.relay) mesh.subscriptions.add(peer, soul)
-    answer(msg, get, soul, id, peer).catch(failed(soul, peer, id))
+    answer(msg, get, soul, id, peer, firstAsk).catch(failed(soul, peer, id))
   }
 }
 

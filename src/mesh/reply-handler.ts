@@ -35,6 +35,8 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
         return acked(msg, route.entry)
       case 'resubscribe':
         if (put !== undefined) void mergeReply(put, peer, id, undefined)
+        // Answered: free the route now rather than after its age, so ask-backs never crowd out pending reads.
+        if (last) mesh.routes.delete(ack)
         return
       case 'fetch': {
         const counts = last && route.waiting.has(peer)

@@ -121,7 +121,8 @@ function quiet(): void {
 export function stockBrowserGun(peers: string[]): StockGun {
   quiet()
   const Gun = require('gun/gun.js') as StockGunModule
-  return Gun({ peers, WebSocket, localStorage: false, multicast: false, axe: false })
+  // radisk off: once `gun` (Node) is loaded in the same worker, its RAD hooks every instance and would write ./radata.
+  return Gun({ peers, WebSocket, localStorage: false, radisk: false, multicast: false, axe: false, stats: false })
 }
 
 /** Node `gun` (RAD in a temp dir). AXE off: a Node client with AXE never sends its puts (reference §5.3). */

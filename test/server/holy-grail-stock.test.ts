@@ -51,19 +51,15 @@ import { freePort, startRelayProcess, startStockGunClient, type RelayProcess, ty
  *    a stock relay, `super: false` and the re-add above, both clients see
  *    each other's offline writes.
  *
- * KNOWN GAP in the Trellis relay (the tests marked `it.fails` below): it
- * forwards GETs to relay peers only, never to clients, so nothing ever pulls a
- * stock client's offline writes. Trellis clients are not affected (they keep
- * unacked writes in an outbox and resend them), which is why stock Alice does
- * see Trellis Bob's offline write. The fix (in src/mesh/get-handler.ts, not
- * changed here): on a client's first GET of a soul on a connection (its
- * first read, or its re-read after a reconnect), after answering, the relay
- * asks that client back for the whole soul with `##` = the hash of what it
- * holds, under a `resubscribe` route (replies are merged, and so pushed to the
- * soul's other subscribers). A stock client sends no reply whose `##` equals
- * the GET's (gun.js:1581, `mesh.raw`), so a client in step costs one small
- * GET per subscription. Checked against a patched copy: with it every test
- * below passes; when it lands, turn these `it.fails` into `it`.
+ * What the Trellis relay does about it (src/mesh/get-handler.ts, `askBack`):
+ * on a client's first GET of a soul on a connection (its first read, or its
+ * re-read after a reconnect), after answering, the relay asks that client
+ * back for the whole soul with `##` = the hash of what it holds, under a
+ * `resubscribe` route (replies are merged, and so pushed to the soul's other
+ * subscribers). A stock client sends no reply whose `##` equals the GET's
+ * (gun.js:1581, `mesh.raw`), so a client in step costs one small GET per
+ * subscription. Without it, the stock-only cases below fail: nothing would
+ * ever pull a stock client's offline writes.
  */
 
 const SOUL = 'holy'
@@ -183,11 +179,11 @@ function holyGrail(bobKind: 'stock' | 'trellis') {
         await until(() => alice.sees('bob2') === 'offline bob', 10_000, "alice sees bob's offline write")
       }, 15_000)
 
-      it.fails("KNOWN GAP (see header): Trellis Bob sees stock Alice's offline write", async () => {
+      it("Trellis Bob sees stock Alice's offline write", async () => {
         await until(() => bob.sees('alice2') === 'offline alice', 5000, "bob sees alice's offline write")
       }, 10_000)
     } else {
-      it.fails("KNOWN GAP (see header): each stock client sees the other's offline write", async () => {
+      it("each stock client sees the other's offline write", async () => {
         await until(() => bob.sees('alice2') === 'offline alice', 5000, "bob sees alice's offline write")
         await until(() => alice.sees('bob2') === 'offline bob', 5000, "alice sees bob's offline write")
       }, 15_000)
@@ -200,7 +196,7 @@ function holyGrail(bobKind: 'stock' | 'trellis') {
       await until(() => alice.sees('bob3') === 'after restart too', 5000, 'alice sees the post-restart write')
     }, 15_000)
 
-    it.fails('KNOWN GAP (see header): the restarted relay holds all six writes (a fresh Trellis reader gets them)', async () => {
+    it('the restarted relay holds all six writes (a fresh Trellis reader gets them)', async () => {
       const carol = TGun({ peers: [relay!.url] })
       try {
         const seen = new Map<string, unknown>()
