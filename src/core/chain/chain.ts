@@ -161,7 +161,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       for (const item of items) listener(itemData(this.root, item), item.key, { synced: item.synced }, event)
     }
     const now = resolveNow(this.root, this)
-    if (now !== undefined) later(() => deliver(now))
+    if (now !== undefined) later(deliver, now)
     else resolve(this.root, this).then(deliver, reportAsync)
     return this
   }

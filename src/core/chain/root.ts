@@ -97,7 +97,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     if (!wantsPeer && engine.storage === undefined) {
       // Memory only: applied means done. The callback still runs after put() returns.
       settleOne()
-      if (ack !== undefined) later(() => ack({ ok: true }))
+      if (ack !== undefined) later(ackOk, ack)
       return
     }
     let answered = false
@@ -132,6 +132,11 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     )
   }
 
+  const failWrite = (error: unknown, ack: ((ack: Ack) => void) | undefined) => {
+    ack?.({ err: messageOf(error) })
+    settleOne()
+  }
+
   const root: Root = {
     engine,
     get network() {
@@ -164,33 +169,33 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     write(build, ack) {
       const id = nextId()
       pending++
-      const fail = (error: unknown) => {
-        ack?.({ err: messageOf(error) })
-        settleOne()
-      }
-      // Fast path: nothing in flight, nodes ready, engine applies synchronously.
+      // Fast path: nothing in flight, nodes ready, engine applies synchronously (no closure, no promise).
       if (applied === undefined) {
         let built: GraphNode[] | Promise<GraphNode[]>
         try {
           built = typeof build === 'function' ? build() : build
         } catch (error) {
-          later(() => fail(error))
+          later(() => failWrite(error, ack))
           return
         }
         if (Array.isArray(built)) {
           const nodes = built
           const outcome = engine.apply(nodes, { kind: 'local', id })
           if (!(outcome instanceof Promise)) return acknowledge(id, nodes, outcome, ack)
-          return track(outcome.then((done) => acknowledge(id, nodes, done, ack), fail))
+          return track(outcome.then((done) => acknowledge(id, nodes, done, ack), (error: unknown) => failWrite(error, ack)))
         }
-        return track(built.then((nodes) => Promise.resolve(engine.apply(nodes, { kind: 'local', id })).then((done) => acknowledge(id, nodes, done, ack)), fail))
+        return track(
+          built
+            .then((nodes) => Promise.resolve(engine.apply(nodes, { kind: 'local', id })).then((done) => acknowledge(id, nodes, done, ack)))
+            .catch((error: unknown) => failWrite(error, ack)),
+        )
       }
       const run = async () => {
         const nodes = typeof build === 'function' ? await build() : build
         const outcome = await engine.apply(nodes, { kind: 'local', id })
         acknowledge(id, nodes, outcome, ack)
       }
-      track(applied.then(run).catch(fail))
+      track(applied.then(run).catch((error: unknown) => failWrite(error, ack)))
     },
 
     synced() {
@@ -212,6 +217,10 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   }
 
   return root
+}
+
+function ackOk(ack: (ack: Ack) => void): void {
+  ack({ ok: true })
 }
 
 function messageOf(error: unknown): string {
