@@ -72,6 +72,49 @@ export function windowed(n, width, op) {
   })
 }
 
+/**
+ * Read records 0..n-1 through `once`, at most `width` in flight, callback
+ * style: no promise and no timer per read, so the harness costs far less
+ * than either database's read and the figure is the database's. One
+ * deadline for the whole phase stands in for a per-read timeout (stock
+ * Gun's `once` may never fire): reads still out when it passes count as
+ * failed. Resolves with how many reads passed `check(data, k)`.
+ */
+export function readWindowed(db, n, width, soulFor, check, timeoutMs = 300_000) {
+  return new Promise((resolve) => {
+    let next = 0
+    let finished = 0
+    let good = 0
+    let over = false
+    let starting = false
+    const end = () => {
+      over = true
+      clearTimeout(timer)
+      resolve(good)
+    }
+    const timer = setTimeout(end, timeoutMs)
+    const start = () => {
+      // A `once` may answer synchronously; the loop below picks that up instead of recursing.
+      if (starting) return
+      starting = true
+      while (!over && next < n && next - finished < width) {
+        const k = next++
+        let answered = false
+        db.get(soulFor(k)).once((data) => {
+          if (answered || over) return
+          answered = true
+          if (check(data, k)) good++
+          if (++finished === n) end()
+          else start()
+        })
+      }
+      starting = false
+    }
+    if (n === 0) end()
+    else start()
+  })
+}
+
 /** Wait until `predicate()` holds, polling; false when `timeoutMs` passes first. */
 export async function until(predicate, timeoutMs, pollMs = 2) {
   const deadline = now() + timeoutMs

@@ -12,14 +12,14 @@ const MIN = 60_000
 export function catalogue({ quick, gun1m }) {
   const sizes = quick
     ? { mem: [2000], merge: 1000, durable: 1000, cold: [500], latency: 100, relayPuts: 1000, fan: [20, 50], fanUpdates: 5, heap: 10_000 }
-    : { mem: [20_000, 100_000], merge: 10_000, durable: 20_000, cold: [20_000, 100_000, 1_000_000], latency: 1000, relayPuts: 10_000, fan: [100, 500], fanUpdates: 50, heap: 100_000 }
+    : { mem: [20_000, 100_000], merge: 20_000, durable: 20_000, cold: [20_000, 100_000, 1_000_000], latency: 1000, relayPuts: 10_000, fan: [100, 500], fanUpdates: 50, heap: 100_000 }
   const jobs = []
 
   for (const n of sizes.mem) {
     jobs.push({
       id: `memory-${K(n)}`, group: 'memory', title: `In memory, ${K(n)} small nodes`,
       module: 'memory.js', fn: 'inMemory', params: { n, warmup: Math.min(n, 20_000) },
-      impls: ['trellis', 'gun'], needs: ['gun'], timeoutMs: 10 * MIN, nodeArgs: ['--max-old-space-size=8192'],
+      impls: ['trellis', 'gun'], needs: ['gun'], timeoutMs: 10 * MIN, nodeArgs: ['--expose-gc', '--max-old-space-size=8192'],
       metrics: [
         { key: 'puts', label: `in-memory puts/s (${K(n)})`, unit: '/s', better: 'higher', target: { gun: 50 } },
         { key: 'reads', label: `in-memory reads/s (${K(n)})`, unit: '/s', better: 'higher', target: { gun: 50 } },
@@ -28,8 +28,8 @@ export function catalogue({ quick, gun1m }) {
   }
   jobs.push({
     id: 'memory-merge', group: 'memory', title: `Merge: ${K(sizes.merge)} nodes of 10 properties, 5 updated each`,
-    module: 'memory.js', fn: 'merge', params: { nodes: sizes.merge, warmup: sizes.merge },
-    impls: ['trellis', 'gun'], needs: ['gun'], timeoutMs: 10 * MIN,
+    module: 'memory.js', fn: 'merge', params: { nodes: sizes.merge, warmup: Math.min(sizes.merge, 10_000) },
+    impls: ['trellis', 'gun'], needs: ['gun'], timeoutMs: 10 * MIN, nodeArgs: ['--expose-gc'],
     metrics: [{ key: 'merged', label: `properties merged/s (${K(sizes.merge)} nodes)`, unit: '/s', better: 'higher', target: { gun: 50 } }],
   })
 

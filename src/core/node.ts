@@ -11,15 +11,13 @@ const INDEX_THRESHOLD = 12
  */
 export class GraphNode {
   readonly soul: string
-  // Reassigned only by copy-on-write (see `share`); treat as read-only outside this class.
+  // Treat as read-only outside this class: writes go through set/setAt so `version` and the index stay right.
   keys: string[]
   values: Value[]
   states: number[]
   /** Bumped by every write, so observers can tell whether they have seen this content. */
   version = 0
   private index: Map<string, number> | undefined = undefined
-  /** True while the arrays are shared with another node: the first write copies them. */
-  private shared = false
 
   /** Pass exact-length arrays when the keys are known: arrays grown by push reserve 17 slots. */
   constructor(soul: string, keys: string[] = [], values: Value[] = [], states: number[] = []) {
@@ -59,7 +57,6 @@ export class GraphNode {
 
   /** Write a key unconditionally (HAM has already decided). */
   set(key: string, value: Value, state: number): void {
-    if (this.shared) this.ownArrays()
     this.version++
     const i = this.indexOf(key)
     if (i !== -1) {
@@ -77,7 +74,6 @@ export class GraphNode {
 
   /** Overwrite the key at position `at` (from `indexOf`). */
   setAt(at: number, value: Value, state: number): void {
-    if (this.shared) this.ownArrays()
     this.version++
     this.values[at] = value
     this.states[at] = state
@@ -86,18 +82,6 @@ export class GraphNode {
   /** Copy every key of `other` into this node unconditionally. */
   assign(other: GraphNode): void {
     for (let i = 0; i < other.keys.length; i++) this.set(other.keys[i], other.values[i], other.states[i])
-  }
-
-  /**
-   * A node with the same content that shares this node's arrays until
-   * either is written (copy-on-write). Creating a node from a put diff then
-   * costs one object instead of four, and the diff stays as it was.
-   */
-  share(): GraphNode {
-    const copy = new GraphNode(this.soul, this.keys, this.values, this.states)
-    copy.shared = true
-    this.shared = true
-    return copy
   }
 
   clone(): GraphNode {
@@ -115,13 +99,6 @@ export class GraphNode {
       setOwn(states, key, this.states[i])
     }
     return out
-  }
-
-  private ownArrays(): void {
-    this.keys = this.keys.slice()
-    this.values = this.values.slice()
-    this.states = this.states.slice()
-    this.shared = false
   }
 
   private buildIndex(): void {

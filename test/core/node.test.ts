@@ -12,16 +12,6 @@ describe('GraphNode', () => {
     expect(node.stateOf('absent')).toBe(-Infinity)
   })
 
-  it('share() is copy-on-write in both directions', () => {
-    const a = new GraphNode('s', ['x'], [1], [10])
-    const b = a.share()
-    b.set('x', 2, 11)
-    b.set('y', 3, 11)
-    expect([a.get('x'), a.has('y')]).toEqual([1, false])
-    a.set('x', 5, 12)
-    expect(b.get('x')).toBe(2)
-  })
-
   it('a diff handed to listeners does not change when the node is written again', async () => {
     const engine = createEngine()
     const seen: GraphNode[] = []
