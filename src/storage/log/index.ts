@@ -5,7 +5,7 @@ import { TrellisError } from '../../core/errors.js'
 import type { KeyRange, StorageAdapter } from '../../core/storage-contract.js'
 import { DecodeError } from './bytes.js'
 import { createNodeCache } from './cache.js'
-import { entryBody, entrySoul, mergeEntryInto, decodeEntry } from './codec.js'
+import { entryBody, entrySoul, mergeEntryInto } from './codec.js'
 import { compact as runCompaction, type CompactionResult } from './compaction.js'
 import { FRAME_HEADER, SEGMENT_HEADER } from './frame.js'
 import { writeHint, type CoveredSegment } from './hint.js'
@@ -161,12 +161,11 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
       const offset = batch.offsets[i]
       const length = batch.lengths[i]
       const isNew = index.add(soul, segmentId, frameOffset + offset, length)
+      // A cached node stays current; a node not cached is not decoded into the cache here: the writer
+      // (the engine) holds what it just wrote in memory, so that would be a second copy paid on every commit.
       const cached = cache.peek(soul)
       if (cached !== undefined) mergeEntryInto(cached, buf, offset + 8, offset + length)
-      else if (isNew) {
-        sortedSouls.added(soul)
-        if (cache.size < cacheCapacity) cache.set(soul, decodeEntry(buf, offset, offset + length))
-      }
+      if (isNew) sortedSouls.added(soul)
     }
     diskBytes = segments.totalBytes()
     bytesSinceHint += batch.w.pos
@@ -180,7 +179,6 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
       if ((diskBytes - live) / diskBytes >= compactGarbageRatio) void background(() => compact())
     }
   }
-  const cacheCapacity = options.cacheNodes ?? 50_000
 
   const background = (task: () => Promise<unknown>) =>
     task().catch((error: unknown) => {
