@@ -21,6 +21,8 @@ export interface InstanceOptions {
   verify?: VerifyHook
   /** Most future-state keys held in memory at once. */
   maxDeferred?: number
+  /** Most nodes kept in memory when `storage` can give them back (default 250 000; see EngineOptions). */
+  maxMemoryNodes?: number
 }
 
 /** Connects an instance to its peers (the runtime entries supply one); returns how to disconnect. */
@@ -59,6 +61,7 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
     clock: options.clock,
     verify: options.verify,
     maxDeferred: options.maxDeferred,
+    maxMemoryNodes: options.maxMemoryNodes,
   })
   const root = createRoot(engine, { ackTimeout: options.ackTimeout, connectTimeout: options.connectTimeout })
   const wantsPeers = options.peers !== undefined && options.peers.length > 0

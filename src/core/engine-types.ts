@@ -74,6 +74,12 @@ export interface EngineOptions {
   verify?: VerifyHook
   /** Most future-state keys held at once; past it the farthest are refused. Default 100 000. */
   maxDeferred?: number
+  /**
+   * Most nodes kept in memory when there is storage to read them back from
+   * (oldest first out; nodes with listeners or writes not yet durable stay).
+   * Default 250 000. Without storage, memory is the store and is never trimmed.
+   */
+  maxMemoryNodes?: number
 }
 
 export interface Engine {

@@ -3,11 +3,13 @@ import { createDeferredQueue, type DeferredWrite } from './deferred.js'
 import type { ChangeListener, Engine, EngineOptions, Origin, PutOutcome } from './engine-types.js'
 import { TrellisError } from './errors.js'
 import { ham, wins } from './ham.js'
+import { createMemoryBound } from './memory-bound.js'
 import { GraphNode } from './node.js'
 import { createSortedSouls, mergeUnique } from './sorted-souls.js'
 import { inRange, type KeyRange } from './storage-contract.js'
 
 const RESOLVED = Promise.resolve()
+const DEFAULT_MAX_MEMORY_NODES = 250_000
 
 /**
  * The graph engine: one put pipeline for every entry point (chain, wire,
@@ -30,6 +32,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const memorySouls = createSortedSouls(() => graph.keys())
   let indexingSouls = false
   let closed = false
+  // With storage behind it, memory is a cache and is kept bounded; without, it is the data.
+  const maxMemoryNodes = storage === undefined ? Infinity : (options.maxMemoryNodes ?? DEFAULT_MAX_MEMORY_NODES)
+  const bound = createMemoryBound(graph, maxMemoryNodes, (soul) => watchers.has(soul))
 
   const deferred = createDeferredQueue<Origin>(options.maxDeferred ?? 100_000, clock.now, (due) => {
     void engine.put(groupBySoul(due), due[0].origin).catch(() => {})
@@ -49,7 +54,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (held !== undefined || storage === undefined) return Promise.resolve(held)
     if (getNow !== undefined && !loading.has(soul)) {
       try {
-        return Promise.resolve(loadNow(soul, getNow))
+        const node = loadNow(soul, getNow)
+        if (graph.size > maxMemoryNodes) bound.trim()
+        return Promise.resolve(node)
       } catch (error) {
         return Promise.reject(error)
       }
@@ -63,6 +70,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           if (stored === undefined) return current
           if (current === undefined) {
             graph.set(soul, stored)
+            if (graph.size > maxMemoryNodes) bound.trim()
             return stored
           }
           // Writes applied while storage was read: keep whichever wins per key.
@@ -129,8 +137,21 @@ export function createEngine(options: EngineOptions = {}): Engine {
       else if (current === undefined) graph.delete(soul) // all of a new node is in the future: nothing exists yet
     }
     if (changed.length === 0) return { changed, deferred: deferredCount, durable: RESOLVED }
-    const durable = storage === undefined ? RESOLVED : storage.put(changed)
+    if (storage === undefined) {
+      notify(changed, origin)
+      return { changed, deferred: deferredCount, durable: RESOLVED }
+    }
+    const durable = storage.put(changed)
+    // Until storage has them, these nodes exist only in memory: they must not be trimmed.
+    for (const node of changed) bound.pin(node.soul)
+    const settle = () => {
+      for (const node of changed) bound.unpin(node.soul)
+      // A burst of writes overshoots the bound until they are durable; it shrinks back as they land.
+      if (graph.size > maxMemoryNodes) bound.trim()
+    }
+    durable.then(settle, settle)
     notify(changed, origin)
+    if (graph.size > maxMemoryNodes) bound.trim()
     return { changed, deferred: deferredCount, durable }
   }
 
@@ -151,7 +172,21 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
     }
     if (misses === undefined) return apply(nodes, origin)
-    return Promise.all(misses).then(() => apply(nodes, origin))
+    // Pinned while the loads run, so reads trimming memory meanwhile cannot drop what HAM must compare against.
+    for (const node of nodes) bound.pin(node.soul)
+    const unpin = () => {
+      for (const node of nodes) bound.unpin(node.soul)
+    }
+    return Promise.all(misses).then(
+      () => {
+        unpin()
+        return apply(nodes, origin)
+      },
+      (error: unknown) => {
+        unpin()
+        throw error
+      },
+    )
   }
 
   const notify = (changed: GraphNode[], origin: Origin) => {

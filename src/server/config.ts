@@ -13,6 +13,8 @@ export interface ServerConfig {
   bodyLimit: number
   maxPeers: number
   maxSubscribers: number
+  /** Nodes kept in memory in front of the storage (oldest first out). */
+  maxMemoryNodes: number
   requestTimeoutMs: number
   keepAliveTimeoutMs: number
   shutdownTimeoutMs: number
@@ -46,6 +48,7 @@ const SPECS: Spec[] = [
   { key: 'corsOrigins', flag: 'cors', env: 'CORS_ORIGINS', kind: 'origins', value: '<origins>', help: "Origins allowed to call the API from a browser (comma-separated, or '*')", defaultText: 'none' },
   { key: 'bodyLimit', flag: 'body-limit', env: 'BODY_LIMIT', kind: 'bytes', value: '<size>', help: 'Largest API request body (e.g. 1mb, 256kb); larger gets 413', defaultText: '1mb' },
   { key: 'maxPeers', flag: 'max-peers', env: 'MAX_PEERS', kind: 'count', value: '<n>', help: 'Most Gun connections accepted; newcomers get a mob notice', defaultText: '10000' },
+  { key: 'maxMemoryNodes', flag: 'max-memory-nodes', env: 'MAX_MEMORY_NODES', kind: 'count', value: '<n>', help: 'Nodes kept in memory in front of the data directory (oldest out first)', defaultText: '250000' },
   { key: 'maxSubscribers', flag: 'max-subscribers', env: 'MAX_SUBSCRIBERS', kind: 'count', value: '<n>', help: 'Most live REST subscriptions (SSE and WebSocket)', defaultText: '1000' },
   { key: 'requestTimeoutMs', flag: 'request-timeout', env: 'REQUEST_TIMEOUT', kind: 'duration', value: '<time>', help: 'Time a client has to send a whole request (e.g. 30s; 0 = none)', defaultText: '30s' },
   { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT', kind: 'duration', value: '<time>', help: 'Idle keep-alive connections close after this', defaultText: '72s' },
@@ -66,6 +69,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   bodyLimit: 1024 * 1024,
   maxPeers: 10_000,
   maxSubscribers: 1000,
+  maxMemoryNodes: 250_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 72_000,
   shutdownTimeoutMs: 10_000,

@@ -211,7 +211,7 @@ function keyOf(chain: Chain): string {
 
 function itemData(root: Root, item: Item): Data {
   if (!item.found) return undefined
-  if (item.soul !== undefined) return root.engine.peek(item.soul)?.toWire()
+  if (item.node !== undefined) return item.node.toWire()
   return copyValue(item.value as Value)
 }
 

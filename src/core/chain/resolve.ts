@@ -8,6 +8,8 @@ export interface Item {
   key: string
   /** Set when the item is a node. */
   soul?: string
+  /** The node as read, when the item is one: memory may let go of it (see memory-bound.ts) before the caller looks. */
+  node?: GraphNode
   value?: Value
   found: boolean
   /** False when some peer asked did not answer before the read timeout. */
@@ -32,9 +34,8 @@ export async function resolve(root: Root, chain: ChainPath): Promise<Item[]> {
       const parents = await resolve(root, chain.parent as ChainPath)
       return Promise.all(
         parents.map((parent) => {
-          if (parent.soul === undefined) return { key: step.key, found: false, synced: parent.synced }
-          const node = root.engine.peek(parent.soul)
-          return deref(root, step.key, node?.get(step.key), parent.synced)
+          if (parent.node === undefined) return { key: step.key, found: false, synced: parent.synced }
+          return deref(root, step.key, parent.node.get(step.key), parent.synced)
         }),
       )
     }
@@ -42,8 +43,7 @@ export async function resolve(root: Root, chain: ChainPath): Promise<Item[]> {
       const parents = await resolve(root, chain.parent as ChainPath)
       const items: Promise<Item>[] = []
       for (const parent of parents) {
-        if (parent.soul === undefined) continue
-        const node = root.engine.peek(parent.soul)
+        const node = parent.node
         if (node === undefined) continue
         for (let i = 0; i < node.keys.length; i++) items.push(deref(root, node.keys[i], node.values[i], parent.synced))
       }
@@ -69,11 +69,11 @@ export function resolveNow(root: Root, chain: ChainPath): Item[] | undefined {
   if (parents === undefined) return undefined
   const items: Item[] = []
   for (const parent of parents) {
-    if (parent.soul === undefined) {
+    if (parent.node === undefined) {
       items.push({ key: step.key, found: false, synced: true })
       continue
     }
-    const value = root.engine.peek(parent.soul)?.get(step.key)
+    const value = parent.node.get(step.key)
     if (value === undefined) items.push({ key: step.key, found: false, synced: true })
     else if (!isLink(value)) items.push({ key: step.key, value, found: true, synced: true })
     else {
@@ -87,7 +87,7 @@ export function resolveNow(root: Root, chain: ChainPath): Item[] | undefined {
 
 function nodeNow(root: Root, key: string, soul: string): Item | undefined {
   const node = root.engine.peek(soul)
-  if (node !== undefined) return { key, soul, found: true, synced: true }
+  if (node !== undefined) return { key, soul, node, found: true, synced: true }
   return root.engine.storage === undefined ? { key, found: false, synced: true } : undefined
 }
 
@@ -101,5 +101,5 @@ export async function deref(root: Root, key: string, value: Value | undefined, s
 }
 
 function nodeItem(key: string, soul: string, node: GraphNode | undefined, synced: boolean): Item {
-  return node === undefined ? { key, found: false, synced } : { key, soul, found: true, synced }
+  return node === undefined ? { key, found: false, synced } : { key, soul, node, found: true, synced }
 }

@@ -77,14 +77,15 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
 
   const fetchRemote = async (soul: string): Promise<Loaded> => {
     try {
-      await engine.read(soul)
+      const local = await engine.read(soul)
       const net = network
-      if (net === undefined || !net.hasPeers) return { node: engine.peek(soul), synced: true }
+      if (net === undefined || !net.hasPeers) return { node: local, synced: true }
       // Right after start-up the first connection may still be opening: give it a moment.
       if (net.peerCount === 0) await net.ready?.(connectTimeout)
       // Asked even when offline: the mesh remembers the soul and asks again on (re)connect.
       const synced = await net.fetch(soul)
-      return { node: engine.peek(soul), synced }
+      // Replies were merged into memory; read again in case memory let go of the node meanwhile.
+      return { node: engine.peek(soul) ?? (await engine.read(soul)), synced }
     } finally {
       inflight.delete(soul)
     }

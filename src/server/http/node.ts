@@ -19,6 +19,8 @@ export interface TrellisNodeOptions {
   /** Other relays to peer with (`http(s)://host:port/gun` or `ws(s)://…`). */
   peers?: string[]
   pid?: string
+  /** Nodes kept in memory in front of the storage (default 250 000; memory-only nodes keep everything). */
+  maxMemoryNodes?: number
   limits?: Partial<MeshLimits>
   log?: (line: string) => void
 }
@@ -65,7 +67,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   let storage = options.storage
   let durable = options.storageIsDurable ?? storage !== undefined
   if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir))
-  const engine = createEngine({ storage, storageIsDurable: durable })
+  const engine = createEngine({ storage, storageIsDurable: durable, maxMemoryNodes: options.maxMemoryNodes })
   const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const dialers: Dialer[] = []
   const counters: TrellisCounters = { wireReads: 0, writesFromPeers: 0, writesFromHttp: 0, writesLocal: 0 }

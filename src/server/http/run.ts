@@ -26,6 +26,7 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
     dataDir: config.dataDir,
     peers: config.peers,
     limits: { maxPeers: config.maxPeers },
+    maxMemoryNodes: config.maxMemoryNodes,
     bodyLimit: config.bodyLimit,
     maxSubscribers: config.maxSubscribers,
     requestTimeoutMs: config.requestTimeoutMs,

@@ -1,0 +1,54 @@
+/**
+ * Keeps the engine's in-memory graph to a number of nodes when a store
+ * holds everything anyway: past the bound, the nodes inserted longest ago
+ * are dropped (they are read back from storage when needed). A node is
+ * never dropped while it is pinned: it has listeners, a write to it is not
+ * durable yet (storage could not give it back), or a write is loading it.
+ *
+ * First in, first out rather than least recently used: an LRU pays a Map
+ * delete and insert on every read, a FIFO pays nothing until the bound is
+ * reached, and a node dropped while still in use comes back from the
+ * store's own cache in microseconds.
+ */
+export interface MemoryBound {
+  /** Count one more reason to keep `soul` in memory. */
+  pin(soul: string): void
+  unpin(soul: string): void
+  isPinned(soul: string): boolean
+  /** Drop unpinned nodes, oldest first, until the graph is within bounds (a bounded amount of work per call). */
+  trim(): void
+}
+
+/** How many entries one `trim` call looks at: pinned nodes are stepped over, so the work per write stays bounded. */
+const LOOK_PER_TRIM = 32
+
+export function createMemoryBound(graph: Map<string, unknown>, maxNodes: number, hasListeners: (soul: string) => boolean): MemoryBound {
+  const pins = new Map<string, number>()
+  // A live iterator survives deletes and rehashing, so each trim resumes where the last stopped instead of rescanning.
+  let cursor: Iterator<string> | undefined
+
+  return {
+    pin(soul) {
+      pins.set(soul, (pins.get(soul) ?? 0) + 1)
+    },
+    unpin(soul) {
+      const count = pins.get(soul)
+      if (count === undefined) return
+      if (count <= 1) pins.delete(soul)
+      else pins.set(soul, count - 1)
+    },
+    isPinned: (soul) => pins.has(soul) || hasListeners(soul),
+    trim() {
+      for (let looked = 0; graph.size > maxNodes && looked < LOOK_PER_TRIM; looked++) {
+        let next = cursor?.next()
+        if (next === undefined || next.done === true) {
+          cursor = graph.keys()
+          next = cursor.next()
+          if (next.done === true) return
+        }
+        const soul = next.value
+        if (!pins.has(soul) && !hasListeners(soul)) graph.delete(soul)
+      }
+    },
+  }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { createEngine } from '../../src/core/engine.js'
+import { GraphNode } from '../../src/core/node.js'
+import type { StorageAdapter } from '../../src/core/storage-contract.js'
+import { createInstance } from '../../src/instance.js'
+import { createMemoryStorage } from '../../src/storage/memory.js'
+import { S } from './helpers.js'
+
+const CAP = 100
+
+describe('memory bound: with storage behind it, memory is a bounded cache', () => {
+  it('keeps at most maxMemoryNodes nodes, and every node still reads back intact', async () => {
+    const storage = createMemoryStorage()
+    const db = createInstance({ storage, maxMemoryNodes: CAP })
+    for (let k = 0; k < 1000; k++) db.get(`n${k}`).put({ k, text: `t${k}` })
+    await db.synced()
+    // Trimming runs on each write, a bounded step at a time: the graph ends at the bound.
+    expect(db.root.engine.size).toBeLessThanOrEqual(CAP)
+    expect(await storage.souls()).toHaveLength(1000)
+    for (const k of [0, 1, 500, 998, 999]) expect(await db.get(`n${k}`)).toMatchObject({ k, text: `t${k}` })
+    const { data } = await db.get('n3').read()
+    expect(data).toMatchObject({ k: 3, text: 't3' })
+  })
+
+  it('never lets go of a node with listeners: `on` keeps firing for it', async () => {
+    const db = createInstance({ storage: createMemoryStorage(), maxMemoryNodes: CAP })
+    const seen: unknown[] = []
+    db.get('watched').on((data) => seen.push((data as { v?: number } | undefined)?.v))
+    db.get('watched').put({ v: 1 })
+    for (let k = 0; k < 1000; k++) db.get(`n${k}`).put({ k })
+    await db.synced()
+    expect(db.root.engine.peek('watched')?.get('v')).toBe(1)
+    db.get('watched').put({ v: 2 })
+    await db.synced()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(seen).toContain(2)
+  })
+
+  it('never drops a node whose write storage has not made durable yet', async () => {
+    const inner = createMemoryStorage()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let gated = true
+    const slow: StorageAdapter = { ...inner, put: async (nodes) => (gated ? (await gate, inner.put(nodes)) : inner.put(nodes)) }
+    const engine = createEngine({ storage: slow, maxMemoryNodes: CAP })
+    const origin = { kind: 'local', id: 'w' } as const
+    for (let k = 0; k < 300; k++) engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)
+    // Storage holds none of them yet: memory is the only copy, so all stay.
+    expect(engine.size).toBe(300)
+    gated = false
+    release()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let k = 300; k < 320; k++) engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(engine.size).toBeLessThanOrEqual(CAP)
+    expect((await engine.read('n0'))?.get('k')).toBe(0)
+  })
+
+  it('HAM still compares against the stored state of a node memory let go of', async () => {
+    const engine = createEngine({ storage: createMemoryStorage(), maxMemoryNodes: CAP })
+    const origin = { kind: 'local', id: 'w' } as const
+    await (await engine.apply([new GraphNode('s', ['k'], ['new'], [S + 5])], origin)).durable
+    for (let k = 0; k < 500; k++) await (await engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)).durable
+    expect(engine.peek('s')).toBeUndefined()
+    const outcome = await engine.apply([new GraphNode('s', ['k'], ['old'], [S])], { kind: 'peer', peer: 'p' })
+    expect(outcome.changed).toEqual([])
+    expect((await engine.read('s'))?.get('k')).toBe('new')
+  })
+
+  it('without storage, memory is the data and is never trimmed', async () => {
+    const db = createInstance({ maxMemoryNodes: CAP })
+    for (let k = 0; k < 1000; k++) db.get(`n${k}`).put({ k })
+    await db.synced()
+    expect(db.root.engine.size).toBe(1000)
+  })
+})
