@@ -147,11 +147,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const settle = () => {
       for (const node of changed) bound.unpin(node.soul)
       // A burst of writes overshoots the bound until they are durable; it shrinks back as they land.
-      if (graph.size > maxMemoryNodes) bound.trim()
+      if (graph.size > maxMemoryNodes) bound.trim(changed.length)
     }
     durable.then(settle, settle)
     notify(changed, origin)
-    if (graph.size > maxMemoryNodes) bound.trim()
+    if (graph.size > maxMemoryNodes) bound.trim(changed.length)
     return { changed, deferred: deferredCount, durable }
   }
 

@@ -15,11 +15,16 @@ export interface MemoryBound {
   pin(soul: string): void
   unpin(soul: string): void
   isPinned(soul: string): boolean
-  /** Drop unpinned nodes, oldest first, until the graph is within bounds (a bounded amount of work per call). */
-  trim(): void
+  /**
+   * Drop unpinned nodes, oldest first, until the graph is within bounds,
+   * looking at no more than `look` entries: callers pass a few more than
+   * the nodes they just added, so memory keeps pace with any write size
+   * while the work per call stays proportional to it.
+   */
+  trim(look?: number): void
 }
 
-/** How many entries one `trim` call looks at: pinned nodes are stepped over, so the work per write stays bounded. */
+/** Entries one `trim` call looks at beyond what the caller asks: pinned nodes are stepped over, not waited for. */
 const LOOK_PER_TRIM = 32
 
 export function createMemoryBound(graph: Map<string, unknown>, maxNodes: number, hasListeners: (soul: string) => boolean): MemoryBound {
@@ -38,8 +43,9 @@ export function createMemoryBound(graph: Map<string, unknown>, maxNodes: number,
       else pins.set(soul, count - 1)
     },
     isPinned: (soul) => pins.has(soul) || hasListeners(soul),
-    trim() {
-      for (let looked = 0; graph.size > maxNodes && looked < LOOK_PER_TRIM; looked++) {
+    trim(look = 0) {
+      const limit = LOOK_PER_TRIM + 2 * look
+      for (let looked = 0; graph.size > maxNodes && looked < limit; looked++) {
         let next = cursor?.next()
         if (next === undefined || next.done === true) {
           cursor = graph.keys()

@@ -1,7 +1,7 @@
 import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRelay, type Relay } from '../../src/server/index.js'
-import { rawClient, sleep, until } from './helpers.js'
+import { rawClient, sleep, tmpDir, until } from './helpers.js'
 
 const S = 1700000000000
 let relay: Relay | undefined
@@ -39,6 +39,25 @@ describe('hostile peers', () => {
     await until(() => closed, 10_000, 'slow socket closed')
     fast.close()
     writer.close()
+  })
+
+  it('a peer writing ever more souls cannot grow the relay’s memory: past maxMemoryNodes they are served from disk', async () => {
+    relay = await createRelay({ port: 0, dataDir: tmpDir(), maxMemoryNodes: 200 })
+    const c = await rawClient(relay.url)
+    const count = 3000
+    for (let i = 0; i < count; i += 100) {
+      const put: Record<string, unknown> = {}
+      for (let k = i; k < i + 100; k++) put[`soul${k}`] = { _: { '#': `soul${k}`, '>': { v: S } }, v: k }
+      c.send({ '#': `w${i}`, put })
+    }
+    await c.waitFor((m) => m['@'] === `w${count - 100}` && m.ok === true, 20_000)
+    await until(() => relay!.stats().souls <= 200, 10_000, 'memory trimmed to the bound')
+    for (const k of [0, 1234, count - 1]) {
+      c.send({ '#': `g${k}`, get: { '#': `soul${k}` } })
+      const reply = await c.waitFor((m) => m['@'] === `g${k}`)
+      expect((reply.put as Record<string, { v: number }>)[`soul${k}`].v).toBe(k)
+    }
+    c.close()
   })
 
   it('bounded put and get rate per connection: excess is refused with an error, the connection stays', async () => {
