@@ -3,6 +3,7 @@ import { createDeferredQueue, type DeferredWrite } from './deferred.js'
 import type { ChangeListener, Engine, EngineOptions, Origin, PutOutcome } from './engine-types.js'
 import { TrellisError } from './errors.js'
 import { ham, wins } from './ham.js'
+import { createLoader } from './loader.js'
 import { createMemoryBound } from './memory-bound.js'
 import { GraphNode } from './node.js'
 import { createSortedSouls, mergeUnique } from './sorted-souls.js'
@@ -27,7 +28,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const graph = new Map<string, GraphNode>()
   const watchers = new Map<string, Set<(changed: GraphNode) => void>>()
   const changeListeners = new Set<ChangeListener>()
-  const loading = new Map<string, Promise<GraphNode | undefined>>()
   // Souls held in memory, sorted, for LEX reads over souls; built on the first such read.
   const memorySouls = createSortedSouls(() => graph.keys())
   let indexingSouls = false
@@ -35,62 +35,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // With storage behind it, memory is a cache and is kept bounded; without, it is the data.
   const maxMemoryNodes = storage === undefined ? Infinity : (options.maxMemoryNodes ?? DEFAULT_MAX_MEMORY_NODES)
   const bound = createMemoryBound(graph, maxMemoryNodes, (soul) => watchers.has(soul))
+  const loader = storage === undefined ? undefined : createLoader(graph, storage, bound, maxMemoryNodes)
 
   const deferred = createDeferredQueue<Origin>(options.maxDeferred ?? 100_000, clock.now, (due) => {
     void engine.put(groupBySoul(due), due[0].origin).catch(() => {})
   })
-
-  /** A store that answers synchronously, read while nothing else loads the soul: the result is simply what is stored. */
-  const getNow = storage?.getNow?.bind(storage)
-  const loadNow = (soul: string, read: (soul: string) => GraphNode | undefined): GraphNode | undefined => {
-    const stored = read(soul)
-    if (stored !== undefined) graph.set(soul, stored)
-    return stored
-  }
-
-  /** Bring a node from storage into memory, once, merging with anything applied meanwhile. */
-  const load = (soul: string): Promise<GraphNode | undefined> => {
-    const held = graph.get(soul)
-    if (held !== undefined || storage === undefined) return Promise.resolve(held)
-    if (getNow !== undefined && !loading.has(soul)) {
-      try {
-        const node = loadNow(soul, getNow)
-        if (graph.size > maxMemoryNodes) bound.trim()
-        return Promise.resolve(node)
-      } catch (error) {
-        return Promise.reject(error)
-      }
-    }
-    let pending = loading.get(soul)
-    if (pending === undefined) {
-      pending = storage.get(soul).then(
-        (stored) => {
-          loading.delete(soul)
-          const current = graph.get(soul)
-          if (stored === undefined) return current
-          if (current === undefined) {
-            graph.set(soul, stored)
-            if (graph.size > maxMemoryNodes) bound.trim()
-            return stored
-          }
-          // Writes applied while storage was read: keep whichever wins per key.
-          for (let i = 0; i < stored.keys.length; i++) {
-            const key = stored.keys[i]
-            if (!current.has(key) || wins(stored.states[i], stored.values[i], current.stateOf(key), current.get(key))) {
-              current.set(key, stored.values[i], stored.states[i])
-            }
-          }
-          return current
-        },
-        (error: unknown) => {
-          loading.delete(soul)
-          throw error
-        },
-      )
-      loading.set(soul, pending)
-    }
-    return pending
-  }
 
   /**
    * HAM-merge validated nodes into memory; synchronous so that storage sees
@@ -157,36 +106,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   /** HAM needs the current state of every key, so nodes only in storage are loaded first. */
   const afterLoad = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
-    if (storage === undefined) return apply(nodes, origin)
-    let misses: Promise<unknown>[] | undefined
-    for (const node of nodes) {
-      if (graph.has(node.soul)) continue
-      if (getNow === undefined || loading.has(node.soul)) {
-        ;(misses ??= []).push(load(node.soul))
-        continue
-      }
-      try {
-        loadNow(node.soul, getNow)
-      } catch (error) {
-        return Promise.reject(error)
-      }
+    if (loader === undefined) return apply(nodes, origin)
+    let loads: Promise<unknown> | undefined
+    try {
+      loads = loader.ensure(nodes)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    if (misses === undefined) return apply(nodes, origin)
-    // Pinned while the loads run, so reads trimming memory meanwhile cannot drop what HAM must compare against.
-    for (const node of nodes) bound.pin(node.soul)
-    const unpin = () => {
-      for (const node of nodes) bound.unpin(node.soul)
-    }
-    return Promise.all(misses).then(
-      () => {
-        unpin()
-        return apply(nodes, origin)
-      },
-      (error: unknown) => {
-        unpin()
-        throw error
-      },
-    )
+    return loads === undefined ? apply(nodes, origin) : loads.then(() => apply(nodes, origin))
   }
 
   const notify = (changed: GraphNode[], origin: Origin) => {
@@ -220,7 +147,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     read(soul) {
       if (closed) return Promise.reject(new TrellisError('CLOSED', 'Database is closed'))
-      return load(soul)
+      return loader === undefined ? Promise.resolve(graph.get(soul)) : loader.load(soul)
     },
 
     async readRange(soul, range: KeyRange) {
