@@ -53,6 +53,31 @@ export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv): ClientA
 }
 
 /** A client instance connected to one relay (memory only: the relay has the data). */
+/**
+ * The start every client command shares: parse, answer `--help`, check the
+ * number of positionals. Returns the arguments, or the exit code when the
+ * command is already done (0 after help, 2 after a usage error).
+ */
+export function commandArgs(name: string, help: string, argv: string[], positionals: number, expected: string): ClientArgs | number {
+  try {
+    const args = parseClientArgs(argv, process.env)
+    if (args.help) {
+      process.stdout.write(help)
+      return 0
+    }
+    if (args.positionals.length !== positionals) throw new UsageError(`expected ${expected}`)
+    return args
+  } catch (error) {
+    return usageFailure(name, error)
+  }
+}
+
+/** Print a usage error the way every command does; returns exit code 2. */
+export function usageFailure(name: string, error: unknown): number {
+  process.stderr.write(`trellis ${name}: ${(error as Error).message}\n\nRun 'trellis ${name} --help' for the options.\n`)
+  return 2
+}
+
 export function connectClient(args: ClientArgs): RootChain {
   // reason: `ws` implements the W3C WebSocket surface the dialler uses; its typings differ in event shapes.
   const connect = createConnect(() => WebSocket as unknown as WebSocketConstructor)

@@ -1,5 +1,5 @@
 import type { Command } from '../command.js'
-import { chainFor, CLIENT_OPTIONS_HELP, parseClientArgs, show, UsageError, withClient } from './client-options.js'
+import { chainFor, CLIENT_OPTIONS_HELP, commandArgs, show, UsageError, withClient } from './client-options.js'
 
 const HELP = `Usage: trellis get <path> [options]
 
@@ -14,18 +14,8 @@ export const get: Command = {
   name: 'get',
   summary: 'Read a node or value from a relay: trellis get <path> [--peer URL]',
   async run(argv) {
-    let args
-    try {
-      args = parseClientArgs(argv, process.env)
-      if (args.help) {
-        process.stdout.write(HELP)
-        return 0
-      }
-      if (args.positionals.length !== 1) throw new UsageError('expected exactly one <path>')
-    } catch (error) {
-      process.stderr.write(`trellis get: ${(error as Error).message}\n\nRun 'trellis get --help' for the options.\n`)
-      return 2
-    }
+    const args = commandArgs('get', HELP, argv, 1, 'exactly one <path>')
+    if (typeof args === 'number') return args
     const path = args.positionals[0]
     try {
       const result = await withClient(args, (db) => chainFor(db, path).read())

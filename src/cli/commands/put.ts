@@ -1,5 +1,5 @@
 import type { Command } from '../command.js'
-import { chainFor, CLIENT_OPTIONS_HELP, parseClientArgs, UsageError, withClient } from './client-options.js'
+import { chainFor, CLIENT_OPTIONS_HELP, commandArgs, usageFailure, UsageError, withClient } from './client-options.js'
 
 const HELP = `Usage: trellis put <path> <json> [options]
 
@@ -16,23 +16,13 @@ export const put: Command = {
   name: 'put',
   summary: 'Write JSON through a relay: trellis put <path> <json> [--peer URL]',
   async run(argv) {
-    let args
+    const args = commandArgs('put', HELP, argv, 2, '<path> and <json>')
+    if (typeof args === 'number') return args
     let value: unknown
     try {
-      args = parseClientArgs(argv, process.env)
-      if (args.help) {
-        process.stdout.write(HELP)
-        return 0
-      }
-      if (args.positionals.length !== 2) throw new UsageError('expected <path> and <json>')
-      try {
-        value = JSON.parse(args.positionals[1])
-      } catch (error) {
-        throw new UsageError(`invalid JSON: ${(error as Error).message}`)
-      }
+      value = JSON.parse(args.positionals[1])
     } catch (error) {
-      process.stderr.write(`trellis put: ${(error as Error).message}\n\nRun 'trellis put --help' for the options.\n`)
-      return 2
+      return usageFailure('put', new UsageError(`invalid JSON: ${(error as Error).message}`))
     }
     const path = args.positionals[0]
     try {

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js'
 import type { Data } from '../../core/chain/chain.js'
-import { chainFor, CLIENT_OPTIONS_HELP, connectClient, parseClientArgs, show, UsageError } from './client-options.js'
+import { chainFor, CLIENT_OPTIONS_HELP, commandArgs, connectClient, show } from './client-options.js'
 
 const HELP = `Usage: trellis watch <path> [options]
 
@@ -15,18 +15,8 @@ export const watch: Command = {
   name: 'watch',
   summary: 'Follow a node or value live: trellis watch <path> [--peer URL]',
   async run(argv) {
-    let args
-    try {
-      args = parseClientArgs(argv, process.env)
-      if (args.help) {
-        process.stdout.write(HELP)
-        return 0
-      }
-      if (args.positionals.length !== 1) throw new UsageError('expected exactly one <path>')
-    } catch (error) {
-      process.stderr.write(`trellis watch: ${(error as Error).message}\n\nRun 'trellis watch --help' for the options.\n`)
-      return 2
-    }
+    const args = commandArgs('watch', HELP, argv, 1, 'exactly one <path>')
+    if (typeof args === 'number') return args
     const db = connectClient(args)
     const meta = args.meta
     try {
