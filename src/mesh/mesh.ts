@@ -6,7 +6,7 @@ import { decodeFrame } from './codec.js'
 import { createDedup } from './dedup.js'
 import { createGetHandler } from './get-handler.js'
 import { randomId } from './ids.js'
-import { CLOSE_MOB, CLOSE_SELF, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
+import { CLOSE_DUPLICATE, CLOSE_MOB, CLOSE_SELF, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
 import { errorText, field, isPlainObject, stringField, type WireMessage } from './message.js'
 import { createOutbox, type OutboxEntry } from './outbox.js'
 import { Peer, type PeerInfo } from './peer.js'
@@ -38,14 +38,28 @@ export interface MeshOptions {
 export interface PeerHandle {
   readonly peer: Peer
   hear(text: string): void
-  closed(): void
+  /** The connection is gone; `code` is the close code the other side sent, when known. */
+  closed(code?: number): void
 }
 
+/**
+ * What the mesh tells the transport that dialled a link. A dialler passes the
+ * same object for every connection it makes, so standby outlives a link.
+ */
 export interface PeerEvents {
   /** A relay said it is full and named others (`mob`). */
   onMob?: (urls: string[]) => void
   /** The connection reached this very process. */
   onSelf?: () => void
+  /**
+   * Our dialled link was dropped as a duplicate: the relay at the other end
+   * dialled us too, and its link is the one both sides keep. Do not redial
+   * (cancel a pending redial) until `onResume`. Comes when the link closes,
+   * or later, while redialling, once the other relay's link is up again.
+   */
+  onStandby?: () => void
+  /** The link we stood by for is gone: dial again (after the usual backoff). */
+  onResume?: () => void
 }
 
 export interface MeshStats {
@@ -59,6 +73,8 @@ export interface MeshStats {
   framesIn: number
   framesOut: number
   errorsSent: number
+  /** Relay links this mesh closed because the same two relays already had one (docs/mesh.md, Relay peering). */
+  duplicateLinksClosed: number
 }
 
 export interface Mesh {
@@ -113,6 +129,7 @@ export function createMesh(options: MeshOptions): Mesh {
   let framesIn = 0
   let framesOut = 0
   let errorsSent = 0
+  let duplicateLinksClosed = 0
   let peerCounter = 0
   let incoming = 0
   let closed = false
@@ -253,11 +270,15 @@ export function createMesh(options: MeshOptions): Mesh {
             return
           }
           if (field(msg, 'relay') === true) peer.relay = true
-          if (field(msg, '@') !== undefined) return
+          if (field(msg, 'oneLink') === true) peer.keepsOneLink = true
+          // The answer to our greeting: the handshake is done on this link.
+          if (field(msg, '@') !== undefined) return relayLinkReady(peer)
         }
         const answer: WireMessage = { '#': randomId(), dam: '?', pid, '@': id }
-        if (relay && peer.outgoing) answer.relay = true
+        if (relay && peer.outgoing) answer.relay = answer.oneLink = true
         send(peer, answer)
+        // Answer first: the other relay learns this link is a relay link before we drop its duplicate.
+        relayLinkReady(peer)
         return
       }
       case '!': {
@@ -300,6 +321,86 @@ export function createMesh(options: MeshOptions): Mesh {
     peer.closed = true
     if (!peer.outgoing) incoming--
     subscriptions.removePeer(peer)
+    if (isAcceptedRelayLink(peer) && peer.pid !== undefined) resumeDiallersOf(peer.pid)
+  }
+
+  // ---- one link between two relays that dial each other ----
+  // Both learn the other's pid in the `?` handshake; the link dialled by the lower pid is kept. Only the
+  // lower-pid relay closes anything — the link it accepted, and only while its own link is up — so the two
+  // sides can never drop both links. The higher-pid relay's dialler stands by while the kept link is up.
+
+  /** Diallers whose link was closed as a duplicate by the lower-pid relay `pid`; `standing` while its link to us is up. */
+  const dedupedDialers = new Map<PeerEvents, { pid: string; standing: boolean }>()
+
+  function isDialledRelayLink(peer: Peer): boolean {
+    return relay && peer.outgoing && peer.relay
+  }
+
+  function isAcceptedRelayLink(peer: Peer): boolean {
+    return relay && !peer.outgoing && peer.relay
+  }
+
+  function liveLinksTo(theirPid: string, kind: (peer: Peer) => boolean): Peer[] {
+    const out: Peer[] = []
+    for (const peer of peers) if (!peer.closed && peer.pid === theirPid && kind(peer)) out.push(peer)
+    return out
+  }
+
+  /** A link's handshake is done: the lower pid drops the duplicate, the higher pid's diallers may stand by. */
+  function relayLinkReady(peer: Peer): void {
+    const theirPid = peer.pid
+    if (!relay || !peer.relay || peer.closed || theirPid === undefined || theirPid === pid) return
+    if (pid < theirPid) dropDuplicatesOf(peer, theirPid)
+    else if (!peer.outgoing) standByDiallersOf(theirPid)
+  }
+
+  /**
+   * We have the lower pid: keep the link we dialled, close any the other relay dialled to us — if it
+   * said it stands by then (a relay that does not would redial at once, again and again).
+   */
+  function dropDuplicatesOf(peer: Peer, theirPid: string): void {
+    if (peer.outgoing) {
+      for (const duplicate of liveLinksTo(theirPid, isAcceptedRelayLink)) if (duplicate.keepsOneLink) closeDuplicate(duplicate)
+    } else if (peer.keepsOneLink && liveLinksTo(theirPid, isDialledRelayLink).length > 0) {
+      closeDuplicate(peer)
+    }
+  }
+
+  function closeDuplicate(peer: Peer): void {
+    duplicateLinksClosed++
+    log(`closing ${peer.name}: relay ${peer.pid ?? '?'} is already linked by the link we dialled`)
+    closePeer(peer, CLOSE_DUPLICATE, 'duplicate relay link')
+  }
+
+  /**
+   * The lower-pid relay closed our dialled link as a duplicate. Stand by while its link to us is up; if
+   * we cannot see that link yet, the dialler redials as usual and stands by once the link shows up.
+   */
+  function dialledLinkWasDuplicate(peer: Peer): void {
+    const theirPid = peer.pid
+    const events = eventsOf.get(peer)
+    if (!isDialledRelayLink(peer) || theirPid === undefined || !(theirPid < pid) || events?.onStandby === undefined) return
+    const dialer = { pid: theirPid, standing: false }
+    dedupedDialers.set(events, dialer)
+    if (liveLinksTo(theirPid, isAcceptedRelayLink).length > 0) standBy(events, dialer)
+  }
+
+  function standBy(events: PeerEvents, dialer: { standing: boolean }): void {
+    dialer.standing = true
+    events.onStandby?.()
+  }
+
+  function standByDiallersOf(theirPid: string): void {
+    for (const [events, dialer] of dedupedDialers) if (dialer.pid === theirPid && !dialer.standing) standBy(events, dialer)
+  }
+
+  function resumeDiallersOf(theirPid: string): void {
+    if (closed || liveLinksTo(theirPid, isAcceptedRelayLink).length > 0) return
+    for (const [events, dialer] of dedupedDialers) {
+      if (dialer.pid !== theirPid || !dialer.standing) continue
+      dialer.standing = false
+      events.onResume?.()
+    }
   }
 
   function sendError(peer: Peer, err: string): void {
@@ -425,6 +526,8 @@ export function createMesh(options: MeshOptions): Mesh {
     peers,
     connect(link, info, events) {
       if (info.outgoing) hasConfiguredPeers = true
+      // The dialler has a link of its own again: the duplicate rule starts afresh on it.
+      if (events !== undefined) dedupedDialers.delete(events)
       const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full'))
       if (events !== undefined) eventsOf.set(peer, events)
       const handle: PeerHandle = {
@@ -448,8 +551,10 @@ export function createMesh(options: MeshOptions): Mesh {
             log(`dropped a frame from ${peer.name}: ${errorText(error)}`)
           }
         },
-        closed() {
+        closed(code) {
+          const closedByThem = !peer.closed
           detach(peer)
+          if (closedByThem && code === CLOSE_DUPLICATE) dialledLinkWasDuplicate(peer)
         },
       }
       if (closed) {
@@ -496,6 +601,7 @@ export function createMesh(options: MeshOptions): Mesh {
         framesIn,
         framesOut,
         errorsSent,
+        duplicateLinksClosed,
       }
     },
     close() {

@@ -33,6 +33,11 @@ export class Peer {
   relay: boolean
   /** The other side's process id, from the `?` handshake. */
   pid: string | undefined = undefined
+  /**
+   * The relay that dialled this link keeps one link per pair of relays (`"oneLink":true` in its `?`
+   * answer): it stands by when we close this link as a duplicate, instead of redialling in a loop.
+   */
+  keepsOneLink = false
   /** Souls this peer asked for: changes to them are pushed to it. */
   readonly subscriptions = new Set<string>()
   /** Souls we already asked this peer for, so a relay forwards a subscription upstream once. */

@@ -1,4 +1,4 @@
-import type { Mesh, PeerHandle } from '../mesh/mesh.js'
+import type { Mesh, PeerEvents, PeerHandle } from '../mesh/mesh.js'
 import { createBackoff, type Backoff, type BackoffOptions } from './backoff.js'
 import { OPEN, socketUrl, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js'
 
@@ -16,7 +16,10 @@ export interface DialOptions {
 
 export interface Dialer {
   readonly url: string
+  /** A link to that relay is up: ours, or, while we stand by, the one it dialled to us. */
   readonly connected: boolean
+  /** Our link was dropped as a duplicate of the one the other relay dialled to us; we dial again when that one goes. */
+  readonly standingBy: boolean
   /** Connections opened so far (1 + reconnects). */
   readonly opened: number
   close(): void
@@ -25,8 +28,9 @@ export interface Dialer {
 /**
  * Keep one outgoing connection to `url` alive for the mesh: reconnect with
  * exponential backoff and jitter, heartbeats, dead-peer detection; follows a
- * relay's `mob` hint; gives up on a connection to itself. On every (re)connect
- * the mesh re-sends subscriptions and unacknowledged writes.
+ * relay's `mob` hint; gives up on a connection to itself; stands by while the
+ * mesh says another link to the same relay does the work. On every
+ * (re)connect the mesh re-sends subscriptions and unacknowledged writes.
  */
 export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
   const heartbeatMs = options.heartbeatMs ?? 20_000
@@ -38,6 +42,7 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
   let retry: ReturnType<typeof setTimeout> | undefined
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let stopped = false
+  let standingBy = false
   let opened = 0
   mesh.expectPeers(true)
 
@@ -49,10 +54,32 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
     }, backoff.next())
   }
 
-  const teardown = () => {
+  // One object for every connection of this dialler: the mesh keeps it to end a standby later.
+  const events: PeerEvents = {
+    onSelf: () => {
+      stopped = true
+    },
+    onMob: (urls) => {
+      const others = urls.filter((u) => u !== target)
+      if (others.length > 0) target = others[Math.floor(Math.random() * others.length)]
+    },
+    onStandby: () => {
+      standingBy = true
+      if (retry !== undefined) clearTimeout(retry)
+      retry = undefined
+    },
+    onResume: () => {
+      if (!standingBy) return
+      standingBy = false
+      // A dial may be under way already (standby came while it was opening); one socket at a time.
+      if (socket === undefined) scheduleReconnect()
+    },
+  }
+
+  const teardown = (code?: number) => {
     if (heartbeat !== undefined) clearInterval(heartbeat)
     heartbeat = undefined
-    if (handle !== undefined) handle.closed()
+    if (handle !== undefined) handle.closed(code)
     handle = undefined
   }
 
@@ -72,6 +99,8 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
       if (socket !== ws) return
       opened++
       backoff.reset()
+      // Our own link again: if it is a duplicate, the other relay closes it and we stand by anew.
+      standingBy = false
       const link = {
         send: (text: string) => {
           if (ws.readyState === OPEN) ws.send(text)
@@ -79,19 +108,7 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
         close: (code?: number, reason?: string) => ws.close(code, reason),
         bufferedAmount: () => ws.bufferedAmount,
       }
-      handle = mesh.connect(
-        link,
-        { outgoing: true, url: target, relay: options.relay },
-        {
-          onSelf: () => {
-            stopped = true
-          },
-          onMob: (urls) => {
-            const others = urls.filter((u) => u !== target)
-            if (others.length > 0) target = others[Math.floor(Math.random() * others.length)]
-          },
-        },
-      )
+      handle = mesh.connect(link, { outgoing: true, url: target, relay: options.relay }, events)
       const peer = handle.peer
       heartbeat = setInterval(() => {
         if (Date.now() - peer.heardAt > deadAfterMs) {
@@ -108,14 +125,16 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
       const data = event.data
       if (typeof data === 'string') handle.hear(data)
     }
-    const onGone = () => {
+    const onGone = (code?: number) => {
       if (socket !== ws) return
       socket = undefined
-      teardown()
+      // The mesh hears why the link went; it may put us on standby (onStandby) right here.
+      teardown(code)
+      if (standingBy) return
       mesh.dialFailed()
       scheduleReconnect()
     }
-    ws.onclose = onGone
+    ws.onclose = (event) => onGone(closeCodeOf(event))
     ws.onerror = () => {
       try {
         ws.close()
@@ -131,7 +150,10 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
   return {
     url,
     get connected() {
-      return handle !== undefined && !handle.peer.closed
+      return (handle !== undefined && !handle.peer.closed) || (standingBy && !stopped)
+    },
+    get standingBy() {
+      return standingBy && !stopped
     },
     get opened() {
       return opened
@@ -150,4 +172,11 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
       }
     },
   }
+}
+
+/** The close code of a close event (both `ws` and browser events carry `code`). */
+function closeCodeOf(event: unknown): number | undefined {
+  if (typeof event !== 'object' || event === null) return undefined
+  const code = (event as { code?: unknown }).code
+  return typeof code === 'number' ? code : undefined
 }
