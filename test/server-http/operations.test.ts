@@ -51,6 +51,16 @@ describe('operations: health, readiness, metrics', () => {
     expect(sampleValue(after.samples, 'trellis_writes_total', { origin: 'http' })).toBe(httpWrites + 5)
     expect(sampleValue(after.samples, 'trellis_writes_total', { origin: 'peer' })).toBeGreaterThan(peerWrites)
     expect(sampleValue(after.samples, 'trellis_reads_total', { source: 'http' })).toBe(reads + 3)
+
+    // A LEX read over souls from a peer counts one wire read per node it serves (m0…m4).
+    const wireReads = sampleValue(after.samples, 'trellis_reads_total', { source: 'wire' })
+    const raw = new WebSocket(`${s.base.replace('http', 'ws')}/gun`)
+    await new Promise((resolve) => raw.once('open', resolve))
+    const answered = new Promise((resolve) => raw.on('message', (data) => String(data).includes('"@":"lex1"') && resolve(undefined)))
+    raw.send(JSON.stringify({ '#': 'lex1', get: { '#': { '*': 'm' } } }))
+    await answered
+    raw.close()
+    expect(sampleValue((await scrape(s.base)).samples, 'trellis_reads_total', { source: 'wire' })).toBe(wireReads + 5)
     expect(sampleValue(after.samples, 'trellis_operation_duration_seconds_count', { op: 'put' })).toBeGreaterThanOrEqual(5)
     expect(sampleValue(after.samples, 'trellis_http_requests_total', { op: 'read', status: '200' })).toBeGreaterThanOrEqual(3)
     expect(sampleValue(after.samples, 'trellis_peers', { kind: 'incoming' })).toBe(1)

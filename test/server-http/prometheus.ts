@@ -33,7 +33,8 @@ export function parsePrometheus(text: string): { samples: Sample[]; types: Map<s
       }
     }
     const value = m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : Number(m[4])
-    if (Number.isNaN(value) && m[4] !== 'NaN') throw new Error(`bad value: ${line}`)
+    // Prometheus parses floats like Go's ParseFloat: NaN in any case (prom-client writes `Nan` for an empty event-loop histogram).
+    if (Number.isNaN(value) && m[4].toLowerCase() !== 'nan') throw new Error(`bad value: ${line}`)
     samples.push({ name: m[1], labels, value })
   }
   return { samples, types }
