@@ -85,13 +85,19 @@ function countRelayMessages(relay: Relay, marker: string): () => number {
 
 const relayFrames = (relay: Relay) => liveRelayLinks(relay).reduce((n, p) => n + p.framesOut + p.framesIn, 0)
 
+/** Two relays that list each other (A has the lower pid), once they have settled on one link. */
+async function pairListingEachOther(): Promise<{ a: Relay; b: Relay }> {
+  const a = await startRelay(LOW)
+  const b = await startRelay(HIGH)
+  a.addPeer(b.url)
+  b.addPeer(a.url)
+  await settledOnOneLink(a, b)
+  return { a, b }
+}
+
 describe('two relays that list each other', () => {
   it('keep one link; writes cross it once each way', async () => {
-    const a = await startRelay(LOW)
-    const b = await startRelay(HIGH)
-    a.addPeer(b.url)
-    b.addPeer(a.url)
-    await settledOnOneLink(a, b)
+    const { a, b } = await pairListingEachOther()
     // No clients yet: the relay link is the only peer on either side.
     expect(a.mesh.stats().peers).toBe(1)
     expect(b.mesh.stats().peers).toBe(1)
@@ -182,11 +188,7 @@ describe('two relays that list each other', () => {
   }
 
   it('when the kept link is cut, one link comes back and the pair goes quiet', async () => {
-    const a = await startRelay(LOW)
-    const b = await startRelay(HIGH)
-    a.addPeer(b.url)
-    b.addPeer(a.url)
-    await settledOnOneLink(a, b)
+    const { a, b } = await pairListingEachOther()
     const [kept] = liveRelayLinks(a)
     const opened = () => a.node.dialers[0].opened + b.node.dialers[0].opened
     const openedBefore = opened()
@@ -207,11 +209,7 @@ describe('two relays that list each other', () => {
   })
 
   it('the standing-by relay dials again when the kept link goes and the other relay does not redial', async () => {
-    const a = await startRelay(LOW)
-    const b = await startRelay(HIGH)
-    a.addPeer(b.url)
-    b.addPeer(a.url)
-    await settledOnOneLink(a, b)
+    const { a, b } = await pairListingEachOther()
     const bOpened = b.node.dialers[0].opened
     // A stops dialling B (its dialer closes, and its link with it): only B's dialler can bring the link back.
     a.node.dialers[0].close()
