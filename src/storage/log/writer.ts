@@ -43,9 +43,16 @@ export interface WriterOptions {
  * progress form the next batch, so the fsync cost is shared by everything
  * that arrives concurrently.
  */
+const BATCH_BUFFER_BYTES = 64 * 1024
+const MAX_SPARE_BYTES = 1024 * 1024
+
 export function createWriter(options: WriterOptions) {
   const { dir, segments, durability, segmentBytes } = options
   let active = options.active
+  // The buffer of the last committed batch, kept for the next one: a fresh 64 KiB buffer per commit
+  // (one per write under light load) is external memory that makes V8 run full collections — the
+  // multi-millisecond pauses behind a relay's latency tail.
+  let spare: ByteWriter | undefined
   let batch = newBatch()
   let inFlightBytes = 0
   let commits = 0
@@ -68,7 +75,8 @@ export function createWriter(options: WriterOptions) {
   syncTimer?.unref()
 
   function newBatch(): Batch {
-    const w = new ByteWriter(64 * 1024)
+    const w = spare ?? new ByteWriter(BATCH_BUFFER_BYTES)
+    spare = undefined
     w.pos = FRAME_HEADER
     w.u8(TYPE_ENTRIES)
     return { w, souls: [], offsets: [], lengths: [], waiters: [] }
@@ -137,6 +145,8 @@ export function createWriter(options: WriterOptions) {
       active.size = at + bytes
       commits++
       options.committed(current, active.id, at)
+      // Written, fsynced and indexed: nothing reads these bytes any more. Oversized buffers are let go.
+      if (current.w.buf.length <= MAX_SPARE_BYTES) spare = current.w
     } catch (error) {
       const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${(error as Error).message}`)
       for (const w of current.waiters) w.reject(failure)
