@@ -34,9 +34,9 @@ beforeAll(async () => {
   if (!existsSync(`${ROOT}dist/gun.node.js`) && !existsSync(`${ROOT}dist/gun.js`)) {
     await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT })
   }
-  const { stdout } = await run(process.execPath, ['bench/run.js', '--quick', '--json'], { cwd: ROOT, maxBuffer: 64 * 2 ** 20, timeout: 110_000 })
+  const { stdout } = await run(process.execPath, ['bench/run.js', '--quick', '--json'], { cwd: ROOT, maxBuffer: 64 * 2 ** 20, timeout: 170_000 })
   report = JSON.parse(stdout) as Report
-}, 120_000)
+}, 180_000)
 
 describe('npm run bench -- --quick', () => {
   it('runs every scenario of the catalogue', async () => {
