@@ -35,7 +35,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // With storage behind it, memory is a cache and is kept bounded; without, it is the data.
   const maxMemoryNodes = storage === undefined ? Infinity : (options.maxMemoryNodes ?? DEFAULT_MAX_MEMORY_NODES)
   const bound = createMemoryBound(graph, maxMemoryNodes, (soul) => watchers.has(soul))
-  const loader = storage === undefined ? undefined : createLoader(graph, storage, bound, maxMemoryNodes)
+  const loader = storage === undefined ? undefined : createLoader(graph, storage, bound)
 
   const deferred = createDeferredQueue<Origin>(options.maxDeferred ?? 100_000, clock.now, (due) => {
     void engine.put(groupBySoul(due), due[0].origin).catch(() => {})
@@ -96,11 +96,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const settle = () => {
       for (const node of changed) bound.unpin(node.soul)
       // A burst of writes overshoots the bound until they are durable; it shrinks back as they land.
-      if (graph.size > maxMemoryNodes) bound.trim(changed.length)
+      bound.trim(changed.length)
     }
     durable.then(settle, settle)
     notify(changed, origin)
-    if (graph.size > maxMemoryNodes) bound.trim(changed.length)
+    bound.trim(changed.length)
     return { changed, deferred: deferredCount, durable }
   }
 

@@ -19,13 +19,9 @@ export interface Loader {
   ensure(nodes: readonly GraphNode[]): Promise<unknown> | undefined
 }
 
-export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdapter, bound: MemoryBound, maxNodes: number): Loader {
+export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdapter, bound: MemoryBound): Loader {
   const loading = new Map<string, Promise<GraphNode | undefined>>()
   const getNow = storage.getNow?.bind(storage)
-
-  const trimIfOver = () => {
-    if (graph.size > maxNodes) bound.trim()
-  }
 
   /** With nothing else loading the soul, what a synchronous store holds is simply what is stored. */
   const loadNow = (soul: string, read: (soul: string) => GraphNode | undefined): GraphNode | undefined => {
@@ -44,7 +40,7 @@ export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdap
         if (stored === undefined) return current
         if (current === undefined) {
           graph.set(soul, stored)
-          trimIfOver()
+          bound.trim()
           return stored
         }
         // Writes applied while storage was read: keep whichever wins per key.
@@ -72,7 +68,7 @@ export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdap
       if (getNow === undefined || loading.has(soul)) return loadLater(soul)
       try {
         const node = loadNow(soul, getNow)
-        trimIfOver()
+        bound.trim()
         return Promise.resolve(node)
       } catch (error) {
         return Promise.reject(error)

@@ -14,9 +14,9 @@ export interface MemoryBound {
   /** Count one more reason to keep `soul` in memory. */
   pin(soul: string): void
   unpin(soul: string): void
-  isPinned(soul: string): boolean
   /**
-   * Drop unpinned nodes, oldest first, until the graph is within bounds,
+   * Drop unpinned nodes, oldest first, until the graph is within bounds (at
+   * once when it is: callers need not check),
    * looking at no more than `look` entries: callers pass a few more than
    * the nodes they just added, so memory keeps pace with any write size
    * while the work per call stays proportional to it.
@@ -29,6 +29,7 @@ const LOOK_PER_TRIM = 32
 
 export function createMemoryBound(graph: Map<string, unknown>, maxNodes: number, hasListeners: (soul: string) => boolean): MemoryBound {
   const pins = new Map<string, number>()
+  const pinned = (soul: string) => pins.has(soul) || hasListeners(soul)
   // A live iterator survives deletes and rehashing, so each trim resumes where the last stopped instead of rescanning.
   let cursor: Iterator<string> | undefined
 
@@ -42,7 +43,6 @@ export function createMemoryBound(graph: Map<string, unknown>, maxNodes: number,
       if (count <= 1) pins.delete(soul)
       else pins.set(soul, count - 1)
     },
-    isPinned: (soul) => pins.has(soul) || hasListeners(soul),
     trim(look = 0) {
       const limit = LOOK_PER_TRIM + 2 * look
       for (let looked = 0; graph.size > maxNodes && looked < limit; looked++) {
@@ -53,7 +53,7 @@ export function createMemoryBound(graph: Map<string, unknown>, maxNodes: number,
           if (next.done === true) return
         }
         const soul = next.value
-        if (!pins.has(soul) && !hasListeners(soul)) graph.delete(soul)
+        if (!pinned(soul)) graph.delete(soul)
       }
     },
   }
