@@ -7,11 +7,18 @@
 export interface StateClock {
   /** A fresh state, greater than every state this clock returned before. */
   next(): number
-  /** The machine's present: wall time, or the last state if a burst ran ahead. Does not advance. */
+  /**
+   * The machine's present, for HAM's "is this state from the future?": the
+   * latest state a clock in step with ours could have stamped so far — the
+   * last one of the current millisecond — or our own last state if a burst
+   * ran ahead. Does not advance.
+   */
   now(): number
 }
 
 const COUNTER_DIVISOR = 999
+/** The fraction of the last state a clock stamps inside one millisecond before it runs ahead. */
+const LAST_IN_MILLISECOND = (COUNTER_DIVISOR - 1) / COUNTER_DIVISOR
 
 export function createClock(wallTime: () => number = Date.now, drift = 0): StateClock {
   let last = -Infinity
@@ -32,7 +39,10 @@ export function createClock(wallTime: () => number = Date.now, drift = 0): State
       return last
     },
     now() {
-      const t = wallTime() + drift
+      // Date.now() is the millisecond we are in, not the instant: a peer whose clock is in step
+      // with ours may already have stamped t + N/999 in it. Treating that as future would hold
+      // its write (and a relay's push of it) for a 1 ms timer: the latency tail of a busy writer.
+      const t = wallTime() + drift + LAST_IN_MILLISECOND
       return t > last ? t : last
     },
   }

@@ -38,4 +38,17 @@ describe('state clock', () => {
     expect(clock.now()).toBe(before)
     expect(clock.next()).toBeGreaterThan(before)
   })
+
+  it('now() is the end of the current millisecond: a peer in step may have stamped any state of it', () => {
+    let wall = 1000
+    const clock = createClock(() => wall)
+    const peer = createClock(() => wall)
+    peer.next()
+    const third = (peer.next(), peer.next())
+    expect(third).toBeGreaterThan(1000)
+    expect(third).toBeLessThanOrEqual(clock.now())
+    expect(clock.now()).toBeLessThan(1001)
+    wall = 1001
+    expect(clock.now()).toBeGreaterThanOrEqual(1001)
+  })
 })

@@ -65,6 +65,16 @@ describe('HAM as stock Gun executes it (reference §3 A)', () => {
     expect(valueAt(engine, 's', 'k')).toBe('later')
   })
 
+  it('A5b: a state stamped later in the current millisecond is the present, not the future', async () => {
+    // A writer in step with us stamps t + N/999 for its N-th write of millisecond t; our Date.now() says t too.
+    const engine = freshEngine()
+    const outcome = await applyWire(engine, wireNode('s', 'k', 'now', Date.now() + 5 / 999))
+    expect(outcome.deferred).toBe(0)
+    expect(valueAt(engine, 's', 'k')).toBe('now')
+    const ahead = await applyWire(engine, wireNode('s', 'k', 'next ms', Date.now() + 2))
+    expect(ahead.deferred).toBe(1)
+  })
+
   it('A6: disjoint keys merge, and state 0 is accepted when the key is absent', async () => {
     const engine = freshEngine()
     await applyWire(engine, wireNode('s', 'a', 1, S))
