@@ -26,8 +26,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const storageIsDurable = options.storageIsDurable ?? storage !== undefined
   const verify = options.verify
   const graph = new Map<string, GraphNode>()
-  const watchers = new Map<string, Set<(changed: GraphNode) => void>>()
-  const changeListeners = new Set<ChangeListener>()
+  // Listener lists are replaced, never changed in place: a notification walks the list it started
+  // with (a listener may subscribe or unsubscribe while it runs) without copying it every time.
+  const watchers = new Map<string, readonly Watcher[]>()
+  let changeListeners: readonly ChangeListener[] = []
   // Souls held in memory, sorted, for LEX reads over souls; built on the first such read.
   const memorySouls = createSortedSouls(() => graph.keys())
   let indexingSouls = false
@@ -119,12 +121,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const notify = (changed: GraphNode[], origin: Origin) => {
     if (watchers.size > 0) {
       for (const diff of changed) {
-        const set = watchers.get(diff.soul)
-        // Copied: a listener may subscribe or unsubscribe while we iterate.
-        if (set !== undefined) for (const listener of [...set]) guard(() => listener(diff))
+        const list = watchers.get(diff.soul)
+        if (list !== undefined) for (let i = 0; i < list.length; i++) guard(list[i], diff, undefined)
       }
     }
-    if (changeListeners.size > 0) for (const listener of [...changeListeners]) guard(() => listener(changed, origin))
+    const listeners = changeListeners
+    for (let i = 0; i < listeners.length; i++) guard(listeners[i], changed, origin)
   }
 
   const engine: Engine = {
@@ -169,7 +171,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (!indexingSouls) {
         // From the first such read on, every soul a write brings into memory is indexed (loads come from storage, which lists them).
         indexingSouls = true
-        changeListeners.add((changed) => changed.forEach((node) => memorySouls.add(node.soul)))
+        engine.onChange((changed) => changed.forEach((node) => memorySouls.add(node.soul)))
       }
       const stored = storage === undefined ? [] : await storage.souls(range)
       // Memory after storage: a write committed while storage answered is still in memory, so it is not missed.
@@ -181,21 +183,20 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     watch(soul, listener) {
-      let set = watchers.get(soul)
-      if (set === undefined) watchers.set(soul, (set = new Set()))
-      set.add(listener)
+      watchers.set(soul, withListener(watchers.get(soul) ?? [], listener))
       return () => {
         const current = watchers.get(soul)
         if (current === undefined) return
-        current.delete(listener)
-        if (current.size === 0) watchers.delete(soul)
+        const rest = withoutListener(current, listener)
+        if (rest.length === 0) watchers.delete(soul)
+        else watchers.set(soul, rest)
       }
     },
 
     onChange(listener) {
-      changeListeners.add(listener)
+      changeListeners = withListener(changeListeners, listener)
       return () => {
-        changeListeners.delete(listener)
+        changeListeners = withoutListener(changeListeners, listener)
       }
     },
 
@@ -204,7 +205,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       closed = true
       deferred.clear()
       watchers.clear()
-      changeListeners.clear()
+      changeListeners = []
       if (storage !== undefined) await storage.close()
     },
   }
@@ -246,10 +247,25 @@ function groupBySoul(writes: DeferredWrite<Origin>[]): GraphNode[] {
   return [...bySoul.values()]
 }
 
-/** A throwing listener must not stop the pipeline or the other listeners; its error still surfaces. */
-function guard(run: () => void): void {
+type Watcher = (changed: GraphNode) => void
+
+/** A list with `listener` added (once, as a set would hold it). */
+function withListener<L>(list: readonly L[], listener: L): readonly L[] {
+  return list.includes(listener) ? list : [...list, listener]
+}
+
+function withoutListener<L>(list: readonly L[], listener: L): readonly L[] {
+  return list.filter((l) => l !== listener)
+}
+
+/**
+ * Call a listener; one that throws must not stop the pipeline or the other
+ * listeners, and its error still surfaces. Arguments are passed, not closed
+ * over: this runs for every listener of every change.
+ */
+function guard<A, B>(listener: (a: A, b: B) => void, a: A, b: B): void {
   try {
-    run()
+    listener(a, b)
   } catch (error) {
     queueMicrotask(() => {
       throw error

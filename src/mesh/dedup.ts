@@ -1,10 +1,14 @@
-import { createBoundedMap, type BoundedMap } from './bounded-map.js'
-
 /**
  * Gun's `dup` table: message ids seen or sent in the last 9 s (refreshed on
  * every check), so a message that loops back through the mesh is dropped.
  * Bounded in entries as well as age: a flood of unique ids evicts the oldest
  * instead of growing memory.
+ *
+ * Every message a peer hears or sends passes through here, so an entry is
+ * just id → time of last touch in a Map kept in touch order (a touch moves
+ * the id to the back): eviction only looks at the front, and no object is
+ * allocated per id. Times are kept relative to the table's creation so they
+ * stay small integers, which V8 stores inline rather than as heap numbers.
  */
 export interface Dedup {
   /** True if `id` was seen and is still fresh (refreshes it, as Gun's check does). */
@@ -16,14 +20,50 @@ export interface Dedup {
 
 export const DEDUP_AGE_MS = 9000
 
-export function createDedup(max = 100_000, ageMs = DEDUP_AGE_MS, now?: () => number): Dedup {
-  const seen: BoundedMap<true> = createBoundedMap<true>({ max, ageMs, now })
+export function createDedup(max = 100_000, ageMs = DEDUP_AGE_MS, now: () => number = Date.now): Dedup {
+  const origin = now()
+  const touched = new Map<string, number>()
+  // Age sweeps walk from the front; one at most every `sweepEvery` ms keeps `track` O(1) on the hot path.
+  const sweepEvery = Math.min(1000, ageMs / 4)
+  let sweptAt = -Infinity
+
+  const evictFront = (time: number) => {
+    const sweepAge = time - sweptAt >= sweepEvery
+    if (!sweepAge && touched.size <= max) return
+    if (sweepAge) sweptAt = time
+    for (const [id, at] of touched) {
+      if (touched.size <= max && (!sweepAge || time - at < ageMs)) break
+      touched.delete(id)
+    }
+  }
+
+  const touch = (id: string, time: number) => {
+    touched.delete(id)
+    touched.set(id, time)
+  }
+
   return {
-    check: (id) => seen.get(id) === true,
-    track: (id) => seen.set(id, true),
-    forget: (id) => void seen.delete(id),
+    check(id) {
+      const at = touched.get(id)
+      if (at === undefined) return false
+      const time = now() - origin
+      if (time - at >= ageMs) {
+        touched.delete(id)
+        return false
+      }
+      touch(id, time)
+      return true
+    },
+    track(id) {
+      const time = now() - origin
+      touch(id, time)
+      evictFront(time)
+    },
+    forget(id) {
+      touched.delete(id)
+    },
     get size() {
-      return seen.size
+      return touched.size
     },
   }
 }

@@ -21,6 +21,19 @@ describe('dedup table', () => {
     expect(dedup.check('id0')).toBe(false)
     expect(dedup.check('id99999')).toBe(true)
   })
+  it('forgets ids older than 9 s by itself, from the oldest, as new ones come in', () => {
+    let now = 1_000_000
+    const dedup = createDedup(100, 9000, () => now)
+    for (let i = 0; i < 10; i++) dedup.track(`old${i}`)
+    now += 5000
+    dedup.track('mid')
+    now += 5000 // the first ten are 10 s old, `mid` 5 s
+    dedup.track('new')
+    expect(dedup.size).toBe(2)
+    expect(dedup.check('mid')).toBe(true)
+    dedup.forget('mid')
+    expect(dedup.check('mid')).toBe(false)
+  })
   it('bounded map evicts by age from the front and reports evictions', () => {
     let now = 0
     const evicted: string[] = []
