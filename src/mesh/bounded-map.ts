@@ -39,20 +39,7 @@ export function createBoundedMap<V>(options: BoundedMapOptions<V>): BoundedMap<V
   const { max, ageMs, onEvict } = options
   const now = options.now ?? Date.now
   const slots = new Map<string, Slot<V>>()
-  // Age sweeps walk from the front; doing one at most every `sweepEvery` ms keeps `set` O(1) on the hot path.
-  const sweepEvery = Math.min(1000, ageMs / 4)
-  let sweptAt = -Infinity
-
-  const evictFront = (time: number) => {
-    const sweepAge = time - sweptAt >= sweepEvery
-    if (!sweepAge && slots.size <= max) return
-    if (sweepAge) sweptAt = time
-    for (const [key, slot] of slots) {
-      if (slots.size <= max && (!sweepAge || time - slot.at < ageMs)) break
-      slots.delete(key)
-      onEvict?.(key, slot.value)
-    }
-  }
+  const evictFront = createFrontEviction<Slot<V>>(max, ageMs, (slot) => slot.at, onEvict && ((key, slot) => onEvict(key, slot.value)))
 
   const live = (key: string, slot: Slot<V> | undefined, time: number): slot is Slot<V> => {
     if (slot === undefined) return false
@@ -83,14 +70,13 @@ export function createBoundedMap<V>(options: BoundedMapOptions<V>): BoundedMap<V
       const time = now()
       slots.delete(key)
       slots.set(key, { value, at: time })
-      evictFront(time)
+      evictFront(slots, time)
     },
     delete(key) {
       return slots.delete(key)
     },
     sweep() {
-      sweptAt = -Infinity
-      evictFront(now())
+      evictFront(slots, now(), true)
     },
     get size() {
       return slots.size
@@ -105,5 +91,26 @@ export function createBoundedMap<V>(options: BoundedMapOptions<V>): BoundedMap<V
     clear() {
       slots.clear()
     },
+  }
+}
+
+/**
+ * Eviction from the front of a Map kept in touch order (a touch deletes and
+ * re-sets the key): entries past `max`, and entries untouched for `ageMs`.
+ * Age sweeps walk from the front and run at most every `sweepEvery` ms
+ * (unless forced), which keeps inserts O(1) on the hot path.
+ */
+export function createFrontEviction<T>(max: number, ageMs: number, touchedAt: (entry: T) => number, onEvict?: (key: string, entry: T) => void) {
+  const sweepEvery = Math.min(1000, ageMs / 4)
+  let sweptAt = -Infinity
+  return (entries: Map<string, T>, time: number, force = false): void => {
+    const sweepAge = force || time - sweptAt >= sweepEvery
+    if (!sweepAge && entries.size <= max) return
+    if (sweepAge) sweptAt = time
+    for (const [key, entry] of entries) {
+      if (entries.size <= max && (!sweepAge || time - touchedAt(entry) < ageMs)) break
+      entries.delete(key)
+      onEvict?.(key, entry)
+    }
   }
 }

@@ -1,3 +1,5 @@
+import { createFrontEviction } from './bounded-map.js'
+
 /**
  * Gun's `dup` table: message ids seen or sent in the last 9 s (refreshed on
  * every check), so a message that loops back through the mesh is dropped.
@@ -23,19 +25,7 @@ export const DEDUP_AGE_MS = 9000
 export function createDedup(max = 100_000, ageMs = DEDUP_AGE_MS, now: () => number = Date.now): Dedup {
   const origin = now()
   const touched = new Map<string, number>()
-  // Age sweeps walk from the front; one at most every `sweepEvery` ms keeps `track` O(1) on the hot path.
-  const sweepEvery = Math.min(1000, ageMs / 4)
-  let sweptAt = -Infinity
-
-  const evictFront = (time: number) => {
-    const sweepAge = time - sweptAt >= sweepEvery
-    if (!sweepAge && touched.size <= max) return
-    if (sweepAge) sweptAt = time
-    for (const [id, at] of touched) {
-      if (touched.size <= max && (!sweepAge || time - at < ageMs)) break
-      touched.delete(id)
-    }
-  }
+  const evictFront = createFrontEviction<number>(max, ageMs, (at) => at)
 
   const touch = (id: string, time: number) => {
     touched.delete(id)
@@ -57,7 +47,7 @@ export function createDedup(max = 100_000, ageMs = DEDUP_AGE_MS, now: () => numb
     track(id) {
       const time = now() - origin
       touch(id, time)
-      evictFront(time)
+      evictFront(touched, time)
     },
     forget(id) {
       touched.delete(id)

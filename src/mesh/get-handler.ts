@@ -14,8 +14,9 @@ import type { Peer } from './peer.js'
  * and — on a relay — pass it on to relay peers when we have nothing, or
  * when this is the first time we ask them for that soul (so their later
  * changes are pushed to us, as a stock AXE relay subscribes its askers).
- * A LEX read over souls (`"#": {"*": …}`) is answered from here only: one
- * read of what we hold, bounded by `maxLexSouls` and the GET's `%` budget.
+ * A LEX read over souls (`"#": {"*": …}`) is a one-shot read, bounded by
+ * `maxLexSouls` and the GET's `%` budget: what we hold, and — on a relay —
+ * what the relay peers hold, since no one of them can know it has it all.
  */
 export function createGetHandler(mesh: MeshContext) {
   const { engine, limits, routes } = mesh
@@ -47,7 +48,8 @@ export function createGetHandler(mesh: MeshContext) {
 
   const budgetOf = (get: Record<string, unknown>) => lexBudget(get, limits.lexDefaultBytes, limits.lexMaxBytes)
 
-  const forward = (msg: WireMessage, get: Record<string, unknown>, ask: string, asker: Peer, targets: Peer[], answeredLocally: boolean, soul: string) => {
+  /** Pass a GET on to relay peers; their replies go back to the asker (reply-handler). `soul`: a one-soul GET, remembered as asked. */
+  const forward = (msg: WireMessage, get: Record<string, unknown>, ask: string, asker: Peer, targets: Peer[], answeredLocally: boolean, soul: string | undefined) => {
     const waiting = new Set(targets)
     let done = false
     const finish = () => {
@@ -76,8 +78,10 @@ export function createGetHandler(mesh: MeshContext) {
     if (hints !== undefined) out['><'] = hints
     const text = JSON.stringify(out)
     for (const peer of targets) {
-      if (peer.asked.size >= limits.maxAskedPerPeer) peer.asked.clear()
-      peer.asked.add(soul)
+      if (soul !== undefined) {
+        if (peer.asked.size >= limits.maxAskedPerPeer) peer.asked.clear()
+        peer.asked.add(soul)
+      }
       mesh.sendText(peer, text)
     }
   }
@@ -110,8 +114,7 @@ export function createGetHandler(mesh: MeshContext) {
       if (!peer.closed) askBack(peer, soul, whole)
     }
     if (mesh.relay && selector.kind !== 'invalid') {
-      const hints = parseHints(field(msg, '><'))
-      let targets = mesh.relayPeers(peer, hints)
+      let targets = mesh.relayPeers(peer, parseHints(field(msg, '><')))
       if (found) targets = targets.filter((p) => !p.asked.has(soul))
       if (targets.length > 0) return forward(msg, get, ask, peer, targets, found, soul)
     }
@@ -121,8 +124,10 @@ export function createGetHandler(mesh: MeshContext) {
   /**
    * A LEX read over souls: the matching souls in lexical order (reversed on
    * request), whole nodes (or what `.` selects of them) while they fit the
-   * budget — at least one — in one reply set; "not found" when none matches.
-   * Not forwarded and not subscribed: a one-shot read of what this peer holds.
+   * budget — at least one — in one reply set. A relay also forwards the read
+   * to its relay peers (each answers from its own budget; their reply sets
+   * reach the asker as they come, as any forwarded reply does) and says
+   * "not found" only when nobody had a match. Never subscribed.
    */
   const answerSouls = async (msg: WireMessage, get: Record<string, unknown>, range: KeyRange, ask: string, peer: Peer) => {
     const selector = keySelector(get)
@@ -141,8 +146,13 @@ export function createGetHandler(mesh: MeshContext) {
       spent += cost
     }
     if (peer.closed) return
-    if (nodes.length === 0) notFound(peer, ask)
-    else sendNodes(peer, ask, nodes, field(msg, '##'))
+    const found = nodes.length > 0
+    if (found) sendNodes(peer, ask, nodes, field(msg, '##'))
+    if (mesh.relay && selector.kind !== 'invalid') {
+      const targets = mesh.relayPeers(peer, parseHints(field(msg, '><')))
+      if (targets.length > 0) return forward(msg, get, ask, peer, targets, found, undefined)
+    }
+    if (!found) notFound(peer, ask)
   }
 
   const failed = (what: string, peer: Peer, ask: string) => (error: unknown) => {

@@ -6,8 +6,8 @@ import type { Peer } from './peer.js'
 /**
  * A message answering another (`@`): an ack for our write, data for our
  * read, or a reply to a GET we forwarded — passed back to the asker as it
- * came (no re-serialising) and merged here too, as stock relays cache what
- * they relay. Replies to nothing we know of are dropped, as in Gun.
+ * came (no re-serialising; a bare "not found" is not passed back, we say it
+ * once for all) and merged here too, as stock relays cache what they relay. Replies to nothing we know of are dropped, as in Gun.
  */
 export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
   const acked = (msg: WireMessage, entry: OutboxEntry) => {
@@ -50,7 +50,10 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
         return
       }
       case 'forward': {
-        if (!route.asker.closed) mesh.sendText(route.asker, raw ?? JSON.stringify(msg))
+        // A peer's bare "not found" stays here: another peer may still have it, and the asker hears one
+        // "not found" from us once every peer asked has answered without data (route.finish).
+        const tellsSomething = put !== undefined || field(msg, 'err') !== undefined
+        if (tellsSomething && !route.asker.closed) mesh.sendText(route.asker, raw ?? JSON.stringify(msg))
         if (put !== undefined) {
           route.gotData = true
           void mergeReply(put, peer, id, route.asker)

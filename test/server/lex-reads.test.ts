@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { graphHash } from '../../src/mesh/hash.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
-import { rawClient, stockBrowserGun, stockNodeGun, tmpDir, until, type RawClient, type StockChain, type StockGun } from './helpers.js'
+import { rawClient, sleep, stockBrowserGun, stockNodeGun, tmpDir, until, type RawClient, type StockChain, type StockGun } from './helpers.js'
 
 const S = 1700000000000
 type Msg = Record<string, unknown>
@@ -304,5 +304,59 @@ describe('stock Gun clients reading souls by LEX from a Trellis relay', () => {
     expect(gun._.graph['team/red'].color).toBe('red')
     expect(gun._.graph.teams).toBeUndefined()
     expect(gun._.graph['user/bob']).toBeUndefined()
+  })
+})
+
+describe('soul LEX reads across relays', () => {
+  // A (where the reader is) dials B; each holds different souls under `fwd/`.
+  let a: Relay
+  let b: Relay
+  let onA: RawClient
+  let onB: RawClient
+
+  beforeAll(async () => {
+    // B is written before A links to it: relays push changes to each other, so only this way does A lack them.
+    b = await createRelay({ port: 0, admin: false })
+    onB = await rawClient(b.url, { pid: 'writerB' })
+    onB.send({ '#': 'seedB', put: { ...node('fwd/1', { n: 1 }), ...node('fwd/2', { n: 2 }), ...node('onlyb/1', { n: 9 }) } })
+    expect((await onB.waitFor((m) => m['@'] === 'seedB')).ok).toBe(true)
+    a = await createRelay({ port: 0, admin: false, peers: [b.url] })
+    await until(() => [...a.mesh.peers].some((p) => p.relay && !p.closed), 5000, 'A linked to B')
+    onA = await rawClient(a.url, { pid: 'readerA' })
+    expect(a.engine.peek('fwd/1')).toBeUndefined()
+    onA.send({ '#': 'seedA', put: node('fwd/0', { n: 0 }) })
+    expect((await onA.waitFor((m) => m['@'] === 'seedA')).ok).toBe(true)
+  })
+  afterAll(async () => {
+    onA.close()
+    onB.close()
+    await a.close()
+    await b.close()
+  })
+
+  /** Every reply to `id` heard within `ms` (forwarded reply sets come after the local one). */
+  async function repliesTo(get: unknown, id: string, ms = 600): Promise<Msg[]> {
+    onA.send({ '#': id, get })
+    await sleep(ms)
+    return onA.heard.filter((m) => m['@'] === id)
+  }
+  const soulsIn = (replies: Msg[]) => [...new Set(replies.flatMap((r) => (r.put === undefined ? [] : Object.keys(r.put as Graph))))].sort()
+
+  it('gathers what the peered relay holds with what this one holds, each reply hashed', async () => {
+    const replies = await repliesTo({ '#': { '*': 'fwd/' } }, 'across1')
+    expect(soulsIn(replies)).toEqual(['fwd/0', 'fwd/1', 'fwd/2'])
+    for (const reply of replies) if (reply.put !== undefined) expect(reply['##']).toBe(graphHash(reply.put))
+    expect(replies.filter((r) => r.put === undefined)).toEqual([]) // no "not found" once anyone had data
+  })
+
+  it('finds souls only the peered relay holds, and stock Gun\'s top-level form is forwarded too', async () => {
+    expect(soulsIn(await repliesTo({ '#': { '*': 'onlyb/' } }, 'across2'))).toEqual(['onlyb/1'])
+    expect(soulsIn(await repliesTo({ '*': 'onlyb/' }, 'across3'))).toEqual(['onlyb/1'])
+  })
+
+  it('says "not found" once, after the relays it asked, when nobody has a match', async () => {
+    const replies = await repliesTo({ '#': { '*': 'nobody/' } }, 'across4', 1000)
+    expect(replies).toHaveLength(1)
+    expect(replies[0].put).toBeUndefined()
   })
 })
