@@ -176,7 +176,11 @@ export function createGetHandler(mesh: MeshContext) {
     const soul = target.soul
     // A client's first GET of this soul on this connection: its first read, or its re-read after a reconnect.
     const firstAsk = mesh.relay && !peer.relay && !peer.subscriptions.has(soul)
-    if (mesh.relay) mesh.subscriptions.add(peer, soul)
+    if (mesh.relay) {
+      // Pushes follow what was asked: one key, or (a whole node, a key range) the whole soul.
+      const selector = keySelector(get)
+      mesh.subscriptions.add(peer, soul, selector.kind === 'key' ? selector.key : undefined)
+    }
     answer(msg, get, soul, id, peer, firstAsk).catch(failed(soul, peer, id))
   }
 }
