@@ -121,7 +121,12 @@ export function createMesh(options: MeshOptions): Mesh {
   const peers = new Set<Peer>()
   const dedup = createDedup(limits.maxDedup, limits.dedupAgeMs)
   const routes = createBoundedMap<Route>({ max: limits.maxRoutes, ageMs: limits.routeAgeMs, onEvict: (_id, route) => expireRoute(route) })
-  const subscriptions = createSubscriptions(limits.maxSubscriptionsPerPeer, limits.maxSubscriptions)
+  const subscriptions = createSubscriptions({
+    maxPerPeer: limits.maxSubscriptionsPerPeer,
+    maxEntries: limits.maxSubscriptions,
+    maxKeysPerSoul: 64,
+    maxKeyChars: limits.maxSoulChars,
+  })
   // Souls this process read from peers: asked again after every (re)connect, as stock browsers do.
   const interest = createBoundedMap<true>({ max: limits.maxInterest, ageMs: Infinity })
   const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs)

@@ -40,6 +40,8 @@ export class Peer {
   keepsOneLink = false
   /** Souls this peer asked for: changes to them are pushed to it. */
   readonly subscriptions = new Set<string>()
+  /** Keys held for it in the subscription table (it counts against the same per-peer bound as souls). */
+  subscribedKeys = 0
   /** Souls we already asked this peer for, so a relay forwards a subscription upstream once. */
   readonly asked = new Set<string>()
   readonly gets: TokenBucket

@@ -5,15 +5,28 @@ export type KeyInterest = typeof EVERY_KEY | Set<string>
 
 export const EVERY_KEY = true
 
+export interface SubscriptionLimits {
+  /** Souls plus keys held for one peer. */
+  maxPerPeer: number
+  /** Souls plus keys held for all peers. */
+  maxEntries: number
+  /** Past this many keys of one soul, a peer gets the whole soul. */
+  maxKeysPerSoul: number
+  /** A longer key subscribes to the whole soul rather than being held. */
+  maxKeyChars: number
+}
+
 /**
  * Who wants pushes for which soul and key, the way a stock AXE relay
  * subscribes a peer when it GETs a soul or one key of it. Kept per soul (for
- * pushing) and per peer (for cleanup when it leaves); bounded in souls per
- * peer, in (peer, soul) entries overall, and in keys per entry — past
- * `maxKeysPerSoul` keys the peer gets the whole soul.
+ * pushing) and per peer (for cleanup when it leaves). Every soul and key held
+ * counts against a per-peer and a global bound. When a key cannot be held
+ * (too many keys of that soul or for that peer, or too long), the peer is
+ * subscribed to the whole soul instead: it may get more than it asked for,
+ * never less.
  */
 export interface Subscriptions {
-  /** Subscribe `peer` to `key` of `soul`, or to all of it when `key` is undefined. False when a bound refused it. */
+  /** Subscribe `peer` to `key` of `soul`, or to all of it when `key` is undefined. False when a bound refused the soul. */
   add(peer: Peer, soul: string, key?: string): boolean
   of(soul: string): ReadonlyMap<Peer, KeyInterest> | undefined
   removePeer(peer: Peer): void
@@ -22,23 +35,42 @@ export interface Subscriptions {
   readonly entryCount: number
 }
 
-export function createSubscriptions(maxPerPeer: number, maxEntries: number, maxKeysPerSoul = 64): Subscriptions {
+export function createSubscriptions(limits: SubscriptionLimits): Subscriptions {
+  const { maxPerPeer, maxEntries, maxKeysPerSoul, maxKeyChars } = limits
   const bySoul = new Map<string, Map<Peer, KeyInterest>>()
   let entries = 0
+  const used = (peer: Peer) => peer.subscriptions.size + peer.subscribedKeys
+  const full = (peer: Peer) => used(peer) >= maxPerPeer || entries >= maxEntries
+  const countKeys = (peer: Peer, n: number) => {
+    peer.subscribedKeys += n
+    entries += n
+  }
+
+  const widen = (peer: Peer, subscribed: Map<Peer, KeyInterest>, held: KeyInterest | undefined) => {
+    if (held instanceof Set) countKeys(peer, -held.size)
+    subscribed.set(peer, EVERY_KEY)
+  }
+
   return {
     add(peer, soul, key) {
       const known = peer.subscriptions.has(soul)
-      if (!known && (peer.subscriptions.size >= maxPerPeer || entries >= maxEntries)) return false
+      if (!known && full(peer)) return false
       let subscribed = bySoul.get(soul)
       if (subscribed === undefined) bySoul.set(soul, (subscribed = new Map()))
-      const held = subscribed.get(peer)
-      if (key === undefined || held === EVERY_KEY) subscribed.set(peer, EVERY_KEY)
-      else if (held === undefined) subscribed.set(peer, new Set([key]))
-      else if (held.size >= maxKeysPerSoul) subscribed.set(peer, EVERY_KEY)
-      else held.add(key)
       if (!known) {
         peer.subscriptions.add(soul)
         entries++
+      }
+      const held = subscribed.get(peer)
+      if (held === EVERY_KEY || (key !== undefined && held?.has(key) === true)) return true
+      const holdable = key !== undefined && key.length <= maxKeyChars && !full(peer) && (held === undefined || held.size < maxKeysPerSoul)
+      if (!holdable) widen(peer, subscribed, held)
+      else if (held === undefined) {
+        subscribed.set(peer, new Set([key]))
+        countKeys(peer, 1)
+      } else {
+        held.add(key)
+        countKeys(peer, 1)
       }
       return true
     },
@@ -47,6 +79,8 @@ export function createSubscriptions(maxPerPeer: number, maxEntries: number, maxK
       for (const soul of peer.subscriptions) {
         const subscribed = bySoul.get(soul)
         if (subscribed === undefined) continue
+        const held = subscribed.get(peer)
+        if (held instanceof Set) countKeys(peer, -held.size)
         if (subscribed.delete(peer)) entries--
         if (subscribed.size === 0) bySoul.delete(soul)
       }
@@ -56,6 +90,7 @@ export function createSubscriptions(maxPerPeer: number, maxEntries: number, maxK
     get soulCount() {
       return bySoul.size
     },
+    /** Souls plus keys held, over all peers. */
     get entryCount() {
       return entries
     },
