@@ -1,5 +1,5 @@
 import type { Engine, Network, Origin } from '../core/engine-types.js'
-import { GraphNode } from '../core/node.js'
+import type { GraphNode } from '../core/node.js'
 import { parseWireGraph, wireGraphText } from '../core/wire.js'
 import { createBoundedMap } from './bounded-map.js'
 import { decodeFrame } from './codec.js'
@@ -10,11 +10,12 @@ import { CLOSE_DUPLICATE, CLOSE_MOB, CLOSE_SELF, CLOSE_SLOW_CONSUMER, type Link 
 import { errorText, field, isPlainObject, stringField, type WireMessage } from './message.js'
 import { createOutbox, type OutboxEntry } from './outbox.js'
 import { Peer, type PeerInfo } from './peer.js'
+import { createPusher } from './push.js'
 import { createPutHandler } from './put-handler.js'
 import { createReplyHandler } from './reply-handler.js'
 import { DEFAULT_LIMITS, type MeshLimits } from './limits.js'
 import type { Route } from './routes.js'
-import { createSubscriptions, EVERY_KEY, type KeyInterest } from './subscriptions.js'
+import { createSubscriptions } from './subscriptions.js'
 
 export interface MeshOptions {
   engine: Engine
@@ -205,50 +206,12 @@ export function createMesh(options: MeshOptions): Mesh {
   }
 
   // ---- pushes: peer-origin changes go to subscribed peers and relay peers, never back to the sender ----
+  const pushChanges = createPusher(context, dedup.track)
   const unsubscribeChanges = engine.onChange((changed, origin) => {
     // On a relay, its own writes (REST, CLI) are pushed like a peer's; storage replays are not news.
     if (!relay || origin.kind === 'storage' || changed.length === 0) return
     pushChanges(changed, origin)
   })
-
-  function pushChanges(changed: GraphNode[], origin: Origin): void {
-    const from = origin.kind === 'peer' ? origin.peer : undefined
-    const asker = origin.kind === 'peer' && origin.id !== undefined ? mergingReplies.get(origin.id) : undefined
-    // What each target gets: usually `changed` itself, one serialisation shared whatever the fan-out;
-    // its own list when it subscribed to some keys of a soul, or to some souls of a multi-node change.
-    const views = new Map<Peer, GraphNode[]>()
-    for (const node of changed) {
-      const subscribed = subscriptions.of(node.soul)
-      if (subscribed === undefined) continue
-      for (const peer of subscribed.keys()) {
-        const keys = subscribed.get(peer) as KeyInterest
-        const part = keys === EVERY_KEY ? node : onlyKeys(node, keys)
-        if (part === undefined) continue
-        const view = views.get(peer)
-        if (view === undefined) views.set(peer, changed.length === 1 && part === node ? changed : [part])
-        else if (view === changed) views.set(peer, [...changed, part])
-        else view.push(part)
-      }
-    }
-    // Relay peers get every change: they serve subscribers of their own.
-    for (const peer of peers) if (peer.relay) views.set(peer, changed)
-    if (from instanceof Peer) views.delete(from)
-    if (asker !== undefined) views.delete(asker)
-    let shared: string | undefined
-    for (const peer of views.keys()) {
-      if (peer.closed) continue
-      const view = views.get(peer) as GraphNode[]
-      if (view === changed || sameNodes(view, changed)) sendText(peer, (shared ??= pushText(changed)))
-      else sendText(peer, pushText(view))
-    }
-  }
-
-  /** A push of `nodes` under a fresh id (tracked, so it is dropped if it comes back). */
-  function pushText(nodes: GraphNode[]): string {
-    const id = randomId()
-    dedup.track(id)
-    return putMessageText(id, wireGraphText(nodes))
-  }
 
   // ---- one message ----
   function hearMessage(msg: WireMessage, peer: Peer, raw: string | undefined): void {
@@ -639,21 +602,6 @@ export function createMesh(options: MeshOptions): Mesh {
       settleReady(false)
     },
   }
-}
-
-/** The keys of `node` that are in `keys`; undefined when none is. */
-function onlyKeys(node: GraphNode, keys: ReadonlySet<string>): GraphNode | undefined {
-  let out: GraphNode | undefined
-  for (let i = 0; i < node.keys.length; i++) {
-    if (keys.has(node.keys[i])) (out ??= new GraphNode(node.soul)).set(node.keys[i], node.values[i], node.states[i])
-  }
-  return out
-}
-
-function sameNodes(a: readonly GraphNode[], b: readonly GraphNode[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /** `{"#":id,"put":…}` around a graph already in JSON text. */
