@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import Gun from '../../src/gun.js'
+import NodeGun from '../../src/gun.node.js'
 import type { Ack } from '../../src/core/engine-types.js'
 import type { Data } from '../../src/core/chain/chain.js'
 import { tick } from './helpers.js'
@@ -88,6 +89,23 @@ describe('chain API (reference §3 B)', () => {
     list.set({ name: 'Carol' })
     await tick(20)
     expect([...seen.values()].map((v) => (v as { name: string }).name).sort()).toEqual(['Alice', 'Bob', 'Carol'])
+  })
+
+  it('B16: set() links the item at once, without waiting for a peer to ack it (offline first)', async () => {
+    // A peer that cannot be reached (nothing listens on port 1): no ack will come for a long time.
+    const gun = NodeGun({ peers: ['http://127.0.0.1:1/gun'] })
+    try {
+      const list = gun.get('offline-list')
+      const seen: string[] = []
+      list.map().get('name').on((name) => typeof name === 'string' && seen.push(name))
+      const dan = list.set({ name: 'Dan' })
+      await tick(50)
+      const danSoul = (dan.step as { soul: string }).soul
+      expect(gun.root.engine.peek('offline-list')?.get(danSoul)).toEqual({ '#': danSoul })
+      expect(seen).toEqual(['Dan'])
+    } finally {
+      await gun.close()
+    }
   })
 
   it('B16: set() of a primitive stores it under a random key', async () => {

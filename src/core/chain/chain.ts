@@ -107,12 +107,19 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     if (isPlainObject(data)) {
       const soul = ownSoul(data) ?? randomSoul(root.engine.clock.next())
       const item = this.back(-1).get(soul)
-      item.put(data, (ack) => {
-        if (ack.err !== undefined) return callback?.(ack)
-        const link: Record<string, unknown> = {}
-        Object.defineProperty(link, soul, { value: { '#': soul }, enumerable: true })
-        this.put(link, callback)
-      })
+      // The item and its link are written one after the other, without waiting for the item's ack:
+      // offline, or through a peer that acks late, the list must show the item at once (Gun links it
+      // as soon as the item's soul is known). The callback hears both: the first error, else the link's ack.
+      const link: Record<string, unknown> = {}
+      Object.defineProperty(link, soul, { value: { '#': soul }, enumerable: true })
+      let pending = 2
+      let failure: Ack | undefined
+      const settled = (ack: Ack) => {
+        if (ack.err !== undefined) failure ??= ack
+        if (--pending === 0) callback?.(failure ?? ack)
+      }
+      item.put(data, settled)
+      this.put(link, settled)
       return item
     }
     const entry: Record<string, unknown> = {}
