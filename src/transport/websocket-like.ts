@@ -16,6 +16,29 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike
 
+/** The `ws` package's own event API (Node): frames as Buffers, without a MessageEvent per frame. */
+interface NodeWebSocket {
+  on(event: 'message', listener: (data: { toString(): string }, isBinary: boolean) => void): void
+}
+
+/**
+ * Call `hear` with every text frame the socket receives. With `ws` in Node
+ * this listens on its own API: its `onmessage` builds an event object for
+ * every frame, a cost a subscriber pays on each push.
+ */
+export function onText(socket: WebSocketLike, hear: (text: string) => void): void {
+  const node = socket as unknown as Partial<NodeWebSocket>
+  if (typeof node.on === 'function') {
+    node.on('message', (data, isBinary) => {
+      if (!isBinary) hear(data.toString())
+    })
+    return
+  }
+  socket.onmessage = (event) => {
+    if (typeof event.data === 'string') hear(event.data)
+  }
+}
+
 export const OPEN = 1
 
 /** Gun peers are written as `http(s)://host/gun`; the socket wants `ws(s)://`. */

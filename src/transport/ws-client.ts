@@ -1,6 +1,6 @@
 import type { Mesh, PeerEvents, PeerHandle } from '../mesh/mesh.js'
 import { createBackoff, type Backoff, type BackoffOptions } from './backoff.js'
-import { OPEN, socketUrl, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js'
+import { OPEN, onText, socketUrl, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js'
 
 export interface DialOptions {
   WebSocket: WebSocketConstructor
@@ -120,11 +120,9 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
       }, Math.min(heartbeatMs, deadAfterMs / 2))
       ;(heartbeat as { unref?: () => void }).unref?.()
     }
-    ws.onmessage = (event) => {
-      if (socket !== ws || handle === undefined) return
-      const data = event.data
-      if (typeof data === 'string') handle.hear(data)
-    }
+    onText(ws, (text) => {
+      if (socket === ws && handle !== undefined) handle.hear(text)
+    })
     const onGone = (code?: number) => {
       if (socket !== ws) return
       socket = undefined
