@@ -101,8 +101,7 @@ export function createGetHandler(mesh: MeshContext) {
     mesh.send(peer, out)
   }
 
-  const answer = async (msg: WireMessage, get: Record<string, unknown>, soul: string, ask: string, peer: Peer, firstAsk: boolean) => {
-    const selector = keySelector(get)
+  const answer = async (msg: WireMessage, get: Record<string, unknown>, selector: KeySelector, soul: string, ask: string, peer: Peer, firstAsk: boolean) => {
     let node = await readSelected(soul, selector)
     // Range keys come in lexical order (reversed on request): the page is the first ones that fit the budget.
     if (node !== undefined && selector.kind === 'range') node = keysWithin(node, budgetOf(get))
@@ -176,12 +175,10 @@ export function createGetHandler(mesh: MeshContext) {
     const soul = target.soul
     // A client's first GET of this soul on this connection: its first read, or its re-read after a reconnect.
     const firstAsk = mesh.relay && !peer.relay && !peer.subscriptions.has(soul)
-    if (mesh.relay) {
-      // Pushes follow what was asked: one key, or (a whole node, a key range) the whole soul.
-      const selector = keySelector(get)
-      mesh.subscriptions.add(peer, soul, selector.kind === 'key' ? selector.key : undefined)
-    }
-    answer(msg, get, soul, id, peer, firstAsk).catch(failed(soul, peer, id))
+    const selector = keySelector(get)
+    // Pushes follow what was asked: one key, or (a whole node, a key range) the whole soul.
+    if (mesh.relay) mesh.subscriptions.add(peer, soul, selector.kind === 'key' ? selector.key : undefined)
+    answer(msg, get, selector, soul, id, peer, firstAsk).catch(failed(soul, peer, id))
   }
 }
 

@@ -7,7 +7,8 @@ import type { Peer } from './peer.js'
  * A message answering another (`@`): an ack for our write, data for our
  * read, or a reply to a GET we forwarded — passed back to the asker as it
  * came (no re-serialising; a bare "not found" is not passed back, we say it
- * once for all) and merged here too, as stock relays cache what they relay. Replies to nothing we know of are dropped, as in Gun.
+ * once for all) and merged here too, as stock relays cache what they relay.
+ * Replies to nothing we know of are dropped, as in Gun.
  */
 export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
   const acked = (msg: WireMessage, entry: OutboxEntry) => {
