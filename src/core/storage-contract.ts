@@ -1,4 +1,5 @@
 import type { GraphNode } from './node.js'
+import type { Value } from './types.js'
 
 /**
  * A lexical range over keys of a node, or over souls: Gun's LEX reads.
@@ -37,6 +38,51 @@ export interface StorageAdapter {
   souls(range?: KeyRange): Promise<string[]>
   /** Flush and release resources; later calls reject. */
   close(): Promise<void>
+  /**
+   * Optional: a durable journal of writes whose state lies in the future,
+   * so that a deferred write can be acknowledged as soon as it is journaled
+   * and still survive a restart. Without it, a durable engine acknowledges a
+   * deferred write only once it fell due and was stored.
+   */
+  pending?: PendingJournal
+  /**
+   * Optional: whether the last write reached the disk. `ok: false` from the
+   * first failed commit (disk full, I/O error) until a later write or
+   * `probe()` succeeds; readiness reports it.
+   */
+  health?(): StorageHealth
+  /** Optional: try a small durable write now (readiness uses it to notice that storage recovered). */
+  probe?(): Promise<void>
+}
+
+/** One future-state key held until due. */
+export interface PendingWrite {
+  /** Unique (random) id; `remove` takes it once the write was applied. */
+  id: string
+  soul: string
+  key: string
+  value: Value
+  state: number
+}
+
+/**
+ * Future-state writes kept across restarts. `add` is durable and atomic when
+ * it resolves. `remove` need not be durable: a write listed again after a
+ * crash is applied again, which HAM makes a no-op.
+ */
+export interface PendingJournal {
+  add(writes: readonly PendingWrite[]): Promise<void>
+  remove(ids: readonly string[]): Promise<void>
+  /** Everything held (read once at start). */
+  list(): Promise<PendingWrite[]>
+}
+
+export interface StorageHealth {
+  ok: boolean
+  /** The last failure, when not ok (e.g. `ENOSPC: no space left on device`). */
+  error?: string
+  /** When the failure began (ms since the epoch). */
+  since?: number
 }
 
 /** True when `key` lies inside `range`. */
