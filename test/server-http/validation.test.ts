@@ -160,6 +160,28 @@ describe('soul and key lengths on every entry point (issue 11 #8)', () => {
   })
 })
 
+describe('the limits are configurable on the relay (--max-soul-chars, --max-key-chars, --max-value-chars)', () => {
+  let relay: ServerProcess
+  beforeAll(async () => {
+    relay = await startServerProcess(['--memory', '--port', '0', '--no-admin', '--max-soul-chars', '16', '--max-key-chars', '8', '--max-value-chars', '10'])
+  }, 30_000)
+  afterAll(async () => {
+    relay?.child.kill('SIGTERM')
+    await relay?.exited
+  })
+
+  it('REST paths and bodies are checked against the configured limits', async () => {
+    const soul = await call(relay.base, 'PUT', `/api/v1/data/${'s'.repeat(17)}`, { a: 1 })
+    expect([soul.status, soul.body.message]).toEqual([400, `Soul too long: 17 chars (max 16) at ${'s'.repeat(17)}`])
+    const key = await call(relay.base, 'PUT', '/api/v1/data/cfg', { ['k'.repeat(9)]: 1 })
+    expect([key.status, key.body.message]).toEqual([400, `Key too long: 9 chars (max 8) at cfg.${'k'.repeat(9)}`])
+    const value = await call(relay.base, 'PUT', '/api/v1/data/cfg/v', JSON.stringify('x'.repeat(11)))
+    expect([value.status, value.body.message]).toEqual([400, 'Value too long: 11 chars (max 10) at cfg.v'])
+    const ok = await call(relay.base, 'PUT', '/api/v1/data/cfg', { ['k'.repeat(8)]: 'x'.repeat(10) })
+    expect(ok.status).toBe(200)
+  })
+})
+
 describe('the chain refuses long souls and keys with a TrellisError message (issue 11 #8)', () => {
   it('souls, keys, path souls, links and values past the limits', async () => {
     const db = createInstance({})
