@@ -151,13 +151,22 @@ export function checkData(data: unknown, base: readonly string[], limits: Valida
       const bad = metadataError(meta, dotted) ?? ownSoulError(meta as object, dotted, limits)
       if (bad !== undefined) return refuse(bad, [...path, '_'])
     }
+    // In the chain's order: keys and plain values first, then object values (links, nodes, refusals) in key order.
+    const nested: string[] = []
     for (const key of Object.keys(value)) {
       if (key === '_') continue
-      const item = value[key]
       if (++keys > maxKeys) return refuse(new TrellisError('INVALID_DATA', `Invalid data: more than ${maxKeys} keys in one write`, clipPath(dotted)), path)
       const bad = keyError(key, dotted, limits)
       if (bad !== undefined) return refuse(bad, key === '' ? path : [...path, key])
-      const inner = walk(item, [...path, key], depth + 1)
+      const item = value[key]
+      if (item !== null && typeof item === 'object') nested.push(key)
+      else {
+        const refused = valueError(item, `${dotted}.${key}`, limits)
+        if (refused !== undefined) return refuse(refused, [...path, key])
+      }
+    }
+    for (const key of nested) {
+      const inner = walk(value[key], [...path, key], depth + 1)
       if (inner !== undefined) return inner
     }
     return undefined

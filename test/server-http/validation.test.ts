@@ -96,6 +96,19 @@ describe('one validator: the chain, a wire put to a real relay and REST agree', 
     expect(listed.body.data).toEqual([])
   })
 
+  it('with several faults, the chain and REST name the same one first (plain values before nested objects)', async () => {
+    for (const [data, err] of [
+      [{ a: { x: [1] }, b: [1], c: 1 }, 'Invalid data: Array at multi.a.x'],
+      [{ a: { x: 1 }, b: 'x'.repeat(MAX_VALUE + 1) }, `Value too long: ${MAX_VALUE + 1} chars (max ${MAX_VALUE}) at multi.b`],
+      [{ a: { '': 1 }, [longKey]: 1 }, `Key too long: ${MAX_KEY + 1} chars (max ${MAX_KEY}) at multi.${'k'.repeat(40)}…`],
+      [{ a: { y: { '#': longSoul } }, b: { c: [2] } }, `Soul too long: ${MAX_SOUL + 1} chars (max ${MAX_SOUL}) at multi.a.y`],
+    ] as const) {
+      expect((await chainPut(db, 'multi', data)).err).toBe(err)
+      const rest = await call(relay.base, 'PUT', '/api/v1/data/multi', data)
+      expect([rest.status, rest.body.message]).toEqual([400, err])
+    }
+  })
+
   it('`_` in app data is node metadata, the same for the chain and REST', async () => {
     // An object `_` whose `#` names the node's soul is read (Gun's way to choose a soul); other metadata is ignored.
     const named = { _: { '#': 'meta-target', '>': { a: 1 } }, a: 1 }
