@@ -73,7 +73,8 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir))
   const engine = createEngine({ storage, storageIsDurable: durable, maxMemoryNodes: options.maxMemoryNodes })
   const validation = validationLimits({ maxSoulChars: options.limits?.maxSoulChars, ...options.validation })
-  const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits, maxSoulChars: validation.maxSoulChars }
+  // The validation limits ride along in the mesh's limits, ready for `parseWireGraph(put, limits)` there.
+  const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits, ...validation }
   const dialers: Dialer[] = []
   const counters: TrellisCounters = { wireReads: 0, writesFromPeers: 0, writesFromHttp: 0, writesLocal: 0 }
   engine.onChange((changed, origin) => {
