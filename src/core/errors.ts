@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'INVALID_GRAPH'
   | 'INVALID_STATE'
   | 'INVALID_KEY'
+  | 'INVALID_SOUL'
   | 'ROOT_NOT_NODE'
   | 'UNVERIFIED'
   | 'STORAGE'

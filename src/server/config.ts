@@ -21,6 +21,12 @@ export interface ServerConfig {
   admin: boolean
   metrics: boolean
   api: boolean
+  /** Longest soul / key / string value a write may carry (wire, REST, chain), in chars. */
+  maxSoulChars: number
+  maxKeyChars: number
+  maxValueChars: number
+  /** Largest `GET /api/v1/souls` answer, in bytes. */
+  maxListBytes: number
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -56,6 +62,10 @@ const SPECS: Spec[] = [
   { key: 'admin', flag: 'admin', env: 'ADMIN', kind: 'bool', value: '', help: 'Serve the admin UI at / (--no-admin to turn off)', defaultText: 'on' },
   { key: 'metrics', flag: 'metrics', env: 'METRICS', kind: 'bool', value: '', help: 'Serve Prometheus metrics at /metrics (--no-metrics)', defaultText: 'on' },
   { key: 'api', flag: 'api', env: 'API', kind: 'bool', value: '', help: 'Serve the REST API under /api/v1 (--no-api)', defaultText: 'on' },
+  { key: 'maxSoulChars', flag: 'max-soul-chars', env: 'MAX_SOUL_CHARS', kind: 'count', value: '<n>', help: 'Longest soul a write may use (wire, REST, chain); longer is refused with an error', defaultText: '4096' },
+  { key: 'maxKeyChars', flag: 'max-key-chars', env: 'MAX_KEY_CHARS', kind: 'count', value: '<n>', help: 'Longest key a write may use; longer is refused with an error', defaultText: '4096' },
+  { key: 'maxValueChars', flag: 'max-value-chars', env: 'MAX_VALUE_CHARS', kind: 'count', value: '<n>', help: 'Longest string value a write may store; longer is refused with an error', defaultText: '4194304' },
+  { key: 'maxListBytes', flag: 'max-list-bytes', env: 'MAX_LIST_BYTES', kind: 'bytes', value: '<size>', help: 'Largest /api/v1/souls answer; a page stops short with a next cursor', defaultText: '1mb' },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
 
@@ -76,6 +86,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   admin: true,
   metrics: true,
   api: true,
+  maxSoulChars: 4096,
+  maxKeyChars: 4096,
+  maxValueChars: 4 * 1024 * 1024,
+  maxListBytes: 1024 * 1024,
 }
 
 /** A configuration mistake, with a message that says what and where. */

@@ -45,8 +45,25 @@ describe('wire graph validation', () => {
     }
   })
 
-  it('rejects non-finite numbers as values', () => {
-    expect(() => parseWireGraph({ s: { _: { '#': 's', '>': { k: S } }, k: Number.NaN } })).toThrow(/bad number/)
+  it('rejects non-finite numbers and non-link objects as values, with the message the chain and REST give', () => {
+    expect(() => parseWireGraph({ s: { _: { '#': 's', '>': { k: S } }, k: Number.NaN } })).toThrow('Invalid data: number at s.k')
+    expect(() => parseWireGraph(node('s', { k: [1] }, { k: S }))).toThrow('Invalid data: Array at s.k')
+    expect(() => parseWireGraph(node('s', { k: { x: 1 } }, { k: S }))).toThrow('Invalid data: Object at s.k')
+  })
+
+  it('issue 11 #17: an empty key is refused, as the chain and REST refuse it', () => {
+    expect(() => parseWireGraph(node('s', { '': 1 }, { '': S }))).toThrow('Invalid key: empty key at s')
+  })
+
+  it('issue 11 #8: souls, keys, string values and link targets past the limits are refused, naming them (clipped)', () => {
+    const limits = { maxSoulChars: 8, maxKeyChars: 4, maxValueChars: 3 }
+    expect(() => parseWireGraph(node('123456789', { a: 1 }, { a: S }), limits)).toThrow('Soul too long: 9 chars (max 8) at 123456789')
+    expect(() => parseWireGraph(node('s', { abcde: 1 }, { abcde: S }), limits)).toThrow('Key too long: 5 chars (max 4) at s.abcde')
+    expect(() => parseWireGraph(node('s', { a: 'abcd' }, { a: S }), limits)).toThrow('Value too long: 4 chars (max 3) at s.a')
+    expect(() => parseWireGraph(node('s', { a: { '#': '123456789' } }, { a: S }), limits)).toThrow('Soul too long: 9 chars (max 8) at s.a')
+    expect(parseWireGraph(node('12345678', { abcd: 'abc', l: { '#': '12345678' } }, { abcd: S, l: S }), limits)).toHaveLength(1)
+    const huge = 'x'.repeat(1024 * 1024)
+    expect(() => parseWireGraph(node(huge, { a: 1 }, { a: S }))).toThrow(`Soul too long: ${huge.length} chars (max 4096) at ${'x'.repeat(40)}…`)
   })
 
   it('treats hostile souls and keys as ordinary strings, without polluting prototypes', async () => {

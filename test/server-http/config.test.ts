@@ -29,6 +29,18 @@ describe('server configuration: flags, environment, config file', () => {
     expect(loadServerConfig(['--cors', '*', '--body-limit', '512kb', '--request-timeout', '2m'], {})).toMatchObject({ corsOrigins: '*', bodyLimit: 512 * 1024, requestTimeoutMs: 120_000 })
   })
 
+  it('issue 11 #8: soul, key and value limits and the listing byte bound', () => {
+    expect(DEFAULT_CONFIG).toMatchObject({ maxSoulChars: 4096, maxKeyChars: 4096, maxValueChars: 4 * 1024 * 1024, maxListBytes: 1024 * 1024 })
+    expect(loadServerConfig(['--max-soul-chars', '100', '--max-key-chars=50', '--max-list-bytes', '256kb'], { MAX_VALUE_CHARS: '1000' })).toMatchObject({
+      maxSoulChars: 100,
+      maxKeyChars: 50,
+      maxValueChars: 1000,
+      maxListBytes: 256 * 1024,
+    })
+    expect(() => loadServerConfig(['--max-soul-chars', '0'], {})).toThrow(/invalid max soul chars '0'/)
+    for (const flag of ['--max-soul-chars', '--max-key-chars', '--max-value-chars', '--max-list-bytes']) expect(serveHelp()).toContain(flag)
+  })
+
   it('bad configuration is a ConfigError that names the setting and its source', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['--port', '99999'], {}, /invalid port '99999': expected an integer from 0 to 65535 \(--port\)/],

@@ -5,6 +5,7 @@ import { GraphNode } from '../node.js'
 import { randomKey, randomSoul } from '../random.js'
 import { isLink, isValue, type Value } from '../types.js'
 import { diffFor, ifyObject, isPlainObject, linkFor, ownSoul, type IfyContext } from './ify.js'
+import { keyError, soulError, valueError } from '../validate.js'
 import { observe } from './observe.js'
 import { describePath, type ChainPath, type Step } from './path.js'
 import { resolve, resolveNow, type Item } from './resolve.js'
@@ -236,6 +237,7 @@ function reportAsync(error: unknown): void {
 function context(root: Root, state: number): IfyContext {
   return {
     state,
+    limits: root.limits,
     nodes: new Map(),
     seen: new Map(),
     async existingLink(soul, key) {
@@ -260,7 +262,11 @@ async function writeTarget(chain: Chain, ctx: IfyContext): Promise<string> {
       const parentSoul = await writeTarget(chain.parent as Chain, ctx)
       const existing = await ctx.existingLink(parentSoul, step.key)
       if (existing !== undefined) return existing
+      const refused = keyError(step.key, parentSoul, ctx.limits)
+      if (refused !== undefined) throw refused
       const child = `${parentSoul}/${step.key}`
+      const childRefused = soulError(child, ctx.limits)
+      if (childRefused !== undefined) throw childRefused
       diffFor(ctx, parentSoul).set(step.key, { '#': child }, ctx.state)
       return child
     }
@@ -276,6 +282,9 @@ async function writeTarget(chain: Chain, ctx: IfyContext): Promise<string> {
 function buildPutNow(chain: Chain, data: unknown): GraphNode[] | undefined {
   const step = chain.step
   if (step.kind !== 'soul' || !isPlainObject(data) || Object.hasOwn(data, '_')) return undefined
+  const limits = chain.root.limits
+  const soulRefused = soulError(step.soul, limits)
+  if (soulRefused !== undefined) throw soulRefused
   const keys = Object.keys(data)
   const values: Value[] = new Array(keys.length)
   const states: number[] = new Array(keys.length)
@@ -284,8 +293,9 @@ function buildPutNow(chain: Chain, data: unknown): GraphNode[] | undefined {
     const key = keys[i]
     const value = data[key]
     if (key === '' || (value !== null && typeof value === 'object')) return undefined
-    if (!isValue(value)) throw invalidData(value, `${step.soul}.${key}`)
-    values[i] = value
+    const refused = keyError(key, step.soul, limits) ?? valueError(value, `${step.soul}.${key}`, limits)
+    if (refused !== undefined) throw refused
+    values[i] = value as Value
     states[i] = state
   }
   return [new GraphNode(step.soul, keys, values, states)]
@@ -308,13 +318,15 @@ async function buildPut(chain: Chain, data: unknown): Promise<GraphNode[]> {
     await ifyObject(ctx, soul, data, step.kind === 'soul' ? path : soul)
   } else if (step.kind === 'key') {
     const parentSoul = await writeTarget(chain.parent as Chain, ctx)
+    const keyRefused = keyError(step.key, parentSoul, ctx.limits)
+    if (keyRefused !== undefined) throw keyRefused
     if (data !== null && typeof data === 'object') {
       const link = await linkFor(ctx, parentSoul, step.key, data, path)
       diffFor(ctx, parentSoul).set(step.key, link, ctx.state)
-    } else if (isValue(data)) {
-      diffFor(ctx, parentSoul).set(step.key, data, ctx.state)
     } else {
-      throw invalidData(data, path)
+      const refused = valueError(data, path, ctx.limits)
+      if (refused !== undefined) throw refused
+      diffFor(ctx, parentSoul).set(step.key, data as Value, ctx.state)
     }
   } else {
     if (!isPlainObject(data)) throw new TrellisError('INVALID_DATA', `put() after map() needs an object at ${path}`, path)

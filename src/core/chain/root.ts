@@ -2,6 +2,7 @@ import type { Ack, Engine, Network, PutOutcome } from '../engine-types.js'
 import type { GraphNode } from '../node.js'
 import { later } from '../later.js'
 import { createIdSource } from '../random.js'
+import { validationLimits, type ValidationLimits } from '../validate.js'
 import { createAckDeadlines } from './ack-deadlines.js'
 
 export interface RootOptions {
@@ -9,6 +10,8 @@ export interface RootOptions {
   ackTimeout?: number
   /** How long a read waits for a first connection to the configured peers (default 3 s). */
   connectTimeout?: number
+  /** Soul, key and value sizes a put may write (core/validate.ts defaults). */
+  limits?: Partial<ValidationLimits>
 }
 
 /** What a read learned: the node (if any) and whether every asked peer answered. */
@@ -31,6 +34,8 @@ export type WriteBuilder = GraphNode[] | (() => GraphNode[] | Promise<GraphNode[
 export interface Root {
   readonly engine: Engine
   readonly network: Network | undefined
+  /** The size rules this root's puts are checked against. */
+  readonly limits: ValidationLimits
   setNetwork(network: Network | undefined): void
   /** Memory, then storage, then the connected peers, after every local write issued before it. Always settles. */
   load(soul: string): Promise<Loaded>
@@ -56,6 +61,7 @@ const DEFAULT_CONNECT_TIMEOUT = 3_000
 export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   const ackTimeout = options.ackTimeout ?? DEFAULT_ACK_TIMEOUT
   const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT
+  const limits = validationLimits(options.limits)
   const nextId = createIdSource()
   let network: Network | undefined
   let pending = 0
@@ -140,6 +146,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
 
   const root: Root = {
     engine,
+    limits,
     get network() {
       return network
     },

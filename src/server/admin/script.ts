@@ -60,8 +60,9 @@ export const ADMIN_JS = String.raw`
   }
 
   // ---- souls: lexical pages from storage ----
+  // Pages are bounded in count and bytes; 'next' is the cursor of the following page.
   function loadSouls(after) {
-    var q = '?limit=100' + (state.prefix ? '&prefix=' + enc(state.prefix) : '') + (after ? '&after=' + enc(after) : '');
+    var q = '?limit=100' + (state.prefix ? '&prefix=' + enc(state.prefix) : '') + (after ? '&cursor=' + enc(after) : '');
     getJson(api + '/souls' + q).then(function (res) {
       var list = $('soul-list');
       if (!after) list.textContent = '';
@@ -75,8 +76,8 @@ export const ADMIN_JS = String.raw`
         li.appendChild(a);
         list.appendChild(li);
       });
-      state.lastSoul = souls.length ? souls[souls.length - 1] : null;
-      $('more').hidden = souls.length < 100;
+      state.lastSoul = res.body.next || null;
+      $('more').hidden = !res.body.next;
     }).catch(function () {});
   }
 

@@ -21,6 +21,8 @@ export interface ApiOptions {
   path: PathLimits
   subscribe: Omit<SubscribeOptions, 'node' | 'path'>
   cors?: CorsOptions | false
+  /** Largest `/souls` answer in bytes. */
+  maxListBytes: number
   metrics?: () => HttpMetrics | undefined
   gunClients: () => number
   /** Called with the subscription counters once the routes exist (metrics read them). */
@@ -71,5 +73,5 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
   })
   registerDataRoutes(app, { node: options.node, body: options.body, path: options.path })
   options.onSubscribeStats(registerSubscribeRoutes(app, { node: options.node, path: options.path, ...options.subscribe }))
-  registerStatusRoutes(app, { node: options.node, gunClients: options.gunClients })
+  registerStatusRoutes(app, { node: options.node, gunClients: options.gunClients, maxListBytes: options.maxListBytes })
 }

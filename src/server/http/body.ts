@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { ApiError } from './errors.js'
+import { checkData, type ValidationLimits } from '../../core/validate.js'
+import { ApiError, fromTrellisError } from './errors.js'
 
 export interface BodyLimits {
   /** Largest request body in bytes (413 past it). */
@@ -33,27 +34,13 @@ export function registerJsonBody(app: FastifyInstance, limits: BodyLimits): void
 }
 
 /**
- * Check a parsed body before it reaches the chain, so every refusal names
- * the offending path: arrays (Gun has none), empty keys, the reserved `_`,
- * nesting and size past the limits. `base` is the API path written to.
+ * Check a parsed body before it reaches the chain, with the rules every
+ * entry point shares (core/validate.ts: the same verdicts and messages as a
+ * chain put or a wire put), plus this request's shape bounds (nesting and
+ * key count). `base` is the API path written to; a refusal names the
+ * offending path as `a/b/c`.
  */
-export function validateBody(value: unknown, base: string[], limits: BodyLimits): void {
-  let keys = 0
-  const walk = (node: unknown, path: string[], depth: number) => {
-    if (node === null || typeof node !== 'object') return
-    const at = () => path.join('.')
-    if (Array.isArray(node)) throw new ApiError(400, 'INVALID_DATA', `Invalid data: Array at ${at()}`, path.join('/'))
-    if (depth > limits.maxDepth) throw new ApiError(400, 'INVALID_DATA', `Invalid data: nested deeper than ${limits.maxDepth} levels at ${at()}`, path.join('/'))
-    const own = Object.keys(node)
-    // A link `{ "#": soul }` is a value, not a node.
-    if (own.length === 1 && own[0] === '#' && typeof (node as Record<string, unknown>)['#'] === 'string') return
-    for (const key of own) {
-      keys++
-      if (keys > limits.maxKeys) throw new ApiError(400, 'INVALID_DATA', `Invalid data: more than ${limits.maxKeys} keys in one body`, path.join('/'))
-      if (key === '') throw new ApiError(400, 'INVALID_KEY', `Invalid key: empty key at ${at()}`, path.join('/'))
-      if (key === '_') throw new ApiError(400, 'INVALID_KEY', `Invalid key: '_' is reserved for node metadata at ${at()}`, path.join('/'))
-      walk((node as Record<string, unknown>)[key], [...path, key], depth + 1)
-    }
-  }
-  walk(value, base, 0)
+export function validateBody(value: unknown, base: string[], limits: BodyLimits, validation: ValidationLimits): void {
+  const refusal = checkData(value, base, validation, limits)
+  if (refusal !== undefined) throw fromTrellisError(refusal.error, refusal.at.map(encodeURIComponent).join('/'))
 }

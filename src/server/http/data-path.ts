@@ -1,12 +1,13 @@
 import type { Chain } from '../../core/chain/chain.js'
 import type { RootChain } from '../../instance.js'
-import { ApiError } from './errors.js'
+import { keyError, soulError, type ValidationLimits } from '../../core/validate.js'
+import { ApiError, fromTrellisError } from './errors.js'
 
 export interface PathLimits {
   /** Most segments in one path. */
   maxSegments: number
-  /** Longest segment (a soul or key), in characters. */
-  maxSegmentChars: number
+  /** Soul and key sizes: the first segment is a soul, the others keys (the rules every entry point shares). */
+  validation: ValidationLimits
 }
 
 /** A parsed API path: decoded segments, and the canonical text echoed back as `path`. */
@@ -39,7 +40,8 @@ export function parseDataPath(rawUrl: string, marker: string, limits: PathLimits
     } catch {
       throw new ApiError(400, 'INVALID_PATH', `Bad percent-encoding in path segment ${i + 1}`)
     }
-    if (decoded.length > limits.maxSegmentChars) throw new ApiError(400, 'INVALID_PATH', `Path segment ${i + 1} is longer than ${limits.maxSegmentChars} characters`)
+    const refused = i === 0 ? soulError(decoded, limits.validation) : keyError(decoded, segments.join('.'), limits.validation)
+    if (refused !== undefined) throw fromTrellisError(refused, segments.map(encodeURIComponent).join('/') || undefined)
     segments.push(decoded)
   }
   return { segments, text: segments.map(encodeURIComponent).join('/') }

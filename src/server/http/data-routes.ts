@@ -40,7 +40,7 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
   const bodyOf = (request: FastifyRequest, path: DataPath): unknown => {
     const value = request.body
     if (value === undefined) throw new ApiError(400, 'INVALID_JSON', 'A JSON body is required', path.text)
-    validateBody(value, path.segments, bodyLimits)
+    validateBody(value, path.segments, bodyLimits, pathLimits.validation)
     return value
   }
 
@@ -57,7 +57,7 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
     const path = target(request)
     const value = bodyOf(request, path)
     if (path.segments.length === 1 && !isNodeBody(value)) {
-      throw new ApiError(400, 'ROOT_NOT_NODE', `Data at the root of the graph must be a node (an object): PUT an object to ${path.text}`, path.text)
+      throw new ApiError(400, 'ROOT_NOT_NODE', 'Data at root of graph must be a node (an object).', path.text)
     }
     const chain = chainAt(node.db, path.segments)
     let data: unknown = value

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { TrellisError } from '../../core/errors.js'
+import { validationCode } from '../../core/validate.js'
 
 /** A failure the HTTP API reports: status, a stable code, a message, and the offending path when there is one. */
 export class ApiError extends Error {
@@ -27,6 +28,7 @@ const TRELLIS_STATUS: Record<string, number> = {
   INVALID_GRAPH: 400,
   INVALID_STATE: 400,
   INVALID_KEY: 400,
+  INVALID_SOUL: 400,
   ROOT_NOT_NODE: 400,
   UNVERIFIED: 403,
   QUOTA: 507,
@@ -46,7 +48,7 @@ const FASTIFY_ERRORS: Record<string, [number, string]> = {
 /** Whatever was thrown, as the API reports it. Internal details of unexpected errors are not leaked. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error
-  if (error instanceof TrellisError) return new ApiError(TRELLIS_STATUS[error.code] ?? 500, error.code, error.message, error.path)
+  if (error instanceof TrellisError) return fromTrellisError(error, error.path)
   const fastify = error as Partial<FastifyError>
   const mapped = typeof fastify.code === 'string' ? FASTIFY_ERRORS[fastify.code] : undefined
   if (mapped !== undefined) return new ApiError(mapped[0], mapped[1], fastify.message ?? mapped[1])
@@ -57,6 +59,11 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(fastify.statusCode, 'BAD_REQUEST', fastify.message ?? 'Bad request')
   }
   return new ApiError(500, 'INTERNAL', 'Internal error')
+}
+
+/** A refusal from core as the API reports it, with the API path (`a/b`) that was refused. */
+export function fromTrellisError(error: TrellisError, path: string | undefined): ApiError {
+  return new ApiError(TRELLIS_STATUS[error.code] ?? 500, error.code, error.message, path)
 }
 
 export function errorBody(error: ApiError): ErrorBody {
@@ -72,10 +79,16 @@ export function apiErrorHandler(error: unknown, request: FastifyRequest, reply: 
   void reply.code(api.status).type('application/json').send(errorBody(api))
 }
 
-/** An ack error text from the write pipeline, as an API error (validation has already run, so these are storage-side). */
+/**
+ * An ack error text from the write pipeline, as an API error. The body was
+ * checked before the write, but the chain may still refuse what only it can
+ * see (a path soul `parent/key` past the soul limit): its messages are the
+ * validator's, recognised by `validationCode`; anything else is storage-side.
+ */
 export function ackError(err: string, path: string): ApiError {
+  const code = validationCode(err)
+  if (code !== undefined) return new ApiError(TRELLIS_STATUS[code] ?? 400, code, err, path)
   if (err.includes('closed')) return new ApiError(503, 'CLOSED', err, path)
   if (/quota/i.test(err)) return new ApiError(507, 'QUOTA', err, path)
-  if (err.startsWith('Invalid')) return new ApiError(400, 'INVALID_DATA', err, path)
   return new ApiError(503, 'STORAGE', err, path)
 }

@@ -1,5 +1,6 @@
 import { createRoot } from '../../core/chain/root.js'
 import type { Engine, Origin } from '../../core/engine-types.js'
+import type { ValidationLimits } from '../../core/validate.js'
 import { RootChain } from '../../instance.js'
 
 /** The origin the HTTP API writes under (REST, CLI through REST). */
@@ -13,11 +14,11 @@ export const HTTP_ORIGIN = Object.freeze({ name: 'http' })
  * /metrics can tell HTTP writes apart. Acks come from storage (no network
  * on this root), so a 200 means durable.
  */
-export function createHttpRoot(engine: Engine): RootChain {
+export function createHttpRoot(engine: Engine, limits?: Partial<ValidationLimits>): RootChain {
   const relabel = (origin: Origin): Origin => (origin.kind === 'local' ? { kind: 'peer', peer: HTTP_ORIGIN } : origin)
   const view: Engine = Object.create(engine, {
     put: { value: (nodes: Parameters<Engine['put']>[0], origin: Origin) => engine.put(nodes, relabel(origin)) },
     apply: { value: (nodes: Parameters<Engine['apply']>[0], origin: Origin) => engine.apply(nodes, relabel(origin)) },
   }) as Engine
-  return new RootChain(createRoot(view), undefined)
+  return new RootChain(createRoot(view, { limits }), undefined)
 }

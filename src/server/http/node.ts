@@ -3,6 +3,7 @@ import { createEngine } from '../../core/engine.js'
 import type { Engine } from '../../core/engine-types.js'
 import type { StorageAdapter } from '../../core/storage-contract.js'
 import type { RootChain } from '../../instance.js'
+import { validationLimits, type ValidationLimits } from '../../core/validate.js'
 import { DEFAULT_LIMITS, type MeshLimits } from '../../mesh/limits.js'
 import { createMesh, type Mesh, type MeshStats } from '../../mesh/mesh.js'
 import { dial, type Dialer } from '../../transport/ws-client.js'
@@ -22,6 +23,8 @@ export interface TrellisNodeOptions {
   /** Nodes kept in memory in front of the storage (default 250 000; memory-only nodes keep everything). */
   maxMemoryNodes?: number
   limits?: Partial<MeshLimits>
+  /** Soul, key and value sizes every write is checked against (wire, REST, chain); `maxSoulChars` also bounds the mesh's. */
+  validation?: Partial<ValidationLimits>
   log?: (line: string) => void
 }
 
@@ -53,6 +56,7 @@ export interface TrellisNode {
   readonly storage: StorageAdapter
   readonly storageIsDurable: boolean
   readonly limits: MeshLimits
+  readonly validation: ValidationLimits
   readonly dialers: readonly Dialer[]
   readonly startedAt: number
   readonly counters: TrellisCounters
@@ -68,7 +72,9 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   let durable = options.storageIsDurable ?? storage !== undefined
   if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir))
   const engine = createEngine({ storage, storageIsDurable: durable, maxMemoryNodes: options.maxMemoryNodes })
-  const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits }
+  const validation = validationLimits({ maxSoulChars: options.limits?.maxSoulChars, ...options.validation })
+  // The validation limits ride along in the mesh's limits, ready for `parseWireGraph(put, limits)` there.
+  const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits, ...validation }
   const dialers: Dialer[] = []
   const counters: TrellisCounters = { wireReads: 0, writesFromPeers: 0, writesFromHttp: 0, writesLocal: 0 }
   engine.onChange((changed, origin) => {
@@ -83,7 +89,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     readRange: { value: (soul: string, range: Parameters<Engine['readRange']>[1]) => (counters.wireReads++, engine.readRange(soul, range)) },
   }) as Engine
   const mesh = createMesh({ engine: meshEngine, pid: options.pid, relay: true, limits, log, mobPeers: () => dialers.map((d) => d.url) })
-  const db = createHttpRoot(engine)
+  const db = createHttpRoot(engine, validation)
   let closed = false
   let closing: Promise<void> | undefined
 
@@ -101,6 +107,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     storage: store,
     storageIsDurable: durable,
     limits,
+    validation,
     dialers,
     startedAt: Date.now(),
     counters,

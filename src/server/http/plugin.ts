@@ -33,6 +33,8 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
   maxKeys?: number
   /** Most path segments. Default 32. */
   maxSegments?: number
+  /** Largest `GET /api/v1/souls` answer in bytes; a page stops short and gives a `next` cursor. Default 1 MiB. */
+  maxListBytes?: number
   /** Most live REST subscriptions. Default 1000. */
   maxSubscribers?: number
   /** Gun socket heartbeat and ping intervals. */
@@ -47,6 +49,7 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
+export const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
 
 /**
  * Trellis as a Fastify plugin: Gun's wire protocol at `/gun`, the REST API
@@ -78,9 +81,10 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
         registerApi(api, {
           node,
           body: { bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, maxDepth: options.maxDepth ?? 32, maxKeys: options.maxKeys ?? 10_000 },
-          path: { maxSegments: options.maxSegments ?? 32, maxSegmentChars: node.limits.maxSoulChars },
+          path: { maxSegments: options.maxSegments ?? 32, validation: node.validation },
           subscribe: { maxSubscribers: options.maxSubscribers ?? 1000, maxBufferedBytes: 4 * 1024 * 1024, keepAliveMs: 15_000 },
           cors: options.cors,
+          maxListBytes: options.maxListBytes ?? DEFAULT_MAX_LIST_BYTES,
           metrics: () => metrics,
           gunClients: () => gun.clients,
           onSubscribeStats: (stats) => (subscribers = stats),

@@ -27,6 +27,8 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
     peers: config.peers,
     limits: { maxPeers: config.maxPeers },
     maxMemoryNodes: config.maxMemoryNodes,
+    validation: { maxSoulChars: config.maxSoulChars, maxKeyChars: config.maxKeyChars, maxValueChars: config.maxValueChars },
+    maxListBytes: config.maxListBytes,
     bodyLimit: config.bodyLimit,
     maxSubscribers: config.maxSubscribers,
     requestTimeoutMs: config.requestTimeoutMs,
