@@ -2,6 +2,16 @@
 //   start relay → setup → observer (good client, /healthz, RSS) → baseline →
 //   attack (own time budget) → attacker leaves → settle → after-checks →
 //   read back the good client's acknowledged writes → stop and clean up.
+//
+// An attack module (attacks/*.mjs) default-exports:
+//   id, finding, title, what       names and the one-line description for the table
+//   budgetMs                       setup + run must finish within it (the settle pause is extra)
+//   boundBytes, boundText          RSS growth the hardened relay should stay within (plus RSS_SLACK)
+//   flags(want)?                   want('max-x-bytes', '32mb') passes the flag if `serve --help` lists it
+//   setup(ctx)?                    unmeasured preparation (e.g. write a large node)
+//   run(ctx)                       the attack; may return { promise: { held, text } }
+//   after(ctx, outcome)?           checks after the settle pause; may return { promise }
+//   settleMs?, quietAfter?         settle pause length; stop the good client's puts during it
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
