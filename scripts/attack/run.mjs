@@ -7,6 +7,7 @@
 //   npm run attack -- --list             list the attacks
 //   npm run attack -- --out /tmp/a.md    write the report elsewhere
 //   npm run attack -- --strict           exit 1 when any attack fails its target
+//   npm run attack -- --budget-scale 2   give every attack twice its time budget (a slow machine)
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -22,13 +23,14 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const RUN_CAP_MS = 6 * 60_000
 
 function parseArgs(argv) {
-  const options = { only: undefined, out: resolve(ROOT, 'docs/attack-results.md'), list: false, strict: false }
+  const options = { only: undefined, out: resolve(ROOT, 'docs/attack-results.md'), list: false, strict: false, budgetScale: 1 }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--only') options.only = argv[++i]?.split(',').map((s) => s.trim())
     else if (arg === '--out') options.out = resolve(argv[++i])
     else if (arg === '--list') options.list = true
     else if (arg === '--strict') options.strict = true
+    else if (arg === '--budget-scale') options.budgetScale = Number(argv[++i])
     else throw new Error(`unknown option ${arg}`)
   }
   return options
@@ -42,7 +44,8 @@ async function main() {
   }
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`)
   installExitHooks()
-  const chosen = options.only === undefined ? attacks : attacks.filter((a) => options.only.includes(a.id))
+  if (!(options.budgetScale > 0)) throw new Error('--budget-scale takes a positive number')
+  const chosen = (options.only === undefined ? attacks : attacks.filter((a) => options.only.includes(a.id))).map((a) => ({ ...a, budgetMs: a.budgetMs * options.budgetScale }))
   if (chosen.length === 0) throw new Error(`no attack matches ${options.only}; see --list`)
   const supported = supportedServeFlags()
   const startedAt = Date.now()

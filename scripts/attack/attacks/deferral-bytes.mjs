@@ -16,6 +16,8 @@ export default {
   boundText: '32 MB deferred (--max-deferred-bytes)',
   flags(want) {
     want('max-deferred-bytes', '32mb')
+    // Keep a horizon that admits the 1 h states, whatever the default becomes.
+    want('max-future', '3h')
   },
   async run(ctx) {
     const c = await ctx.connect()

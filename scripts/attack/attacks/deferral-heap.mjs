@@ -27,6 +27,10 @@ export default {
   budgetMs: 45_000,
   boundBytes: 64 * MB,
   boundText: '100k deferred keys (default); 64 MB',
+  flags(want) {
+    // Keep a horizon that admits the 2 h states, whatever the default becomes.
+    want('max-future', '3h')
+  },
   async run(ctx) {
     const c = await ctx.connect()
     const far = Date.now() + 7_200_000
@@ -46,7 +50,7 @@ export default {
       c.send({ '#': id, put: { [`ff9/early${f}`]: bigPut(`ff9/early${f}`, KEYS_PER_EARLY, early + f * KEYS_PER_EARLY, f) } })
     }
     const answered = (await Promise.all(acks)).filter((m) => m !== undefined).length
-    ctx.note(`fill: ${fillAcked}/${FILL_FRAMES} frames of ${KEYS_PER_FILL} keys answered; earlier keys: ${answered}/${EARLY_FRAMES} frames answered, the last after ${Date.now() - start} ms`)
+    ctx.note(`fill: ${fillAcked}/${FILL_FRAMES} frames of ${KEYS_PER_FILL} keys answered; earlier keys: ${answered}/${EARLY_FRAMES} frames acknowledged, ${Date.now() - start} ms after the first was sent`)
     return {}
   },
 }

@@ -49,6 +49,7 @@ export default {
     const termPresent = await readBack(reader, 'ff1/sigterm', term.acked)
     const killPresent = await readBack(reader, 'ff1/sigkill', kill.acked)
     const controlPresent = await readBack(reader, 'ff1/control', control.acked)
+    ctx.note('RSS after is that of the restarted process; put-ack figures include the first puts to each freshly started relay')
     ctx.note(`control batch (no restart after it): ${controlPresent}/${control.acked.length} present once due`)
     const lost = term.acked.length - termPresent + (kill.acked.length - killPresent)
     return {

@@ -1,4 +1,5 @@
 // The attacks, in the order they run. Each module has one concern; see lib/harness.mjs for the shape.
+import baseline from './baseline.mjs'
 import connectionFlood from './connection-flood.mjs'
 import deferralBytes from './deferral-bytes.mjs'
 import deferralHeap from './deferral-heap.mjs'
@@ -13,6 +14,7 @@ import relayClaim from './relay-claim.mjs'
 import slowConsumer from './slow-consumer.mjs'
 
 export const attacks = [
+  baseline,
   farFutureRestart,
   deferralBytes,
   partialFrames,

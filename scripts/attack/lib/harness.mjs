@@ -201,5 +201,6 @@ function judge(row) {
   if (row.promise.held === false) failures.push('promise')
   if (row.relayDied !== undefined) failures.push('relay died')
   if (row.goodWrites?.missing > 0) failures.push('good writes lost')
+  if (row.timedOut !== undefined) failures.push('timed out: incomplete')
   return failures.length === 0 ? { pass: true, text: 'PASS' } : { pass: false, text: `FAIL (${failures.join(', ')})` }
 }
