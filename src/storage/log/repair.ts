@@ -7,6 +7,7 @@ import { FRAME_HEADER, SEGMENT_HEADER, SEGMENT_MAGIC, TYPE_ENTRIES, checkFrame, 
 import { HINT_FILE } from './hint.js'
 import { acquireLock } from './lock.js'
 import { createOutput } from './output.js'
+import { PENDING_FILE, repairPendingJournal } from './pending.js'
 import { parseSegmentName, readFully, segmentName, syncDir } from './segment.js'
 
 export interface DamageReport {
@@ -175,6 +176,8 @@ export async function repairStore(dir: string, onProgress?: (doneBytes: number, 
     syncDir(dir)
     for (const id of existing) await rm(join(dir, segmentName(id)), { force: true })
     syncDir(dir)
+    const journal = await repairPendingJournal(dir)
+    for (const d of journal?.damage ?? []) report.damage.push({ segment: PENDING_FILE, ...d })
     return report
   } finally {
     await release()

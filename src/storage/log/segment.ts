@@ -1,4 +1,4 @@
-import { open, rename, type FileHandle } from 'node:fs/promises'
+import { open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { closeSync, fsyncSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
@@ -28,14 +28,20 @@ export function syncDir(dir: string): void {
 export async function createSegmentFile(dir: string, id: number): Promise<void> {
   const path = join(dir, segmentName(id))
   const tmp = `${path}.tmp`
-  const handle = await open(tmp, 'w')
   try {
-    await handle.write(SEGMENT_MAGIC, 0, SEGMENT_HEADER, 0)
-    await handle.sync()
-  } finally {
-    await handle.close()
+    const handle = await open(tmp, 'w')
+    try {
+      await handle.write(SEGMENT_MAGIC, 0, SEGMENT_HEADER, 0)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, path)
+  } catch (error) {
+    // Disk full, say: leave nothing behind (start-up would delete the temp file anyway).
+    await rm(tmp, { force: true }).catch(() => undefined)
+    throw error
   }
-  await rename(tmp, path)
   syncDir(dir)
 }
 
