@@ -108,7 +108,7 @@ describe('one writer per directory, with many processes racing (real processes)'
         expect(readFileSync(join(dir, 'LOCK'), 'utf8').trim()).toBe(String(winner.child.pid))
         await finish(contenders)
       }
-    }, 60_000)
+    }, 120_000)
   }
 
   it('lets the next opener take over the lock of a SIGKILLed owner', async () => {
@@ -150,6 +150,19 @@ describe('the lock in one process', () => {
     const again = await createLogStorage({ dir, logger: quietLogger })
     await again.close()
   })
+
+  it('an open store does not keep its process alive (the lock socket is unref()ed)', async () => {
+    const { dir, cleanup } = tempDir('lock-unref')
+    cleanups.push(cleanup)
+    const script = `const { createLogStorage } = await import(${JSON.stringify(built)}); await createLogStorage({ dir: ${JSON.stringify(dir)} }); console.log('opened')`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    children.push(child)
+    let out = ''
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+    expect(out).toContain('opened')
+    expect(code).toBe(0)
+  }, 30_000)
 
   it('file mode (the non-Linux fallback): one owner, a dead owner taken over, a live one refused', async () => {
     const { dir, cleanup } = tempDir('lock-file')

@@ -299,6 +299,35 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   const PROBE_BYTES = 4096
   const quotaFull = () => quotaBytes !== undefined && diskBytes + writer.queuedBytes + PROBE_BYTES > quotaBytes
 
+  let probing: Promise<void> | undefined
+  async function runProbe(): Promise<void> {
+    ensureOpen()
+    if (readOnly) return
+    if (writer.broken !== undefined) throw new TrellisError('STORAGE', `Storage failed and must be reopened: ${(writer.broken as Error).message}`, dir)
+    // A small durable write beside the log: what a commit needs (space, a working disk), without touching the log.
+    const path = join(dir, 'probe.tmp')
+    try {
+      const handle = await open(path, 'w')
+      try {
+        await handle.write(Buffer.alloc(PROBE_BYTES), 0, PROBE_BYTES, 0)
+        await handle.datasync()
+        await handle.truncate(0)
+      } finally {
+        await handle.close()
+      }
+      await rm(path, { force: true })
+    } catch (error) {
+      await rm(path, { force: true }).catch(() => undefined)
+      health.failed(error)
+      throw new TrellisError('STORAGE', `Storage probe in ${dir} failed: ${(error as Error).message}`, dir)
+    }
+    health.succeeded()
+    if (quotaRefusal !== undefined) {
+      if (quotaFull()) throw new TrellisError('QUOTA', quotaRefusal.error, dir)
+      quotaRefusal = undefined
+    }
+  }
+
   return {
     dir,
     pending,
@@ -311,32 +340,10 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
       if (quotaRefusal !== undefined) return { ok: false, error: quotaRefusal.error, since: quotaRefusal.since }
       return { ok: true }
     },
-    async probe() {
-      ensureOpen()
-      if (readOnly) return
-      if (writer.broken !== undefined) throw new TrellisError('STORAGE', `Storage failed and must be reopened: ${(writer.broken as Error).message}`, dir)
-      // A small durable write beside the log: what a commit needs (space, a working disk), without touching the log.
-      const path = join(dir, 'probe.tmp')
-      try {
-        const handle = await open(path, 'w')
-        try {
-          await handle.write(Buffer.alloc(PROBE_BYTES), 0, PROBE_BYTES, 0)
-          await handle.datasync()
-          await handle.truncate(0)
-        } finally {
-          await handle.close()
-        }
-        await rm(path, { force: true })
-      } catch (error) {
-        await rm(path, { force: true }).catch(() => undefined)
-        health.failed(error)
-        throw new TrellisError('STORAGE', `Storage probe in ${dir} failed: ${(error as Error).message}`, dir)
-      }
-      health.succeeded()
-      if (quotaRefusal !== undefined) {
-        if (quotaFull()) throw new TrellisError('QUOTA', quotaRefusal.error, dir)
-        quotaRefusal = undefined
-      }
+    probe() {
+      // Single flight: readiness checks that overlap share one probe.
+      probing ??= runProbe().finally(() => (probing = undefined))
+      return probing
     },
     async get(soul: string, range?: KeyRange) {
       ensureOpen()
