@@ -66,6 +66,7 @@ async function socketLock(dir: string): Promise<() => Promise<void>> {
   try {
     await new Promise<void>((done, fail) => {
       server.once('error', fail)
+      // exclusive: in a cluster worker, bind here rather than through the primary (which would share one bind between workers).
       server.listen({ path: name, exclusive: true }, () => {
         server.off('error', fail)
         done()

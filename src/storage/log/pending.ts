@@ -103,9 +103,9 @@ export async function openPendingJournal(options: PendingJournalOptions): Promis
 
   async function ensureFile(): Promise<FileHandle> {
     if (handle !== undefined) return handle
-    await writeFresh(dir, [])
-    handle = await open(path, 'r+')
-    size = HEADER
+    const fresh = await writeFresh(dir, [])
+    handle = fresh.handle
+    size = fresh.size
     return handle
   }
 
@@ -160,14 +160,12 @@ export async function openPendingJournal(options: PendingJournalOptions): Promis
   async function rewrite(): Promise<void> {
     const writes = [...live.values()].map((l) => l.write)
     try {
-      await writeFresh(dir, writes)
-      const fresh = await open(path, 'r+')
+      const fresh = await writeFresh(dir, writes)
       const old = handle
-      handle = fresh
-      size = (await fresh.stat()).size
-      await old?.close()
+      handle = fresh.handle
+      size = fresh.size
+      await old?.close().catch(() => undefined)
     } catch (error) {
-      await rm(`${path}.tmp`, { force: true }).catch(() => undefined)
       logger.warn(`trellis: could not rewrite the pending journal ${path}: ${(error as Error).message}`)
     }
   }
@@ -262,7 +260,7 @@ export async function repairPendingJournal(dir: string, rewrite = true): Promise
     damage.push({ offset: at, reason: frame.ok ? 'unreadable records' : frame.reason, skippedBytes: (next === -1 ? buf.length : next) - at })
     at = next
   }
-  if (rewrite) await writeFresh(dir, [...writes.values()])
+  if (rewrite) await (await writeFresh(dir, [...writes.values()])).handle.close()
   return { damage, writes: writes.size }
 }
 
@@ -408,21 +406,30 @@ function frameOf(type: number, payload: unknown): Buffer {
   return frame
 }
 
-/** Write a journal holding `writes` under a temp name, fsync, rename over the old one, fsync the directory. */
-async function writeFresh(dir: string, writes: PendingWrite[]): Promise<void> {
+/**
+ * Write a journal holding `writes` under a temp name, fsync, rename over the
+ * old one, fsync the directory. Returns the new file's handle, opened before
+ * the rename, so appends can never go to a file the rename replaced.
+ */
+async function writeFresh(dir: string, writes: PendingWrite[]): Promise<{ handle: FileHandle; size: number }> {
   const path = join(dir, PENDING_FILE)
   const tmp = `${path}.tmp`
   const parts: Buffer[] = [MAGIC]
   if (writes.length > 0) parts.push(frameOf(ADD, writes.map(record)))
-  const handle = await open(tmp, 'w')
+  const bytes = Buffer.concat(parts)
+  let handle: FileHandle | undefined
   try {
-    await handle.writeFile(Buffer.concat(parts))
+    handle = await open(tmp, 'w+')
+    await handle.writeFile(bytes)
     await handle.sync()
-  } finally {
-    await handle.close()
+    await rename(tmp, path)
+  } catch (error) {
+    await handle?.close().catch(() => undefined)
+    await rm(tmp, { force: true }).catch(() => undefined)
+    throw error
   }
-  await rename(tmp, path)
   syncDir(dir)
+  return { handle, size: bytes.length }
 }
 
 function corruptJournal(dir: string, offset: number, reason: string): TrellisError {
