@@ -1,6 +1,6 @@
 import { GraphNode } from '../core/node.js'
 import { createSortedSouls } from '../core/sorted-souls.js'
-import { inRange, type KeyRange, type StorageAdapter } from '../core/storage-contract.js'
+import { inRange, type KeyRange, type PendingJournal, type PendingWrite, type StorageAdapter, type StorageHealth } from '../core/storage-contract.js'
 import { TrellisError } from '../core/errors.js'
 
 /**
@@ -8,8 +8,16 @@ import { TrellisError } from '../core/errors.js'
  * without IndexedDB and ephemeral relays. Nodes are copied in and out, so a
  * caller can never mutate what is stored.
  */
-export function createMemoryStorage(): StorageAdapter {
+export interface MemoryStorage extends StorageAdapter {
+  readonly pending: PendingJournal
+  health(): StorageHealth
+  probe(): Promise<void>
+}
+
+export function createMemoryStorage(): MemoryStorage {
   const nodes = new Map<string, GraphNode>()
+  // The pending journal in memory: as durable as the rest of this store (it lives as long as the process).
+  const pendingWrites = new Map<string, PendingWrite>()
   // Kept sorted (from the first listing on), so a LEX read over souls is a binary search, not a sort of every soul.
   const sortedSouls = createSortedSouls(() => nodes.keys())
   let closed = false
@@ -18,7 +26,27 @@ export function createMemoryStorage(): StorageAdapter {
     if (closed) throw new TrellisError('CLOSED', 'Storage is closed')
   }
 
+  const pending: PendingJournal = {
+    async add(writes) {
+      ensureOpen()
+      for (const w of writes) pendingWrites.set(w.id, copyWrite(w))
+    },
+    async remove(ids) {
+      ensureOpen()
+      for (const id of ids) pendingWrites.delete(id)
+    },
+    async list() {
+      ensureOpen()
+      return [...pendingWrites.values()].map(copyWrite)
+    },
+  }
+
   return {
+    pending,
+    health: () => ({ ok: true }),
+    async probe() {
+      ensureOpen()
+    },
     async get(soul, range) {
       ensureOpen()
       const node = nodes.get(soul)
@@ -56,6 +84,11 @@ export function createMemoryStorage(): StorageAdapter {
       closed = true
     },
   }
+}
+
+function copyWrite(w: PendingWrite): PendingWrite {
+  const value = w.value !== null && typeof w.value === 'object' ? { '#': w.value['#'] } : w.value
+  return { id: w.id, soul: w.soul, key: w.key, value, state: w.state }
 }
 
 function compare(a: string, b: string): number {

@@ -46,7 +46,6 @@ describe('torn tails are truncated with a warning', () => {
   const tails: Array<[string, (frame: Buffer) => Buffer]> = [
     ['a partial frame header', () => Buffer.from([7, 0, 0])],
     ['a frame cut short', (frame) => frame.subarray(0, frame.length - 5)],
-    ['a whole frame with a bad CRC', (frame) => Buffer.concat([frame.subarray(0, frame.length - 1), Buffer.from([frame[frame.length - 1] ^ 0xff])])],
     ['zeros the OS allocated but never filled', () => Buffer.alloc(300)],
   ]
   for (const [label, makeTail] of tails) {
@@ -68,6 +67,45 @@ describe('torn tails are truncated with a warning', () => {
       expect((await again.get('after'))?.get('v')).toBe(1)
       await again.close()
       expect(logger.messages).toHaveLength(1)
+    })
+  }
+})
+
+describe('a complete frame at the end that fails its CRC is corruption, not a torn tail', () => {
+  const damages: Array<[string, (frame: Buffer) => Buffer, string]> = [
+    ['a flipped byte in its payload', (frame) => Buffer.concat([frame.subarray(0, frame.length - 1), Buffer.from([frame[frame.length - 1] ^ 0xff])]), 'CRC mismatch'],
+    ['a flipped byte in its CRC', (frame) => Buffer.concat([frame.subarray(0, 4), Buffer.from([frame[4] ^ 0x01]), frame.subarray(5)]), 'CRC mismatch'],
+    [
+      'a length field grown past the end of the file',
+      (frame) => {
+        const copy = Buffer.from(frame)
+        copy.writeUInt32LE(copy.readUInt32LE(0) + 100, 0)
+        return copy
+      },
+      'frame length field damaged',
+    ],
+  ]
+  for (const [label, damage, reason] of damages) {
+    it(`refuses to open over ${label}, and repair keeps the frame's readable entries`, async () => {
+      const { dir, segment, frames } = await storeWith(5)
+      rmSync(join(dir, 'index.hint'))
+      const path = join(dir, segment)
+      const original = readFileSync(path)
+      const last = frames[4]
+      writeFileSync(path, Buffer.concat([original.subarray(0, last), damage(original.subarray(last))]))
+      const size = statSync(path).size
+      const error = await createLogStorage({ dir, logger: quietLogger }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TrellisError)
+      expect((error as TrellisError).code).toBe('STORAGE')
+      expect((error as Error).message).toContain(`${segment} at offset ${last}: ${reason}`)
+      expect((error as Error).message).toContain(`trellis repair ${dir}`)
+      expect(statSync(path).size).toBe(size)
+      const report = await repairStore(dir)
+      expect(report.damage).toHaveLength(1)
+      expect(report.damage[0]).toMatchObject({ segment, offset: last })
+      // The CRC and length damages leave the entry itself intact (it has its own CRC): salvaged.
+      const kept = label.includes('payload') ? [0, 1, 2, 3, undefined] : [0, 1, 2, 3, 4]
+      expect(await readAll(dir, 5)).toEqual(kept)
     })
   }
 })

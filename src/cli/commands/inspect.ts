@@ -2,6 +2,7 @@ import { oneDirectory, parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { createLogStorage } from '../../storage/log/index.js'
 import { progressBar } from '../../storage/log/progress.js'
+import { PENDING_FILE, repairPendingJournal } from '../../storage/log/pending.js'
 import { walkSegments } from '../../storage/log/repair.js'
 import { segmentName } from '../../storage/log/segment.js'
 
@@ -26,10 +27,13 @@ export const inspect: Command = {
     const dir = positionals[0]
     const bar = progressBar('verifying', 'bytes')
     const scan = await walkSegments(dir, undefined, (done, total) => bar.update(done, total)).finally(() => bar.stop())
+    const journal = await repairPendingJournal(dir, false)
+    for (const d of journal?.damage ?? []) scan.damage.push({ segment: PENDING_FILE, ...d })
     const report: Record<string, unknown> = {
       dir,
       segments: scan.ids.map((id) => ({ file: segmentName(id), bytes: scan.sizes.get(id) })),
       entries: scan.entriesSalvaged,
+      pendingWrites: journal?.writes ?? 0,
       damage: scan.damage,
     }
     if (scan.damage.length === 0) {

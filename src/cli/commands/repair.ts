@@ -25,7 +25,10 @@ export const repair: Command = {
     const dir = positionals[0]
     const bar = progressBar('repairing', 'bytes')
     const report = await repairStore(dir, (done, total) => bar.update(done, total)).finally(() => bar.stop())
-    for (const d of report.damage) process.stderr.write(`lost: ${d.segment} at offset ${d.offset}: ${d.reason} (${d.skippedBytes} bytes)\n`)
+    for (const d of report.damage) {
+      const kept = d.entriesSalvaged === undefined ? '' : `; ${d.entriesSalvaged} entries of it salvaged (their own CRCs verify)`
+      process.stderr.write(`lost: ${d.segment} at offset ${d.offset}: ${d.reason} (${d.skippedBytes} bytes dropped${kept})\n`)
+    }
     // Opening rebuilds the index from the repaired segments; closing writes the hint.
     const store = await createLogStorage({ dir, autoCompact: false })
     const souls = store.stats().souls

@@ -16,10 +16,10 @@ export interface MetricsSources {
 
 /** Sizes the log store reports; other stores report none. */
 interface StorageWithStats {
-  stats(): { diskBytes?: number; queuedBytes?: number }
+  stats(): { diskBytes?: number; queuedBytes?: number; pendingWrites?: number; pendingFileBytes?: number }
 }
 
-function storageStats(node: TrellisNode): { diskBytes?: number; queuedBytes?: number } | undefined {
+function storageStats(node: TrellisNode): ReturnType<StorageWithStats['stats']> | undefined {
   const storage = node.storage as Partial<StorageWithStats>
   if (typeof storage.stats !== 'function' || node.closed) return undefined
   try {
@@ -130,6 +130,14 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
   gaugeFrom('trellis_storage_queued_bytes', 'Bytes accepted by storage and not yet durable', [], () => {
     const stats = storageStats(node)
     return stats?.queuedBytes === undefined ? [] : [[{}, stats.queuedBytes]]
+  })
+  gaugeFrom('trellis_storage_pending_journal_writes', 'Future-state writes held in the durable pending journal (log engine)', [], () => {
+    const stats = storageStats(node)
+    return stats?.pendingWrites === undefined ? [] : [[{}, stats.pendingWrites]]
+  })
+  gaugeFrom('trellis_storage_pending_journal_bytes', 'Bytes of the pending journal file on disk (log engine)', [], () => {
+    const stats = storageStats(node)
+    return stats?.pendingFileBytes === undefined ? [] : [[{}, stats.pendingFileBytes]]
   })
   gaugeFrom('trellis_uptime_seconds', 'Seconds since this node started', [], () => [[{}, (Date.now() - node.startedAt) / 1000]])
 

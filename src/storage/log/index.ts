@@ -1,8 +1,8 @@
-import { mkdir, open } from 'node:fs/promises'
+import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GraphNode } from '../../core/node.js'
 import { TrellisError } from '../../core/errors.js'
-import type { KeyRange, StorageAdapter } from '../../core/storage-contract.js'
+import type { KeyRange, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
 import { DecodeError } from './bytes.js'
 import { createNodeCache } from './cache.js'
 import { entryBody, entrySoul, mergeEntryInto } from './codec.js'
@@ -10,7 +10,9 @@ import { compact as runCompaction, type CompactionResult } from './compaction.js
 import { FRAME_HEADER, SEGMENT_HEADER } from './frame.js'
 import { writeHint, type CoveredSegment } from './hint.js'
 import { createSortedSouls, sliceNode } from './lex.js'
+import { HealthTracker } from './health.js'
 import { acquireLock } from './lock.js'
+import { openPendingJournal, type LogPendingJournal } from './pending.js'
 import { corrupt, recover, type Logger } from './recovery.js'
 import { createSegmentFile, segmentName } from './segment.js'
 import { createSegmentSet, type SegmentInfo } from './segment-set.js'
@@ -65,9 +67,15 @@ export interface LogStorageStats {
   commits: number
   compactions: number
   compacting: boolean
+  /** Future-state writes held in the pending journal, and the journal's size on disk. */
+  pendingWrites: number
+  pendingFileBytes: number
 }
 
 export interface LogStorage extends StorageAdapter {
+  readonly pending: LogPendingJournal
+  health(): StorageHealth
+  probe(): Promise<void>
   stats(): LogStorageStats
   /** Merge all sealed segments now (writers keep going). */
   compact(options?: { onProgress?(doneBytes: number, totalBytes: number): void }): Promise<CompactionResult>
@@ -95,13 +103,24 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   const release = readOnly ? async () => undefined : await acquireLock(dir)
 
   const cache = createNodeCache(options.cacheNodes ?? 50_000)
+  const health = new HealthTracker()
+  const durability = options.durability ?? 'fsync'
   let recovered
+  let pending: LogPendingJournal
   try {
     recovered = await recover({ dir, readOnly, logger })
+    try {
+      pending = await openPendingJournal({ dir, readOnly, durability, logger, health })
+    } catch (error) {
+      await Promise.all(recovered.segments.map((s) => s.handle.close().catch(() => undefined)))
+      throw error
+    }
   } catch (error) {
     await release()
     throw error
   }
+  /** The last put refused by the quota, while no commit has succeeded since: the store is full by policy. */
+  let quotaRefusal: { error: string; since: number } | undefined
   const index = recovered.index
   const sortedSouls = createSortedSouls(() => index.heads.keys())
   const segments = createSegmentSet(recovered.nextSegmentId)
@@ -139,14 +158,17 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     dir,
     segments,
     active,
-    durability: options.durability ?? 'fsync',
+    durability,
     segmentBytes,
+    health,
     relaxedSyncMs: options.relaxedSyncMs ?? 1000,
     admit(bytes, queued) {
       if (quotaBytes === undefined) return undefined
       const after = diskBytes + queued + bytes + 2 * FRAME_HEADER + 2
       if (after <= quotaBytes) return undefined
-      return new TrellisError('QUOTA', `Storage quota exceeded: writing ${bytes} bytes would bring ${dir} to ${after} bytes, over the quota of ${quotaBytes}; nothing was written`, dir)
+      const refusal = new TrellisError('QUOTA', `Storage quota exceeded: writing ${bytes} bytes would bring ${dir} to ${after} bytes, over the quota of ${quotaBytes}; nothing was written`, dir)
+      quotaRefusal = { error: refusal.message, since: quotaRefusal?.since ?? Date.now() }
+      return refusal
     },
     committed,
     failed(error) {
@@ -155,6 +177,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   })
 
   function committed(batch: Batch, segmentId: number, frameOffset: number): void {
+    quotaRefusal = undefined
     const buf = batch.w.buf
     for (let i = 0; i < batch.souls.length; i++) {
       const soul = batch.souls[i]
@@ -272,8 +295,56 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     return node
   }
 
+  /** Room under the quota for a small write (what probe() checks besides the disk). */
+  const PROBE_BYTES = 4096
+  const quotaFull = () => quotaBytes !== undefined && diskBytes + writer.queuedBytes + PROBE_BYTES > quotaBytes
+
+  let probing: Promise<void> | undefined
+  async function runProbe(): Promise<void> {
+    ensureOpen()
+    if (readOnly) return
+    if (writer.broken !== undefined) throw new TrellisError('STORAGE', `Storage failed and must be reopened: ${(writer.broken as Error).message}`, dir)
+    // A small durable write beside the log: what a commit needs (space, a working disk), without touching the log.
+    const path = join(dir, 'probe.tmp')
+    try {
+      const handle = await open(path, 'w')
+      try {
+        await handle.write(Buffer.alloc(PROBE_BYTES), 0, PROBE_BYTES, 0)
+        await handle.datasync()
+        await handle.truncate(0)
+      } finally {
+        await handle.close()
+      }
+      await rm(path, { force: true })
+    } catch (error) {
+      await rm(path, { force: true }).catch(() => undefined)
+      health.failed(error)
+      throw new TrellisError('STORAGE', `Storage probe in ${dir} failed: ${(error as Error).message}`, dir)
+    }
+    health.succeeded()
+    if (quotaRefusal !== undefined) {
+      if (quotaFull()) throw new TrellisError('QUOTA', quotaRefusal.error, dir)
+      quotaRefusal = undefined
+    }
+  }
+
   return {
     dir,
+    pending,
+    health() {
+      if (writer.broken === undefined && !health.ok) return health.get()
+      if (writer.broken !== undefined) {
+        const h = health.get()
+        return { ok: false, error: `storage failed and must be reopened: ${(writer.broken as Error).message}`, since: h.since ?? Date.now() }
+      }
+      if (quotaRefusal !== undefined) return { ok: false, error: quotaRefusal.error, since: quotaRefusal.since }
+      return { ok: true }
+    },
+    probe() {
+      // Single flight: readiness checks that overlap share one probe.
+      probing ??= runProbe().finally(() => (probing = undefined))
+      return probing
+    },
     async get(soul: string, range?: KeyRange) {
       ensureOpen()
       const node = cachedNode(soul)
@@ -307,6 +378,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
           )
         }
       }
+      await pending.close()
       cache.clear()
       await segments.closeAll()
       await release()
@@ -326,6 +398,8 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
         commits: readOnly ? 0 : writer.commits,
         compactions,
         compacting: compactionsQueued > 0,
+        pendingWrites: pending.size,
+        pendingFileBytes: pending.fileBytes,
       }
     },
     compact(opts) {

@@ -1,18 +1,23 @@
 import { open, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ENTRY_HEADER, entryBody, entrySoul } from './codec.js'
+import { GraphNode } from '../../core/node.js'
+import { DecodeError } from './bytes.js'
+import { ENTRY_HEADER, entryBody, entrySoul, mergeEntryInto } from './codec.js'
 import { FRAME_HEADER, SEGMENT_HEADER, SEGMENT_MAGIC, TYPE_ENTRIES, checkFrame, findNextFrame } from './frame.js'
 import { HINT_FILE } from './hint.js'
 import { acquireLock } from './lock.js'
 import { createOutput } from './output.js'
+import { PENDING_FILE, repairPendingJournal } from './pending.js'
 import { parseSegmentName, readFully, segmentName, syncDir } from './segment.js'
 
 export interface DamageReport {
   segment: string
   offset: number
   reason: string
-  /** Bytes skipped to reach the next readable record (or the end of the file). */
+  /** Bytes dropped between this offset and the next readable frame (or the end of the file). */
   skippedBytes: number
+  /** Entries of a damaged frame whose own CRC still verified, and were kept. */
+  entriesSalvaged?: number
 }
 
 export interface RepairReport {
@@ -62,8 +67,26 @@ export async function walkSegments(
     while (at < size) {
       const check = checkFrame(buf, at, size)
       if (!check.ok) {
-        const next = findNextFrame(buf, at + 1, size)
-        report.damage.push({ segment: name, offset: at, reason: check.reason, skippedBytes: (next === -1 ? size : next) - at })
+        // A frame whose length fits in the file: its entries carry their own CRCs, so every entry of it that
+        // still verifies is salvaged (a flipped byte costs one entry, not the whole group commit).
+        const length = at + FRAME_HEADER <= size ? buf.readUInt32LE(at) : 0
+        const frameEnd = length > 0 && at + FRAME_HEADER + length <= size ? at + FRAME_HEADER + length : -1
+        let salvaged = 0
+        let salvagedBytes = 0
+        // A frame cut by the end of the file (or whose length field grew) is searched up to the end of the file.
+        if (length > 0 && at + FRAME_HEADER < size) {
+          for (const entry of salvageEntries(buf, at + FRAME_HEADER + 1, frameEnd === -1 ? size : frameEnd)) {
+            salvaged++
+            salvagedBytes += entry.length
+            report.entriesSalvaged++
+            if (visit !== undefined) await visit(id, buf.subarray(entry.offset, entry.offset + entry.length), entry.soul)
+          }
+        }
+        const next = frameEnd !== -1 && (frameEnd === size || checkFrame(buf, frameEnd, size).ok) ? frameEnd : findNextFrame(buf, at + 1, size)
+        const end = next === -1 ? size : next
+        const damage: DamageReport = { segment: name, offset: at, reason: check.reason, skippedBytes: end - at - salvagedBytes }
+        if (salvaged > 0) damage.entriesSalvaged = salvaged
+        report.damage.push(damage)
         if (next === -1) break
         at = next
         continue
@@ -92,6 +115,31 @@ export async function walkSegments(
     onProgress?.(done, total)
   }
   return report
+}
+
+/**
+ * The entries inside buf[from, end) (the payload of a frame that failed its
+ * CRC) whose own CRC verifies and which decode completely. Walks entry by
+ * entry; past a damaged one, resynchronises on the next offset where a whole
+ * valid entry starts.
+ */
+function* salvageEntries(buf: Buffer, from: number, end: number): Generator<{ offset: number; length: number; soul: string }> {
+  for (let e = from; e + ENTRY_HEADER < end; ) {
+    const length = ENTRY_HEADER + buf.readUInt32LE(e)
+    if (length > ENTRY_HEADER && e + length <= end) {
+      try {
+        const body = entryBody(buf, e, e + length)
+        // A full decode, not just the CRC: what is kept must be readable.
+        const soul = mergeEntryInto(new GraphNode(''), buf, body.start, body.end)
+        yield { offset: e, length, soul }
+        e += length
+        continue
+      } catch (error) {
+        if (!(error instanceof DecodeError)) throw error
+      }
+    }
+    e++
+  }
 }
 
 /**
@@ -128,6 +176,8 @@ export async function repairStore(dir: string, onProgress?: (doneBytes: number, 
     syncDir(dir)
     for (const id of existing) await rm(join(dir, segmentName(id)), { force: true })
     syncDir(dir)
+    const journal = await repairPendingJournal(dir)
+    for (const d of journal?.damage ?? []) report.damage.push({ segment: PENDING_FILE, ...d })
     return report
   } finally {
     await release()

@@ -1,7 +1,8 @@
-import { open, rename, type FileHandle } from 'node:fs/promises'
+import { open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { closeSync, fsyncSync, openSync } from 'node:fs'
 import { join } from 'node:path'
-import { SEGMENT_HEADER, SEGMENT_MAGIC, TYPE_SEAL, allZero, checkFrame, findNextFrame } from './frame.js'
+import { crc32 } from 'node:zlib'
+import { FRAME_HEADER, SEGMENT_HEADER, SEGMENT_MAGIC, TYPE_SEAL, allZero, checkFrame, findNextFrame } from './frame.js'
 
 /** Segment files are `seg-<8+ digit id>.log`; ids only grow, so names never repeat. */
 export function segmentName(id: number): string {
@@ -27,14 +28,20 @@ export function syncDir(dir: string): void {
 export async function createSegmentFile(dir: string, id: number): Promise<void> {
   const path = join(dir, segmentName(id))
   const tmp = `${path}.tmp`
-  const handle = await open(tmp, 'w')
   try {
-    await handle.write(SEGMENT_MAGIC, 0, SEGMENT_HEADER, 0)
-    await handle.sync()
-  } finally {
-    await handle.close()
+    const handle = await open(tmp, 'w')
+    try {
+      await handle.write(SEGMENT_MAGIC, 0, SEGMENT_HEADER, 0)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, path)
+  } catch (error) {
+    // Disk full, say: leave nothing behind (start-up would delete the temp file anyway).
+    await rm(tmp, { force: true }).catch(() => undefined)
+    throw error
   }
-  await rename(tmp, path)
   syncDir(dir)
 }
 
@@ -111,9 +118,13 @@ async function describeDamage(handle: FileHandle, size: number, offset: number, 
   await readFully(handle, rest, offset)
   const found = findNextFrame(rest, 1, rest.length)
   const resumeAt = found === -1 ? -1 : offset + found
-  let endsAtEof = false
-  if (rest.length >= 8) endsAtEof = rest.readUInt32LE(0) + 8 === rest.length
-  const torn = resumeAt === -1 && (extendsPastEnd || endsAtEof || allZero(rest, 0, rest.length))
+  // A torn write (the process or machine died inside the one write() of a frame) leaves a SHORT frame, or
+  // zeros the OS allocated but never filled. A frame whose full length is present but fails its CRC was
+  // written whole and damaged since: corruption, never silently dropped. So is a short frame whose bytes
+  // match the CRC in its header (its length field is what was damaged).
+  const lengthDamaged = extendsPastEnd && rest.length > FRAME_HEADER && crc32(rest.subarray(FRAME_HEADER)) === rest.readUInt32LE(4)
+  if (lengthDamaged) reason = 'frame length field damaged (the payload after it checks out)'
+  const torn = resumeAt === -1 && ((extendsPastEnd && !lengthDamaged) || allZero(rest, 0, rest.length))
   return { offset, reason, torn, resumeAt }
 }
 

@@ -1,11 +1,12 @@
 import { fdatasync, ftruncate, write } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { GraphNode } from '../../core/node.js'
 import { TrellisError } from '../../core/errors.js'
 import { ByteWriter } from './bytes.js'
 import { encodeEntry } from './codec.js'
 import { FRAME_HEADER, SEGMENT_HEADER, TYPE_ENTRIES, finishFrame, sealFrame } from './frame.js'
+import type { HealthTracker } from './health.js'
 import { createSegmentFile, segmentName } from './segment.js'
 import type { SegmentInfo, SegmentSet } from './segment-set.js'
 
@@ -33,7 +34,12 @@ export interface WriterOptions {
   committed(batch: Batch, segmentId: number, frameOffset: number): void
   /** A write or fsync failed in a way that leaves the log state unknown. */
   failed(error: unknown): void
+  /** Told of every commit that reached the disk, and of every one that did not (disk full, I/O error). */
+  health: HealthTracker
 }
+
+/** A failure while undoing a failed write: the file's state is unknown, so the store must be reopened. */
+class UndoFailed extends Error {}
 
 /**
  * Group commit. Puts encode into the open batch synchronously (so callers may
@@ -45,6 +51,7 @@ export interface WriterOptions {
  */
 const BATCH_BUFFER_BYTES = 64 * 1024
 const MAX_SPARE_BYTES = 1024 * 1024
+const SEAL_BYTES = sealFrame().length
 
 export function createWriter(options: WriterOptions) {
   const { dir, segments, durability, segmentBytes } = options
@@ -68,7 +75,9 @@ export function createWriter(options: WriterOptions) {
       ? setInterval(() => {
           if (dirty && !flushing) {
             dirty = false
-            fdatasync(active.handle.fd, () => undefined)
+            fdatasync(active.handle.fd, (error) => {
+              if (error !== null) options.health.failed(error)
+            })
           }
         }, options.relaxedSyncMs)
       : undefined
@@ -105,7 +114,8 @@ export function createWriter(options: WriterOptions) {
             for (const w of waiters) w.resolve()
           } catch (error) {
             for (const w of waiters) w.reject(error)
-            throw error
+            if (error instanceof UndoFailed) throw error
+            options.health.failed(error)
           }
         } else if (batch.waiters.length > 0) {
           await commit()
@@ -127,52 +137,81 @@ export function createWriter(options: WriterOptions) {
     batch = newBatch()
     const bytes = current.w.pos
     inFlightBytes = bytes
+    let at = active.size
     try {
       finishFrame(current.w.buf, 0, bytes)
       if (active.size > SEGMENT_HEADER && active.size + bytes > segmentBytes) await roll()
-      const at = active.size
-      try {
-        await writeAll(active.handle.fd, current.w.buf, bytes, at)
-      } catch (error) {
-        // Remove whatever part of the frame landed, so the log stays a clean sequence of frames.
-        await new Promise<void>((resolve, reject) => ftruncate(active.handle.fd, at, (e) => (e === null ? resolve() : reject(e))))
-        const failure = new TrellisError('STORAGE', `Write to ${segmentName(active.id)} failed: ${(error as Error).message}`)
-        for (const w of current.waiters) w.reject(failure)
-        return
-      }
+      at = active.size
+      await writeAll(active.handle.fd, current.w.buf, bytes, at)
       if (durability === 'fsync') await sync(active.handle.fd)
       else dirty = true
-      active.size = at + bytes
-      commits++
-      options.committed(current, active.id, at)
-      // Written, fsynced and indexed: nothing reads these bytes any more. Oversized buffers are let go.
-      if (current.w.buf.length <= MAX_SPARE_BYTES) spare = current.w
     } catch (error) {
-      const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${(error as Error).message}`)
-      for (const w of current.waiters) w.reject(failure)
-      throw error
-    } finally {
       inFlightBytes = 0
+      if (error instanceof UndoFailed) {
+        const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${error.message}`)
+        for (const w of current.waiters) w.reject(failure)
+        throw error
+      }
+      // Disk full, I/O error: cut the segment back to its last good end (whatever part of the frame landed goes),
+      // so the log stays a clean sequence of frames and later commits can succeed once the cause is gone.
+      try {
+        await truncateTo(active.handle.fd, at)
+      } catch (undoError) {
+        const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${(error as Error).message}; undoing it failed: ${(undoError as Error).message}`)
+        for (const w of current.waiters) w.reject(failure)
+        throw undoError
+      }
+      options.health.failed(error)
+      const failure = new TrellisError('STORAGE', `Write to ${segmentName(active.id)} failed, nothing of it was stored: ${(error as Error).message}`)
+      for (const w of current.waiters) w.reject(failure)
+      return
     }
+    active.size = at + bytes
+    commits++
+    inFlightBytes = 0
+    options.health.succeeded()
+    options.committed(current, active.id, at)
+    // Written, fsynced and indexed: nothing reads these bytes any more. Oversized buffers are let go.
+    if (current.w.buf.length <= MAX_SPARE_BYTES) spare = current.w
     for (const w of current.waiters) w.resolve()
   }
 
-  /** Seal the active segment and open a fresh one. */
+  /**
+   * Seal the active segment and open a fresh one. The new segment is created
+   * first, so a failure (disk full) at any step leaves the active segment as
+   * it was and unsealed: the caller's batch is refused, the store goes on.
+   */
   async function roll(): Promise<void> {
-    const seal = sealFrame()
-    await writeAll(active.handle.fd, seal, seal.length, active.size)
-    await sync(active.handle.fd)
-    active.size += seal.length
-    active.sealed = true
     const id = segments.allocateId()
+    const path = join(dir, segmentName(id))
     await createSegmentFile(dir, id)
-    const handle = await open(join(dir, segmentName(id)), 'r+')
+    let handle: FileHandle | undefined
+    try {
+      handle = await open(path, 'r+')
+      const seal = sealFrame()
+      try {
+        await writeAll(active.handle.fd, seal, seal.length, active.size)
+        await sync(active.handle.fd)
+      } catch (error) {
+        await truncateTo(active.handle.fd, active.size).catch((undoError: unknown) => {
+          throw new UndoFailed(`sealing ${segmentName(active.id)} failed (${(error as Error).message}) and so did undoing it: ${(undoError as Error).message}`)
+        })
+        throw error
+      }
+    } catch (error) {
+      await handle?.close().catch(() => undefined)
+      await rm(path, { force: true }).catch(() => undefined)
+      throw error
+    }
+    active.size += SEAL_BYTES
+    active.sealed = true
     active = { id, handle, size: SEGMENT_HEADER, sealed: false }
     segments.add(active)
   }
 
   function fail(error: unknown): void {
     broken = error
+    options.health.failed(error)
     const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${(error as Error).message}`)
     for (const w of batch.waiters) w.reject(failure)
     for (const w of rollWaiters.splice(0)) w.reject(failure)
@@ -259,6 +298,11 @@ function writeAll(fd: number, buf: Buffer, length: number, position: number): Pr
       })
     step()
   })
+}
+
+/** Cut a file back to `length` and make that durable. */
+function truncateTo(fd: number, length: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => ftruncate(fd, length, (e) => (e === null ? resolve() : reject(e)))).then(() => sync(fd))
 }
 
 function sync(fd: number): Promise<void> {
