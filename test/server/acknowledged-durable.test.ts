@@ -70,6 +70,31 @@ describe('#1 a write from a client whose clock runs fast is durable once acknowl
   }
 })
 
+describe('#1 with the pending journal of the log storage', () => {
+  it('the ack comes before the write is due; after SIGKILL and a restart it is pushed to a subscriber when due, like a peer write', async () => {
+    const dir = tmpDir()
+    dirs.push(dir)
+    const port = await freePort()
+    let relay = await start(port, dir)
+    const writer = await client(relay.url)
+    const due = Date.now() + 6000
+    writer.send(putMessage('w1', 'journaled', 'k', 'held', due))
+    const ack = await writer.waitFor((m) => m['@'] === 'w1', 5000)
+    expect(ack.ok).toBeTruthy()
+    expect(Date.now()).toBeLessThan(due)
+    await relay.kill('SIGKILL')
+    relays.splice(relays.indexOf(relay), 1)
+
+    relay = await start(port, dir)
+    const subscriber = await client(relay.url)
+    subscriber.send({ '#': 'g1', get: { '#': 'journaled' } })
+    const answer = await subscriber.waitFor((m) => m['@'] === 'g1', 5000)
+    if (Date.now() < due - 500) expect(carried(answer, 'journaled', 'k')).toBeUndefined()
+    const pushed = await subscriber.waitFor((m) => m['@'] === undefined && carried(m, 'journaled', 'k') === 'held', 15_000)
+    expect(carried(pushed, 'journaled', 'k')).toBe('held')
+  }, 40_000)
+})
+
 describe('#4 with the disk full (quota), a refused write is visible to no one', () => {
   it('not served over the wire or REST, not pushed to a subscriber; /readyz is 503 with the storage error', async () => {
     const dir = tmpDir()
