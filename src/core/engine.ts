@@ -4,6 +4,7 @@ import type { DeferredWrite } from './deferred.js'
 import type { ChangeListener, Engine, EngineOptions, Origin, PutOutcome } from './engine-types.js'
 import { TrellisError } from './errors.js'
 import { ham } from './ham.js'
+import { createInFlight } from './in-flight.js'
 import { createLoader } from './loader.js'
 import { createMemoryBound, KEY_OVERHEAD, valueBytes } from './memory-bound.js'
 import { GraphNode } from './node.js'
@@ -52,12 +53,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const memorySouls = createSortedSouls(() => graph.keys())
   let indexingSouls = false
   let closed = false
-  // Souls with writes storage has not confirmed yet, and how many. They stay in memory (the bound steps
-  // over them: storage could not give them back), and readers get storage's committed view of them.
-  const inFlight = new Map<string, number>()
-  // Souls a refused write touched, while other writes to them are still in flight: dropped once those settle.
-  const refusedSouls = new Set<string>()
-  const drainWaiters = new Map<string, (() => void)[]>()
+  // Souls with writes storage has not confirmed yet: kept in memory (the bound steps over them: storage
+  // could not give them back), shown to readers as storage has them, dropped if storage refuses them.
+  const inFlight = createInFlight((soul) => bound.drop(soul))
   let committedViews = 0
   // With storage behind it, memory is a cache and is kept bounded; without, it is the data.
   const maxMemoryNodes = storage === undefined ? Infinity : (options.maxMemoryNodes ?? DEFAULT_MAX_MEMORY_NODES)
@@ -78,52 +76,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // Handled here so a failed journal read is not an unhandled rejection; `ready` still rejects for whoever waits.
   deferral.ready.catch(ignore)
 
-  /** One write to `soul` is settled (durable or refused). */
-  const settle = (soul: string) => {
-    const count = inFlight.get(soul) ?? 0
-    if (count > 1) {
-      inFlight.set(soul, count - 1)
-      return
-    }
-    inFlight.delete(soul)
-    // Memory holds values storage refused: let go of the node, the next read or write loads what storage has.
-    if (refusedSouls.size > 0 && refusedSouls.delete(soul)) bound.drop(soul)
-    const waiting = drainWaiters.get(soul)
-    if (waiting === undefined) return
-    drainWaiters.delete(soul)
-    for (const wake of waiting) wake()
-  }
-
   const landed = (changed: GraphNode[], origin: Origin) => {
-    for (let i = 0; i < changed.length; i++) settle(changed[i].soul)
+    for (let i = 0; i < changed.length; i++) inFlight.landed(changed[i].soul)
     notify(changed, origin)
     // A burst of writes overshoots the bound until they are durable; it shrinks back as they land.
     bound.trim(changed.length)
   }
 
   const refused = (changed: GraphNode[]) => {
-    for (let i = 0; i < changed.length; i++) {
-      refusedSouls.add(changed[i].soul)
-      settle(changed[i].soul)
-    }
+    for (let i = 0; i < changed.length; i++) inFlight.refused(changed[i].soul)
     bound.trim(changed.length)
-  }
-
-  /** Writes to a soul a refused write touched wait until it is back to what storage holds. */
-  const afterRefusals = (nodes: GraphNode[]): Promise<void> | undefined => {
-    let waits: Promise<void>[] | undefined
-    for (const node of nodes) {
-      if (!refusedSouls.has(node.soul)) continue
-      const soul = node.soul
-      ;(waits ??= []).push(
-        new Promise<void>((resolve) => {
-          const list = drainWaiters.get(soul)
-          if (list === undefined) drainWaiters.set(soul, [resolve])
-          else list.push(resolve)
-        }),
-      )
-    }
-    return waits === undefined ? undefined : Promise.all(waits).then(ignore)
   }
 
   /**
@@ -192,10 +154,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     } catch (error) {
       stored = Promise.reject(error)
     }
-    for (let i = 0; i < changed.length; i++) {
-      const soul = changed[i].soul
-      inFlight.set(soul, (inFlight.get(soul) ?? 0) + 1)
-    }
+    for (let i = 0; i < changed.length; i++) inFlight.add(changed[i].soul)
     // Listeners hear once it is durable; a refused write is rolled back and heard by no one.
     stored.then(
       () => landed(changed, origin),
@@ -213,10 +172,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
 
   const run = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
-    if (refusedSouls.size > 0) {
-      const wait = afterRefusals(nodes)
-      if (wait !== undefined) return wait.then(() => run(nodes, origin))
-    }
+    const wait = inFlight.afterRefusals(nodes)
+    if (wait !== undefined) return wait.then(() => run(nodes, origin))
     try {
       return afterLoad(nodes, origin)
     } catch (error) {
@@ -258,12 +215,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (closed) return Promise.reject(new TrellisError('CLOSED', 'Database is closed'))
       if (loader === undefined) return Promise.resolve(graph.get(soul))
       // Writes not yet durable are not shown: storage has exactly what is committed.
-      if (inFlight.size > 0 && inFlight.has(soul)) return (storage as NonNullable<typeof storage>).get(soul)
+      if (inFlight.has(soul)) return (storage as NonNullable<typeof storage>).get(soul)
       return loader.load(soul)
     },
 
     async readRange(soul, range: KeyRange) {
-      if (storage !== undefined && inFlight.size > 0 && inFlight.has(soul)) return storage.get(soul, range)
+      if (storage !== undefined && inFlight.has(soul)) return storage.get(soul, range)
       const held = graph.get(soul)
       if (held === undefined && storage !== undefined) return storage.get(soul, range)
       if (held === undefined) return undefined
@@ -294,7 +251,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     peekCommitted(soul) {
-      if (inFlight.size === 0 || !inFlight.has(soul)) return graph.get(soul)
+      if (!inFlight.has(soul)) return graph.get(soul)
       let view: GraphNode | undefined
       try {
         view = storage?.getNow?.(soul)
