@@ -21,7 +21,7 @@ export interface PutOutcome {
 /** A verification step run before HAM (SEA plugs in here). Returns the nodes to apply, or throws a TrellisError. */
 export type VerifyHook = (nodes: GraphNode[], origin: Origin) => GraphNode[] | Promise<GraphNode[]>
 
-/** Called for every applied change, after memory is updated. */
+/** Called for every applied change: once storage made it durable (at once without storage). */
 export type ChangeListener = (changed: GraphNode[], origin: Origin) => void
 
 /**
@@ -72,43 +72,89 @@ export interface EngineOptions {
   storageIsDurable?: boolean
   clock?: StateClock
   verify?: VerifyHook
-  /** Most future-state keys held at once; past it the farthest are refused. Default 100 000. */
+  /**
+   * Most future-state keys held at once. A put whose future keys would pass
+   * it (or `maxDeferredBytes`) is refused whole; nothing held is ever evicted.
+   * Default 100 000.
+   */
   maxDeferred?: number
+  /** Most estimated bytes of future-state keys held at once (values counted). Default 64 MiB. */
+  maxDeferredBytes?: number
+  /** A put with a state further ahead of this clock than this is refused whole. Default 24 h. */
+  maxFutureMs?: number
   /**
    * Most nodes kept in memory when there is storage to read them back from
    * (oldest first out; nodes with listeners or writes not yet durable stay).
    * Default 250 000. Without storage, memory is the store and is never trimmed.
    */
   maxMemoryNodes?: number
+  /** Most estimated bytes of nodes kept in memory in front of storage (same rules). Default 256 MiB. */
+  maxMemoryBytes?: number
+}
+
+/** Sizes of the engine's bounded tables (read by /metrics). */
+export interface EngineStats {
+  memoryNodes: number
+  /** Estimated bytes of the nodes in memory (0 when memory is not bounded: no storage). */
+  memoryBytes: number
+  maxMemoryNodes: number
+  maxMemoryBytes: number
+  /** Souls with writes storage has not confirmed yet. */
+  soulsInFlight: number
+  /** Future-state keys held (journaled or waiting), and their estimated bytes. */
+  deferred: number
+  deferredBytes: number
+  /** Puts refused since start because the deferral queue was full, or a state lay past the horizon. */
+  deferredRefusedFull: number
+  deferredRefusedHorizon: number
 }
 
 export interface Engine {
   readonly clock: StateClock
   readonly storage: StorageAdapter | undefined
   readonly storageIsDurable: boolean
-  /** The put pipeline: verify → HAM merge → memory → listeners → storage. Input must already be validated. */
+  /**
+   * The put pipeline: verify → HAM merge → memory → storage → listeners (once durable). Input must
+   * already be validated. Rejects, changing nothing, when a future-state key is refused (horizon, full queue).
+   */
   put(nodes: GraphNode[], origin: Origin): Promise<PutOutcome>
   /**
    * The same pipeline, synchronous when it can be (no verify hook, every
    * node already in memory): memory is then updated before this returns.
    */
   apply(nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome>
-  /** A node from memory, or from storage (then cached). Undefined when nothing is known locally. */
+  /**
+   * Resolves once the storage's pending journal (future-state writes
+   * acknowledged before a restart) is loaded; rejects when it cannot be read.
+   * Writes and reads may go on meanwhile.
+   */
+  readonly ready: Promise<void>
+  /**
+   * A node from memory, or from storage (then cached). Undefined when nothing is known locally.
+   * Committed only: while writes to the soul are not yet durable, storage's view of it.
+   */
   read(soul: string): Promise<GraphNode | undefined>
-  /** Keys of a node inside a lexical range (served by storage when there is one). */
+  /** Keys of a node inside a lexical range (served by storage when there is one); committed only, like `read`. */
   readRange(soul: string, range: KeyRange): Promise<GraphNode | undefined>
   /**
    * Souls inside a lexical range (Gun's LEX over souls), from storage and
    * memory merged: in lexical order (reversed on request), at most `range.limit`.
    */
   souls(range: KeyRange): Promise<string[]>
-  /** The in-memory node, without touching storage. Do not mutate it. */
+  /** The in-memory node, without touching storage, writes not yet durable included (this process's own view). Do not mutate it. */
   peek(soul: string): GraphNode | undefined
+  /**
+   * `peek` for readers outside this process (REST): while writes to the
+   * soul are not yet durable, storage's committed view (a copy, when the
+   * store answers synchronously; else undefined, and `read` answers).
+   */
+  peekCommitted(soul: string): GraphNode | undefined
   /** Call `listener(changedKeys)` whenever keys of `soul` change. Returns the unsubscribe. */
   watch(soul: string, listener: (changed: GraphNode) => void): () => void
   /** Every applied change (the mesh relays from here). Returns the unsubscribe. */
   onChange(listener: ChangeListener): () => void
   /** Number of souls held in memory. */
   readonly size: number
+  stats(): EngineStats
   close(): Promise<void>
 }

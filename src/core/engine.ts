@@ -1,24 +1,43 @@
 import { createClock } from './clock.js'
-import { createDeferredQueue, type DeferredWrite } from './deferred.js'
+import { createDeferral } from './deferral.js'
+import type { DeferredWrite } from './deferred.js'
 import type { ChangeListener, Engine, EngineOptions, Origin, PutOutcome } from './engine-types.js'
 import { TrellisError } from './errors.js'
-import { ham, wins } from './ham.js'
+import { ham } from './ham.js'
+import { createInFlight } from './in-flight.js'
 import { createLoader } from './loader.js'
-import { createMemoryBound } from './memory-bound.js'
+import { createMemoryBound, KEY_OVERHEAD, valueBytes } from './memory-bound.js'
 import { GraphNode } from './node.js'
 import { createSortedSouls, mergeUnique } from './sorted-souls.js'
 import { inRange, type KeyRange } from './storage-contract.js'
 
+export { JOURNAL_ORIGIN } from './deferral.js'
+
 const RESOLVED = Promise.resolve()
-const DEFAULT_MAX_MEMORY_NODES = 250_000
+const ignore = () => {}
+export const DEFAULT_MAX_MEMORY_NODES = 250_000
+/** 256 MiB: the node bound's 250 000 nodes at about 1 KiB each, while a few huge nodes can no longer take gigabytes. */
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024
+export const DEFAULT_MAX_DEFERRED = 100_000
+/** 64 MiB: 100 000 typical future-state keys (a few hundred bytes each) fit; 6 MB values stop after ten or so. */
+export const DEFAULT_MAX_DEFERRED_BYTES = 64 * 1024 * 1024
+/**
+ * 24 h: a client whose clock is off by a time-zone offset (up to 14 h, the
+ * commonest large skew) still gets its writes applied when due; a state
+ * further ahead is a broken or hostile clock, and would otherwise win every
+ * write to its key for as long as it is held.
+ */
+export const DEFAULT_MAX_FUTURE_MS = 24 * 3_600_000
 
 /**
  * The graph engine: one put pipeline for every entry point (chain, wire,
- * REST) — verify → HAM merge into memory → listeners → storage — and reads
+ * REST) — verify → HAM merge into memory → storage → listeners — and reads
  * from memory, then storage.
  *
- * Listeners are told as soon as memory changed; only acknowledgements wait
- * for `durable`. Sync is real-time, and durability is what an ack promises.
+ * With storage, listeners hear of a change only once storage made it
+ * durable, and a write storage refused is rolled back from memory: what
+ * anyone hears or reads (through `read`, `readRange`, `peekCommitted`) is
+ * committed. Without storage, memory is the store and listeners hear at once.
  */
 export function createEngine(options: EngineOptions = {}): Engine {
   const clock = options.clock ?? createClock()
@@ -34,40 +53,69 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const memorySouls = createSortedSouls(() => graph.keys())
   let indexingSouls = false
   let closed = false
+  // Souls with writes storage has not confirmed yet: kept in memory (the bound steps over them: storage
+  // could not give them back), shown to readers as storage has them, dropped if storage refuses them.
+  const inFlight = createInFlight((soul) => bound.drop(soul))
+  let committedViews = 0
   // With storage behind it, memory is a cache and is kept bounded; without, it is the data.
   const maxMemoryNodes = storage === undefined ? Infinity : (options.maxMemoryNodes ?? DEFAULT_MAX_MEMORY_NODES)
-  const bound = createMemoryBound(graph, maxMemoryNodes, (soul) => watchers.has(soul))
+  const maxMemoryBytes = storage === undefined ? Infinity : (options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES)
+  const countingBytes = maxMemoryBytes !== Infinity
+  const bound = createMemoryBound(graph, maxMemoryNodes, maxMemoryBytes, (soul) => watchers.has(soul) || inFlight.has(soul))
   const loader = storage === undefined ? undefined : createLoader(graph, storage, bound)
 
-  const deferred = createDeferredQueue<Origin>(options.maxDeferred ?? 100_000, clock.now, (due) => {
-    void engine.put(groupBySoul(due), due[0].origin).catch(() => {})
+  const deferral = createDeferral({
+    maxCount: options.maxDeferred ?? DEFAULT_MAX_DEFERRED,
+    maxBytes: options.maxDeferredBytes ?? DEFAULT_MAX_DEFERRED_BYTES,
+    maxFutureMs: options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS,
+    now: clock.now,
+    journal: storage?.pending,
+    durable: storage !== undefined && storageIsDurable,
+    put: (nodes, origin) => engine.put(nodes, origin),
   })
+  // Handled here so a failed journal read is not an unhandled rejection; `ready` still rejects for whoever waits.
+  deferral.ready.catch(ignore)
+
+  const landed = (changed: GraphNode[], origin: Origin) => {
+    for (let i = 0; i < changed.length; i++) inFlight.landed(changed[i].soul)
+    notify(changed, origin)
+    // A burst of writes overshoots the bound until they are durable; it shrinks back as they land.
+    bound.trim(changed.length)
+  }
+
+  const refused = (changed: GraphNode[]) => {
+    for (let i = 0; i < changed.length; i++) inFlight.refused(changed[i].soul)
+    bound.trim(changed.length)
+  }
 
   /**
    * HAM-merge validated nodes into memory; synchronous so that storage sees
    * writes in apply order. Incoming nodes belong to the pipeline: a node
    * whose every key wins is passed on as its own diff, without a copy.
+   * Throws (before changing anything) when its future-state keys are refused.
    */
   const apply = (nodes: GraphNode[], origin: Origin): PutOutcome => {
     // Our own states come from our clock and are never in the future; only peers' need the check.
     const machineState = origin.kind === 'local' ? Infinity : clock.now()
+    const future = machineState === Infinity ? 0 : deferral.check(nodes, machineState)
     const changed: GraphNode[] = []
-    let deferredCount = 0
+    let held: DeferredWrite<Origin>[] | undefined
     for (const incoming of nodes) {
       const soul = incoming.soul
       const current = graph.get(soul)
-      if (current === undefined && allDue(incoming, machineState)) {
+      if (current === undefined && (future === 0 || allDue(incoming, machineState))) {
         // A new node (even one with no keys, from `{}` in a put) is all change. Memory keeps its own copy,
         // made now while the node is young: the diff handed on stays as it is, and the node's first update
         // writes in place (copying on that update instead was 40 % slower on merges, 10 % faster on puts).
-        graph.set(soul, incoming.clone())
+        bound.set(soul, incoming.clone())
         changed.push(incoming)
         continue
       }
       const target = current ?? new GraphNode(soul)
-      if (current === undefined) graph.set(soul, target)
+      if (current === undefined) bound.set(soul, target)
       // Indices of incoming keys that did not win; the diff is the incoming node minus these.
       let lost: number[] | undefined
+      let grew = 0
       const keys = incoming.keys
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]
@@ -76,46 +124,61 @@ export function createEngine(options: EngineOptions = {}): Engine {
         const at = target.indexOf(key)
         const outcome = ham(machineState, state, value, at === -1 ? -Infinity : target.states[at], at === -1 ? undefined : target.values[at])
         if (outcome === 'accept') {
-          if (at === -1) target.set(key, value, state)
-          else target.setAt(at, value, state)
+          if (at === -1) {
+            if (countingBytes) grew += KEY_OVERHEAD + 2 * key.length + valueBytes(value)
+            target.set(key, value, state)
+          } else {
+            if (countingBytes) grew += valueBytes(value) - valueBytes(target.values[at])
+            target.setAt(at, value, state)
+          }
           continue
         }
         ;(lost ??= []).push(i)
-        if (outcome === 'defer' && deferred.add({ soul, key, value, state, origin })) deferredCount++
+        if (outcome === 'defer') (held ??= []).push(deferral.item(soul, key, value, state, origin))
       }
+      if (grew !== 0) bound.grow(soul, grew)
       if (lost === undefined) changed.push(incoming)
       else if (lost.length < keys.length) changed.push(without(incoming, lost))
-      else if (current === undefined) graph.delete(soul) // all of a new node is in the future: nothing exists yet
+      else if (current === undefined) bound.drop(soul) // all of a new node is in the future: nothing exists yet
     }
-    if (changed.length === 0) return { changed, deferred: deferredCount, durable: RESOLVED }
+    const deferred = held === undefined ? 0 : held.length
+    const holding = held === undefined ? undefined : deferral.hold(held)
+    if (changed.length === 0) return { changed, deferred, durable: holding ?? RESOLVED }
     if (storage === undefined) {
       notify(changed, origin)
-      return { changed, deferred: deferredCount, durable: RESOLVED }
+      return { changed, deferred, durable: holding ?? RESOLVED }
     }
-    const durable = storage.put(changed)
-    // Until storage has them, these nodes exist only in memory: they must not be trimmed.
-    for (const node of changed) bound.pin(node.soul)
-    const settle = () => {
-      for (const node of changed) bound.unpin(node.soul)
-      // A burst of writes overshoots the bound until they are durable; it shrinks back as they land.
-      bound.trim(changed.length)
+    let stored: Promise<void>
+    try {
+      stored = storage.put(changed)
+    } catch (error) {
+      stored = Promise.reject(error)
     }
-    durable.then(settle, settle)
-    notify(changed, origin)
+    for (let i = 0; i < changed.length; i++) inFlight.add(changed[i].soul)
+    // Listeners hear once it is durable; a refused write is rolled back and heard by no one.
+    stored.then(
+      () => landed(changed, origin),
+      () => refused(changed),
+    )
     bound.trim(changed.length)
-    return { changed, deferred: deferredCount, durable }
+    return { changed, deferred, durable: holding === undefined ? stored : Promise.all([stored, holding]).then(ignore) }
   }
 
   /** HAM needs the current state of every key, so nodes only in storage are loaded first. */
   const afterLoad = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
     if (loader === undefined) return apply(nodes, origin)
-    let loads: Promise<unknown> | undefined
+    const loads = loader.ensure(nodes)
+    return loads === undefined ? apply(nodes, origin) : loads.then(() => apply(nodes, origin))
+  }
+
+  const run = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
+    const wait = inFlight.afterRefusals(nodes)
+    if (wait !== undefined) return wait.then(() => run(nodes, origin))
     try {
-      loads = loader.ensure(nodes)
+      return afterLoad(nodes, origin)
     } catch (error) {
       return Promise.reject(error)
     }
-    return loads === undefined ? apply(nodes, origin) : loads.then(() => apply(nodes, origin))
   }
 
   const notify = (changed: GraphNode[], origin: Origin) => {
@@ -133,6 +196,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     clock,
     storage,
     storageIsDurable,
+    ready: deferral.ready,
     get size() {
       return graph.size
     },
@@ -143,16 +207,20 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     apply(nodes, origin) {
       if (closed) return Promise.reject(new TrellisError('CLOSED', 'Database is closed'))
-      if (verify !== undefined) return Promise.resolve(verify(nodes, origin)).then((verified) => afterLoad(verified, origin))
-      return afterLoad(nodes, origin)
+      if (verify !== undefined) return Promise.resolve(verify(nodes, origin)).then((verified) => run(verified, origin))
+      return run(nodes, origin)
     },
 
     read(soul) {
       if (closed) return Promise.reject(new TrellisError('CLOSED', 'Database is closed'))
-      return loader === undefined ? Promise.resolve(graph.get(soul)) : loader.load(soul)
+      if (loader === undefined) return Promise.resolve(graph.get(soul))
+      // Writes not yet durable are not shown: storage has exactly what is committed.
+      if (inFlight.has(soul)) return (storage as NonNullable<typeof storage>).get(soul)
+      return loader.load(soul)
     },
 
     async readRange(soul, range: KeyRange) {
+      if (storage !== undefined && inFlight.has(soul)) return storage.get(soul, range)
       const held = graph.get(soul)
       if (held === undefined && storage !== undefined) return storage.get(soul, range)
       if (held === undefined) return undefined
@@ -182,6 +250,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return graph.get(soul)
     },
 
+    peekCommitted(soul) {
+      if (!inFlight.has(soul)) return graph.get(soul)
+      let view: GraphNode | undefined
+      try {
+        view = storage?.getNow?.(soul)
+      } catch {
+        return undefined
+      }
+      // A copy each time: a version of its own, so observers comparing versions never take it for one they showed.
+      if (view !== undefined) view.version = -++committedViews
+      return view
+    },
+
     watch(soul, listener) {
       watchers.set(soul, withListener(watchers.get(soul) ?? [], listener))
       return () => {
@@ -200,12 +281,29 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
     },
 
+    stats() {
+      const held = deferral.stats()
+      return {
+        memoryNodes: graph.size,
+        memoryBytes: bound.bytes,
+        maxMemoryNodes,
+        maxMemoryBytes,
+        soulsInFlight: inFlight.size,
+        deferred: held.count,
+        deferredBytes: held.bytes,
+        deferredRefusedFull: held.refusedFull,
+        deferredRefusedHorizon: held.refusedHorizon,
+      }
+    },
+
     async close() {
       if (closed) return
       closed = true
-      deferred.clear()
+      deferral.close()
       watchers.clear()
       changeListeners = []
+      // The journal is read to its end before storage closes under it.
+      await deferral.ready.catch(ignore)
       if (storage !== undefined) await storage.close()
     },
   }
@@ -235,16 +333,6 @@ function without(node: GraphNode, skip: number[]): GraphNode {
 function allDue(node: GraphNode, machineState: number): boolean {
   for (let i = 0; i < node.states.length; i++) if (node.states[i] > machineState) return false
   return true
-}
-
-function groupBySoul(writes: DeferredWrite<Origin>[]): GraphNode[] {
-  const bySoul = new Map<string, GraphNode>()
-  for (const w of writes) {
-    let node = bySoul.get(w.soul)
-    if (node === undefined) bySoul.set(w.soul, (node = new GraphNode(w.soul)))
-    if (!node.has(w.key) || wins(w.state, w.value, node.stateOf(w.key), node.get(w.key))) node.set(w.key, w.value, w.state)
-  }
-  return [...bySoul.values()]
 }
 
 type Watcher = (changed: GraphNode) => void

@@ -26,7 +26,7 @@ export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdap
   /** With nothing else loading the soul, what a synchronous store holds is simply what is stored. */
   const loadNow = (soul: string, read: (soul: string) => GraphNode | undefined): GraphNode | undefined => {
     const stored = read(soul)
-    if (stored !== undefined) graph.set(soul, stored)
+    if (stored !== undefined) bound.set(soul, stored)
     return stored
   }
 
@@ -39,7 +39,7 @@ export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdap
         const current = graph.get(soul)
         if (stored === undefined) return current
         if (current === undefined) {
-          graph.set(soul, stored)
+          bound.set(soul, stored)
           bound.trim()
           return stored
         }
@@ -50,6 +50,8 @@ export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdap
             current.set(key, stored.values[i], stored.states[i])
           }
         }
+        // Rare (a write raced the read): count the merged node afresh.
+        bound.set(soul, current)
         return current
       },
       (error: unknown) => {

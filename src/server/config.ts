@@ -15,6 +15,13 @@ export interface ServerConfig {
   maxSubscribers: number
   /** Nodes kept in memory in front of the storage (oldest first out). */
   maxMemoryNodes: number
+  /** Estimated bytes of the nodes kept in memory in front of the storage (oldest first out). */
+  maxMemoryBytes: number
+  /** Future-state keys held until due; past it (or the bytes bound) a put with future keys is refused. */
+  maxDeferred: number
+  maxDeferredBytes: number
+  /** A put with a state further ahead of the relay's clock is refused. */
+  maxFutureMs: number
   requestTimeoutMs: number
   keepAliveTimeoutMs: number
   shutdownTimeoutMs: number
@@ -39,6 +46,8 @@ interface Spec {
   value: string
   help: string
   defaultText: string
+  /** Largest size a 'bytes' setting takes (default 1 GiB). */
+  maxBytes?: number
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -55,6 +64,10 @@ const SPECS: Spec[] = [
   { key: 'bodyLimit', flag: 'body-limit', env: 'BODY_LIMIT', kind: 'bytes', value: '<size>', help: 'Largest API request body (e.g. 1mb, 256kb); larger gets 413', defaultText: '1mb' },
   { key: 'maxPeers', flag: 'max-peers', env: 'MAX_PEERS', kind: 'count', value: '<n>', help: 'Most Gun connections accepted; newcomers get a mob notice', defaultText: '10000' },
   { key: 'maxMemoryNodes', flag: 'max-memory-nodes', env: 'MAX_MEMORY_NODES', kind: 'count', value: '<n>', help: 'Nodes kept in memory in front of the data directory (oldest out first)', defaultText: '250000' },
+  { key: 'maxMemoryBytes', flag: 'max-memory-bytes', env: 'MAX_MEMORY_BYTES', kind: 'bytes', value: '<size>', help: 'Estimated bytes of nodes kept in memory in front of the data directory (oldest out first)', defaultText: '256mb', maxBytes: 1024 ** 4 },
+  { key: 'maxDeferred', flag: 'max-deferred', env: 'MAX_DEFERRED', kind: 'count', value: '<n>', help: 'Future-state keys held until due; a put that would pass it is refused', defaultText: '100000' },
+  { key: 'maxDeferredBytes', flag: 'max-deferred-bytes', env: 'MAX_DEFERRED_BYTES', kind: 'bytes', value: '<size>', help: 'Estimated bytes of future-state keys held; a put that would pass it is refused', defaultText: '64mb' },
+  { key: 'maxFutureMs', flag: 'max-future', env: 'MAX_FUTURE', kind: 'duration', value: '<time>', help: "A put with a state further ahead of the relay's clock is refused", defaultText: '24h' },
   { key: 'maxSubscribers', flag: 'max-subscribers', env: 'MAX_SUBSCRIBERS', kind: 'count', value: '<n>', help: 'Most live REST subscriptions (SSE and WebSocket)', defaultText: '1000' },
   { key: 'requestTimeoutMs', flag: 'request-timeout', env: 'REQUEST_TIMEOUT', kind: 'duration', value: '<time>', help: 'Time a client has to send a whole request (e.g. 30s; 0 = none)', defaultText: '30s' },
   { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT', kind: 'duration', value: '<time>', help: 'Idle keep-alive connections close after this', defaultText: '72s' },
@@ -80,6 +93,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxPeers: 10_000,
   maxSubscribers: 1000,
   maxMemoryNodes: 250_000,
+  maxMemoryBytes: 256 * 1024 * 1024,
+  maxDeferred: 100_000,
+  maxDeferredBytes: 64 * 1024 * 1024,
+  maxFutureMs: 24 * 3_600_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 72_000,
   shutdownTimeoutMs: 10_000,
@@ -168,7 +185,8 @@ function convert(spec: Spec, raw: unknown, source: Source): unknown {
       const unit = (m as RegExpExecArray)[2]?.toLowerCase() ?? 'b'
       const factor = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1
       const n = Math.floor(Number((m as RegExpExecArray)[1]) * factor)
-      if (n < 1 || n > 1024 ** 3) fail('a size from 1 byte to 1gb')
+      const most = spec.maxBytes ?? 1024 ** 3
+      if (n < 1 || n > most) fail(`a size from 1 byte to ${most === 1024 ** 3 ? '1gb' : `${most / 1024 ** 3}gb`}`)
       return n
     }
     case 'duration': {

@@ -73,4 +73,37 @@ describe('memory bound: with storage behind it, memory is a bounded cache', () =
     await db.synced()
     expect(db.root.engine.size).toBe(1000)
   })
+
+  it('#7 is bounded in bytes too: 60 nodes of 6 MB stay within maxMemoryBytes, and read back intact', async () => {
+    const bound = 32 * 1024 * 1024
+    const engine = createEngine({ storage: createMemoryStorage(), maxMemoryBytes: bound })
+    const origin = { kind: 'peer', peer: 'p', id: 'm' } as const
+    const big = (k: number) => `${k}:`.padEnd(3 * 1024 * 1024, 'x') // 6 MiB as UTF-16
+    for (let k = 0; k < 60; k++) await (await engine.apply([new GraphNode(`big${k}`, ['v'], [big(k)], [S])], origin)).durable
+    const stats = engine.stats()
+    expect(stats.memoryBytes).toBeLessThanOrEqual(bound)
+    expect(stats.memoryNodes).toBeLessThanOrEqual(6)
+    expect(stats.memoryNodes).toBeGreaterThan(0)
+    expect((await engine.read('big0'))?.get('v')).toBe(big(0))
+    // Accounting follows updates in place: a node that shrinks counts less.
+    await (await engine.apply([new GraphNode('big59', ['v'], ['small'], [S + 1])], origin)).durable
+    expect(engine.stats().memoryBytes).toBeLessThan(stats.memoryBytes)
+  })
+
+  it('byte accounting adds up: the estimate of what is held equals the sum over the nodes held', async () => {
+    const { nodeBytes } = await import('../../src/core/memory-bound.js')
+    const engine = createEngine({ storage: createMemoryStorage(), maxMemoryNodes: 50 })
+    const origin = { kind: 'peer', peer: 'p', id: 'm' } as const
+    for (let k = 0; k < 200; k++) {
+      const soul = `n${k % 80}`
+      await (await engine.apply([new GraphNode(soul, [`k${k % 7}`, 'link'], ['v'.repeat(k), { '#': `n${k}` }], [S + k, S + k])], origin)).durable
+    }
+    await engine.read('n3')
+    let sum = 0
+    for (let k = 0; k < 80; k++) {
+      const node = engine.peek(`n${k}`)
+      if (node !== undefined) sum += nodeBytes(node)
+    }
+    expect(engine.stats().memoryBytes).toBe(sum)
+  })
 })

@@ -74,19 +74,30 @@ describe('engine.souls', () => {
     expect(await engine.souls({ prefix: 'u/', reverse: true, limit: 2 })).toEqual(['u/c', 'u/b'])
   })
 
-  it('merges souls only in storage with souls only in memory (a write not yet stored), in order and without duplicates', async () => {
+  it('merges souls only in storage with souls only in memory (a write storage has not listed yet), in order and without duplicates', async () => {
     const stored = createMemoryStorage()
     await stored.put(['u/a', 'u/c'].map(nodeOf))
-    // A store that never finishes a write: what the engine applies stays in memory only.
-    const stalled: StorageAdapter = { ...stored, put: () => new Promise<void>(() => {}) }
-    const engine = createEngine({ storage: stalled })
+    // A store that takes writes without listing them (yet): what the engine applies is listed from memory.
+    const lagging: StorageAdapter = { ...stored, put: () => Promise.resolve() }
+    const engine = createEngine({ storage: lagging })
     expect(await engine.souls({ prefix: 'u/' })).toEqual(['u/a', 'u/c'])
-    void engine.put(['u/b', 'u/c', 'v/z'].map(nodeOf), { kind: 'local', id: '1' })
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await (await engine.put(['u/b', 'u/c', 'v/z'].map(nodeOf), { kind: 'local', id: '1' })).durable
     expect(engine.peek('u/b')).toBeDefined()
     expect(await stored.souls({ prefix: 'u/' })).toEqual(['u/a', 'u/c'])
     expect(await engine.souls({ prefix: 'u/' })).toEqual(['u/a', 'u/b', 'u/c'])
     expect(await engine.souls({ gte: 'u/b', reverse: true })).toEqual(['v/z', 'u/c', 'u/b'])
     expect(await engine.souls({ prefix: 'u/', limit: 2 })).toEqual(['u/a', 'u/b'])
+  })
+
+  it('does not list a soul whose only write storage has not made durable', async () => {
+    const stored = createMemoryStorage()
+    await stored.put(['u/a'].map(nodeOf))
+    const stalled: StorageAdapter = { ...stored, put: () => new Promise<void>(() => {}) }
+    const engine = createEngine({ storage: stalled })
+    expect(await engine.souls({ prefix: 'u/' })).toEqual(['u/a'])
+    void engine.put(['u/b'].map(nodeOf), { kind: 'local', id: '1' })
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(engine.peek('u/b')).toBeDefined()
+    expect(await engine.souls({ prefix: 'u/' })).toEqual(['u/a'])
   })
 })

@@ -19,6 +19,8 @@ export function createHttpRoot(engine: Engine, limits?: Partial<ValidationLimits
   const view: Engine = Object.create(engine, {
     put: { value: (nodes: Parameters<Engine['put']>[0], origin: Origin) => engine.put(nodes, relabel(origin)) },
     apply: { value: (nodes: Parameters<Engine['apply']>[0], origin: Origin) => engine.apply(nodes, relabel(origin)) },
+    // REST readers are other clients: they see committed data only, never a write storage may still refuse.
+    peek: { value: (soul: string) => engine.peekCommitted(soul) },
   }) as Engine
   return new RootChain(createRoot(view, { limits }), undefined)
 }

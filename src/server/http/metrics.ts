@@ -139,6 +139,20 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
     const stats = storageStats(node)
     return stats?.pendingFileBytes === undefined ? [] : [[{}, stats.pendingFileBytes]]
   })
+  gaugeFrom('trellis_node_cache_bytes', 'Estimated bytes of the nodes held in memory (bound: --max-memory-bytes)', [], () => [[{}, node.engine.stats().memoryBytes]])
+  gaugeFrom('trellis_deferred_writes', 'Future-state keys held until due (bound: --max-deferred)', [], () => [[{}, node.engine.stats().deferred]])
+  gaugeFrom('trellis_deferred_bytes', 'Estimated bytes of future-state keys held (bound: --max-deferred-bytes)', [], () => [[{}, node.engine.stats().deferredBytes]])
+  counterFrom('trellis_deferred_refused_total', 'Puts refused for their future-state keys: queue full, or past the --max-future horizon', ['reason'], () => {
+    const stats = node.engine.stats()
+    return [
+      [{ reason: 'full' }, stats.deferredRefusedFull],
+      [{ reason: 'horizon' }, stats.deferredRefusedHorizon],
+    ]
+  })
+  gaugeFrom('trellis_storage_ok', 'Whether the last storage write (or probe) reached the disk (1) or failed (0)', [], () => {
+    const health = node.closed ? undefined : node.storage.health?.()
+    return health === undefined ? [] : [[{}, health.ok ? 1 : 0]]
+  })
   gaugeFrom('trellis_uptime_seconds', 'Seconds since this node started', [], () => [[{}, (Date.now() - node.startedAt) / 1000]])
 
   return {

@@ -14,6 +14,8 @@ import { createHttpRoot, HTTP_ORIGIN } from './http-root.js'
 export interface TrellisNodeOptions {
   /** The log engine in this directory (fsync before ack). Memory when neither this nor `storage` is given. */
   dataDir?: string
+  /** With `dataDir`: the log refuses writes that would take it past this many bytes on disk. */
+  quotaBytes?: number
   storage?: StorageAdapter
   /** Whether `storage` survives a restart. Default true for a given storage. */
   storageIsDurable?: boolean
@@ -22,6 +24,13 @@ export interface TrellisNodeOptions {
   pid?: string
   /** Nodes kept in memory in front of the storage (default 250 000; memory-only nodes keep everything). */
   maxMemoryNodes?: number
+  /** Estimated bytes of those nodes (default 256 MiB). */
+  maxMemoryBytes?: number
+  /** Future-state keys held until due, by count (default 100 000) and estimated bytes (default 64 MiB). */
+  maxDeferred?: number
+  maxDeferredBytes?: number
+  /** States further ahead of this relay's clock refuse their put (default 24 h). */
+  maxFutureMs?: number
   limits?: Partial<MeshLimits>
   /** Soul, key and value sizes every write is checked against (wire, REST, chain); `maxSoulChars` also bounds the mesh's. */
   validation?: Partial<ValidationLimits>
@@ -70,8 +79,23 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   const log = options.log ?? (() => {})
   let storage = options.storage
   let durable = options.storageIsDurable ?? storage !== undefined
-  if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir))
-  const engine = createEngine({ storage, storageIsDurable: durable, maxMemoryNodes: options.maxMemoryNodes })
+  if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir, { quotaBytes: options.quotaBytes }))
+  const engine = createEngine({
+    storage,
+    storageIsDurable: durable,
+    maxMemoryNodes: options.maxMemoryNodes,
+    maxMemoryBytes: options.maxMemoryBytes,
+    maxDeferred: options.maxDeferred,
+    maxDeferredBytes: options.maxDeferredBytes,
+    maxFutureMs: options.maxFutureMs,
+  })
+  // Future-state writes acknowledged before a restart are held again before the relay takes traffic.
+  try {
+    await engine.ready
+  } catch (error) {
+    await engine.close().catch(() => {})
+    throw error
+  }
   const validation = validationLimits({ maxSoulChars: options.limits?.maxSoulChars, ...options.validation })
   // The validation limits ride along in the mesh's limits, ready for `parseWireGraph(put, limits)` there.
   const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits, ...validation }

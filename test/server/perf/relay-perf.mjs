@@ -6,7 +6,8 @@ import WebSocket from 'ws'
 
 const mode = process.argv[2] ?? 'trellis'
 const script = fileURLToPath(new URL(mode === 'bare' ? './bare-ws-server.mjs' : '../fixtures/relay-process.mjs', import.meta.url))
-const child = spawn(process.execPath, [script, '0', '-'], { stdio: ['ignore', 'pipe', 'inherit'] })
+// PERF_DATA_DIR: run the relay on the log storage in that directory (fsync before ack) instead of memory.
+const child = spawn(process.execPath, [script, '0', process.env.PERF_DATA_DIR ?? '-'], { stdio: ['ignore', 'pipe', 'inherit'] })
 const port = await new Promise((resolve) => child.stdout.on('data', (d) => { const m = /READY (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])) }))
 const url = `ws://127.0.0.1:${port}/gun`
 const S = Date.now() - 10_000

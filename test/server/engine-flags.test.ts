@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, DEFAULT_CONFIG, loadServerConfig, serveHelp } from '../../src/server/config.js'
+
+describe('engine bounds: flags, environment, defaults', () => {
+  it('defaults: 256 MiB node cache, 100 000 keys and 64 MiB deferred, a 24 h horizon', () => {
+    expect(DEFAULT_CONFIG).toMatchObject({ maxMemoryBytes: 256 * 1024 ** 2, maxDeferred: 100_000, maxDeferredBytes: 64 * 1024 ** 2, maxFutureMs: 24 * 3_600_000 })
+  })
+
+  it('flags and environment variables set them (flags win); the node cache may pass 1 GiB', () => {
+    const config = loadServerConfig(['--max-memory-bytes', '2gb', '--max-future', '1h', '--max-deferred-bytes=8mb'], { MAX_DEFERRED: '500', MAX_FUTURE: '5m' })
+    expect(config).toMatchObject({ maxMemoryBytes: 2 * 1024 ** 3, maxFutureMs: 3_600_000, maxDeferredBytes: 8 * 1024 ** 2, maxDeferred: 500 })
+  })
+
+  it('bad values name the flag; --help lists every bound', () => {
+    expect(() => loadServerConfig(['--max-deferred-bytes', '2gb'], {})).toThrow(ConfigError)
+    expect(() => loadServerConfig(['--max-deferred', 'lots'], {})).toThrow(/max deferred/)
+    const help = serveHelp()
+    for (const flag of ['--max-memory-bytes', '--max-deferred ', '--max-deferred-bytes', '--max-future']) expect(help).toContain(flag)
+  })
+})
