@@ -11,11 +11,13 @@ import { errorText, field, isPlainObject, stringField, type WireMessage } from '
 import { createOutbox, type OutboxEntry } from './outbox.js'
 import { Peer, type PeerInfo } from './peer.js'
 import { createPusher } from './push.js'
+import { createPeerProof } from './peer-proof.js'
 import { createPutHandler } from './put-handler.js'
 import { createReplyHandler } from './reply-handler.js'
 import { DEFAULT_LIMITS, type MeshLimits } from './limits.js'
 import type { Route } from './routes.js'
 import { createSubscriptions } from './subscriptions.js'
+import { startSweeper, sweepInterval } from './sweeper.js'
 
 export interface MeshOptions {
   engine: Engine
@@ -31,6 +33,12 @@ export interface MeshOptions {
   ackPuts?: boolean
   /** Relay URLs to suggest in a `mob` notice when over `limits.maxPeers`. */
   mobPeers?: () => string[]
+  /**
+   * The cluster's shared secret (relays): a relay that dials us proves it is one of ours with an
+   * HMAC of our greeting's nonce (peer-proof.ts), and we prove it when we dial. Without it, an
+   * accepted link is a relay peer only when a relay we dial vouches for it (docs/mesh.md, Peer roles).
+   */
+  peerSecret?: string
   limits?: Partial<MeshLimits>
   log?: (line: string) => void
 }
@@ -76,6 +84,24 @@ export interface MeshStats {
   errorsSent: number
   /** Relay links this mesh closed because the same two relays already had one (docs/mesh.md, Relay peering). */
   duplicateLinksClosed: number
+  // Bytes held (characters of ids, souls, keys, JSON): see limits.ts for the bounds.
+  dedupBytes: number
+  routeBytes: number
+  interestBytes: number
+  subscriptionBytes: number
+  outboxBytes: number
+  /** Bytes accepted by sockets and not yet written, over all peers. */
+  sendQueueBytes: number
+  /** Connections closed because their send queue passed `maxQueueChars`. */
+  slowConsumersClosed: number
+  /** Accepted links proven to be relay peers (cluster secret, or vouched for by a relay we dial). */
+  relayLinksProven: number
+  /** Relay claims whose proof did not verify. */
+  relayProofsFailed: number
+  /** Replies from peers dropped because their data was not a valid graph. */
+  repliesRefused: number
+  /** Messages dropped because their id was longer than `maxIdChars`. */
+  longIdsRefused: number
 }
 
 export interface Mesh {
@@ -108,6 +134,10 @@ export interface MeshContext {
   sendText(peer: Peer, text: string): void
   /** Merge a wire graph from a peer; resolves to false when it was invalid. */
   merge(put: unknown, peer: Peer, id: string): Promise<boolean>
+  /** Merge graph nodes already validated; resolves to false when the engine refused them. */
+  mergeNodes(nodes: GraphNode[], peer: Peer, id: string): Promise<boolean>
+  /** A peer's reply carried data that is not a valid graph: counted and logged, never passed on. */
+  refusedReply(peer: Peer, why: string): void
   relayPeers(except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[]
   log(line: string): void
 }
@@ -120,22 +150,39 @@ export function createMesh(options: MeshOptions): Mesh {
   const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const log = options.log ?? (() => {})
   const peers = new Set<Peer>()
-  const dedup = createDedup(limits.maxDedup, limits.dedupAgeMs)
-  const routes = createBoundedMap<Route>({ max: limits.maxRoutes, ageMs: limits.routeAgeMs, onEvict: (_id, route) => expireRoute(route) })
+  const dedup = createDedup(limits.maxDedup, limits.dedupAgeMs, Date.now, limits.maxDedupBytes)
+  const routes = createBoundedMap<Route>({
+    max: limits.maxRoutes,
+    maxBytes: limits.maxRouteBytes,
+    ageMs: limits.routeAgeMs,
+    onEvict: (_id, route) => expireRoute(route),
+  })
   const subscriptions = createSubscriptions({
     maxPerPeer: limits.maxSubscriptionsPerPeer,
     maxEntries: limits.maxSubscriptions,
     maxKeysPerSoul: 64,
     maxKeyChars: limits.maxSoulChars,
+    maxBytesPerPeer: limits.maxSubscriptionBytesPerPeer,
+    maxBytes: limits.maxSubscriptionBytes,
   })
   // Souls this process read from peers: asked again after every (re)connect, as stock browsers do.
-  const interest = createBoundedMap<true>({ max: limits.maxInterest, ageMs: Infinity })
-  const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs)
+  const interest = createBoundedMap<true>({ max: limits.maxInterest, maxBytes: limits.maxInterestBytes, ageMs: Infinity })
+  const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs, Date.now, limits.maxOutboxBytes)
+  // Expiry without traffic: one unref'd timer sweeps every table a slice at a time (sweeper.ts).
+  const stopSweeper = startSweeper([dedup, routes, outbox], sweepInterval([limits.dedupAgeMs, limits.routeAgeMs, limits.outboxTtlMs]))
+  const peerProof = options.peerSecret !== undefined && options.peerSecret !== '' ? createPeerProof(options.peerSecret) : undefined
+  /** Accepted links by the nonce we greeted them with: a relay we dial vouches for its own link to us by naming it. */
+  const inboundByNonce = new Map<string, Peer>()
   const mergingReplies = new Map<string, Peer>()
   let framesIn = 0
   let framesOut = 0
   let errorsSent = 0
   let duplicateLinksClosed = 0
+  let slowConsumersClosed = 0
+  let relayLinksProven = 0
+  let relayProofsFailed = 0
+  let repliesRefused = 0
+  let longIdsRefused = 0
   let peerCounter = 0
   let incoming = 0
   let closed = false
@@ -157,9 +204,14 @@ export function createMesh(options: MeshOptions): Mesh {
     let nodes: GraphNode[]
     try {
       nodes = parseWireGraph(put)
-    } catch {
+    } catch (error) {
+      refusedReply(peer, errorText(error))
       return false
     }
+    return mergeNodes(nodes, peer, id)
+  }
+
+  const mergeNodes = async (nodes: GraphNode[], peer: Peer, id: string): Promise<boolean> => {
     if (nodes.length === 0) return true
     try {
       await engine.put(nodes, { kind: 'peer', peer, id })
@@ -168,6 +220,11 @@ export function createMesh(options: MeshOptions): Mesh {
       log(`merge from ${peer.name} failed: ${errorText(error)}`)
       return false
     }
+  }
+
+  const refusedReply = (peer: Peer, why: string) => {
+    repliesRefused++
+    log(`reply from ${peer.name} refused: ${why.slice(0, 200)}`)
   }
 
   const relayPeers = (except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[] => {
@@ -193,6 +250,8 @@ export function createMesh(options: MeshOptions): Mesh {
     send,
     sendText,
     merge,
+    mergeNodes,
+    refusedReply,
     relayPeers,
     log,
   }
@@ -220,7 +279,7 @@ export function createMesh(options: MeshOptions): Mesh {
     if (typeof given === 'string' && given !== '') id = given
     else if (typeof given === 'number') id = String(given)
     else msg['#'] = id = randomId()
-    if (id.length > limits.maxIdChars) return
+    if (id.length > limits.maxIdChars) return refuseLongId(peer, id)
     const ack = stringField(msg, '@')
     if (ack === undefined || Object.hasOwn(msg, 'put') || Object.hasOwn(msg, 'dam')) {
       if (dedup.check(id)) return
@@ -249,6 +308,7 @@ export function createMesh(options: MeshOptions): Mesh {
     switch (dam) {
       case '?': {
         const theirPid = stringField(msg, 'pid')
+        const answering = field(msg, '@') !== undefined
         if (theirPid !== undefined && theirPid.length <= limits.maxIdChars) {
           peer.pid ??= theirPid
           if (theirPid === pid) {
@@ -257,16 +317,53 @@ export function createMesh(options: MeshOptions): Mesh {
             eventsOf.get(peer)?.onSelf?.()
             return
           }
-          if (field(msg, 'relay') === true) peer.relay = true
-          if (field(msg, 'oneLink') === true) peer.keepsOneLink = true
+          if (peer.pid === theirPid) {
+            if (peer.outgoing) {
+              // The greeting of the relay we dialled: its nonce is how we vouch for this link (vouchFor).
+              const nonce = stringField(msg, 'nonce')
+              if (!answering && nonce !== undefined && nonce.length <= limits.maxIdChars) peer.greetNonce ??= nonce
+            } else if (answering && field(msg, 'relay') === true && !peer.claimsRelay) {
+              // A claim only: the link stays a client's until the claim is proven (docs/mesh.md, Peer roles).
+              peer.claimsRelay = true
+              if (field(msg, 'oneLink') === true) peer.keepsOneLink = true
+              checkProof(peer, theirPid, stringField(msg, 'proof'))
+              if (peer.vouchedBy === theirPid) return becomeRelay(peer)
+            }
+          }
           // The answer to our greeting: the handshake is done on this link.
-          if (field(msg, '@') !== undefined) return relayLinkReady(peer)
+          if (answering) return relayLinkReady(peer)
         }
+        // Answers are never answered (two meshes would otherwise answer each other forever).
+        if (answering) return
         const answer: WireMessage = { '#': randomId(), dam: '?', pid, '@': id }
-        if (relay && peer.outgoing) answer.relay = answer.oneLink = true
+        if (relay && peer.outgoing) {
+          answer.relay = answer.oneLink = true
+          if (peerProof !== undefined && theirPid !== undefined && peer.greetNonce !== undefined) {
+            // Our proof to the relay we dialled; the answer waits for it (WebCrypto is asynchronous).
+            const sendAnswer = () => {
+              if (!peer.closed) send(peer, answer)
+            }
+            peerProof.sign(theirPid, peer.greetNonce, pid).then((proof) => {
+              answer.proof = proof
+              sendAnswer()
+            }, sendAnswer)
+            relayLinkReady(peer)
+            return
+          }
+        }
         send(peer, answer)
         // Answer first: the other relay learns this link is a relay link before we drop its duplicate.
         relayLinkReady(peer)
+        return
+      }
+      case 'vouch': {
+        // A relay we dialled names the nonce we greeted its own link to us with: that link is it.
+        const nonce = stringField(msg, 'nonce')
+        if (!relay || !peer.outgoing || !peer.relay || peer.pid === undefined || nonce === undefined) return
+        const target = inboundByNonce.get(nonce)
+        if (target === undefined || target.closed) return
+        target.vouchedBy = peer.pid
+        if (target.claimsRelay && target.pid === peer.pid) becomeRelay(target)
         return
       }
       case '!': {
@@ -307,9 +404,60 @@ export function createMesh(options: MeshOptions): Mesh {
   function detach(peer: Peer): void {
     if (!peers.delete(peer)) return
     peer.closed = true
+    if (peer.greetNonce !== undefined && inboundByNonce.get(peer.greetNonce) === peer) inboundByNonce.delete(peer.greetNonce)
     if (!peer.outgoing) incoming--
     subscriptions.removePeer(peer)
     if (isAcceptedRelayLink(peer) && peer.pid !== undefined) resumeDiallersOf(peer.pid)
+  }
+
+  // ---- peer roles (docs/mesh.md, Peer roles) ----
+  // A link we dialled to a configured relay is a relay peer. An accepted link is a client — its GETs are
+  // answered, never forwarded to it, its replies never awaited — unless it claims `"relay":true` in its
+  // `?` answer AND proves it: an HMAC of our greeting's nonce under the cluster secret (peer-proof.ts), or
+  // a vouch from the same relay over the link we dialled to it (it names the nonce we greeted its link with).
+
+  /** Check a relay's HMAC proof once per link; a valid one makes the link a relay peer. */
+  const proofTried = new WeakSet<Peer>()
+  function checkProof(peer: Peer, theirPid: string, proof: string | undefined): void {
+    const nonce = peer.greetNonce
+    if (peerProof === undefined || proof === undefined || nonce === undefined || proofTried.has(peer)) return
+    proofTried.add(peer)
+    peerProof.verify(pid, nonce, theirPid, proof).then(
+      (valid) => {
+        if (valid) {
+          if (!peer.closed && peer.pid === theirPid) becomeRelay(peer)
+          return
+        }
+        relayProofsFailed++
+        log(`relay claim from ${peer.name} refused: its proof does not verify`)
+      },
+      () => {
+        relayProofsFailed++
+      },
+    )
+  }
+
+  function becomeRelay(peer: Peer): void {
+    if (peer.relay || peer.closed || peer.outgoing) return
+    peer.relay = true
+    relayLinksProven++
+    relayLinkReady(peer)
+  }
+
+  /**
+   * Send the nonce each relay `theirPid` greeted our dialled link with over its claimed links to us:
+   * it knows which of its accepted links carries that nonce, and that our message came over the link it
+   * dialled itself. A lookalike claiming that pid learns a nonce that proves nothing from where it sits.
+   */
+  function vouchFor(theirPid: string): void {
+    let nonce: string | undefined
+    for (const out of liveLinksTo(theirPid, isDialledRelayLink)) nonce ??= out.greetNonce
+    if (nonce === undefined) return
+    for (const inbound of liveLinksTo(theirPid, isClaimedRelayLink)) {
+      if (inbound.vouchSent === nonce) continue
+      inbound.vouchSent = nonce
+      send(inbound, { '#': randomId(), dam: 'vouch', nonce })
+    }
   }
 
   // ---- one link between two relays that dial each other ----
@@ -324,8 +472,14 @@ export function createMesh(options: MeshOptions): Mesh {
     return relay && peer.outgoing && peer.relay
   }
 
+  /** An accepted link proven to be a relay peer. */
   function isAcceptedRelayLink(peer: Peer): boolean {
     return relay && !peer.outgoing && peer.relay
+  }
+
+  /** An accepted link that claims to be a relay, proven or not. */
+  function isClaimedRelayLink(peer: Peer): boolean {
+    return relay && !peer.outgoing && peer.claimsRelay
   }
 
   function liveLinksTo(theirPid: string, kind: (peer: Peer) => boolean): Peer[] {
@@ -334,12 +488,18 @@ export function createMesh(options: MeshOptions): Mesh {
     return out
   }
 
-  /** A link's handshake is done: the lower pid drops the duplicate, the higher pid's diallers may stand by. */
+  /**
+   * A link's handshake is done, or its relay claim was just proven: vouch for the other relay's links to
+   * us, then the lower pid drops the duplicate and the higher pid's diallers may stand by.
+   */
   function relayLinkReady(peer: Peer): void {
     const theirPid = peer.pid
-    if (!relay || !peer.relay || peer.closed || theirPid === undefined || theirPid === pid) return
+    if (!relay || peer.closed || theirPid === undefined || theirPid === pid) return
+    if (!peer.relay && !peer.claimsRelay) return
+    vouchFor(theirPid)
+    if (peer.closed) return
     if (pid < theirPid) dropDuplicatesOf(peer, theirPid)
-    else if (!peer.outgoing) standByDiallersOf(theirPid)
+    else if (isAcceptedRelayLink(peer)) standByDiallersOf(theirPid)
   }
 
   /**
@@ -347,9 +507,10 @@ export function createMesh(options: MeshOptions): Mesh {
    * said it stands by then (a relay that does not would redial at once, again and again).
    */
   function dropDuplicatesOf(peer: Peer, theirPid: string): void {
+    // A claim is enough to be closed: a lookalike of a relay we have our own link to loses nothing.
     if (peer.outgoing) {
-      for (const duplicate of liveLinksTo(theirPid, isAcceptedRelayLink)) if (duplicate.keepsOneLink) closeDuplicate(duplicate)
-    } else if (peer.keepsOneLink && liveLinksTo(theirPid, isDialledRelayLink).length > 0) {
+      for (const duplicate of liveLinksTo(theirPid, isClaimedRelayLink)) if (duplicate.keepsOneLink) closeDuplicate(duplicate)
+    } else if (peer.claimsRelay && peer.keepsOneLink && liveLinksTo(theirPid, isDialledRelayLink).length > 0) {
       closeDuplicate(peer)
     }
   }
@@ -389,6 +550,20 @@ export function createMesh(options: MeshOptions): Mesh {
       dialer.standing = false
       events.onResume?.()
     }
+  }
+
+  /**
+   * A message whose id is longer than `maxIdChars` is dropped (it could not be deduplicated or routed
+   * safely), and the sender hears why — once per frame, however many such messages the frame held: a
+   * `dam:'!'` notice naming the limit and the id's first `maxIdChars` characters, so a sender can match
+   * it to the message it sent. No `@`: the id is not echoed whole (its sender chose its size).
+   */
+  const longIdNoticeFrame = new WeakMap<Peer, number>()
+  function refuseLongId(peer: Peer, id: string): void {
+    longIdsRefused++
+    if (longIdNoticeFrame.get(peer) === peer.framesIn) return
+    longIdNoticeFrame.set(peer, peer.framesIn)
+    sendError(peer, `Message id too long: ${id.length} chars, at most ${limits.maxIdChars}; message dropped. Id begins: ${id.slice(0, limits.maxIdChars)}`)
   }
 
   function sendError(peer: Peer, err: string): void {
@@ -516,7 +691,10 @@ export function createMesh(options: MeshOptions): Mesh {
       if (info.outgoing) hasConfiguredPeers = true
       // The dialler has a link of its own again: the duplicate rule starts afresh on it.
       if (events !== undefined) dedupedDialers.delete(events)
-      const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full'))
+      const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => {
+        if (!slow.closed) slowConsumersClosed++
+        closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full')
+      })
       if (events !== undefined) eventsOf.set(peer, events)
       const handle: PeerHandle = {
         peer,
@@ -562,7 +740,11 @@ export function createMesh(options: MeshOptions): Mesh {
           return handle
         }
         // Gun's greeting: not tracked in dedup, so a connection to ourselves hears it and is found out.
-        sendText(peer, JSON.stringify({ '#': randomId(), dam: '?', pid }))
+        // Its nonce is fresh per connection: a relay proves itself against it (docs/mesh.md, Peer roles).
+        const nonce = randomId(24)
+        peer.greetNonce = nonce
+        inboundByNonce.set(nonce, peer)
+        sendText(peer, JSON.stringify({ '#': randomId(), dam: '?', pid, nonce }))
       } else {
         greetOutgoing(peer)
         offline = false
@@ -578,6 +760,14 @@ export function createMesh(options: MeshOptions): Mesh {
       settleReady(false)
     },
     stats() {
+      let sendQueueBytes = 0
+      for (const peer of peers) {
+        try {
+          sendQueueBytes += peer.link.bufferedAmount()
+        } catch {
+          // reason: a transport closing under us; its queue is going away.
+        }
+      }
       return {
         peers: peers.size,
         dedup: dedup.size,
@@ -590,11 +780,23 @@ export function createMesh(options: MeshOptions): Mesh {
         framesOut,
         errorsSent,
         duplicateLinksClosed,
+        dedupBytes: dedup.bytes,
+        routeBytes: routes.bytes,
+        interestBytes: interest.bytes,
+        subscriptionBytes: subscriptions.byteCount,
+        outboxBytes: outbox.bytes,
+        sendQueueBytes,
+        slowConsumersClosed,
+        relayLinksProven,
+        relayProofsFailed,
+        repliesRefused,
+        longIdsRefused,
       }
     },
     close() {
       if (closed) return
       closed = true
+      stopSweeper()
       unsubscribeChanges()
       for (const peer of [...peers]) closePeer(peer, 1001, 'closing')
       for (const route of routes.values()) expireRoute(route)

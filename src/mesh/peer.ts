@@ -7,7 +7,10 @@ export interface PeerInfo {
   /** We dialled it (a relay URL from `peers`); false for sockets we accepted. */
   outgoing: boolean
   url?: string
-  /** A relay we exchange data with beyond subscriptions: gets are forwarded to it. */
+  /**
+   * A relay we exchange data with beyond subscriptions: gets are forwarded to it. Only dialled links
+   * are relays by configuration; an accepted link becomes one by proof (docs/mesh.md, Peer roles).
+   */
   relay?: boolean
 }
 
@@ -30,6 +33,7 @@ export class Peer {
   readonly link: Link
   readonly outgoing: boolean
   url: string | undefined
+  /** The role: a relay peer (GETs forwarded to it, every change pushed to it), or a client. */
   relay: boolean
   /** The other side's process id, from the `?` handshake. */
   pid: string | undefined = undefined
@@ -42,6 +46,19 @@ export class Peer {
   readonly subscriptions = new Set<string>()
   /** Keys held for it in the subscription table (it counts against the same per-peer bound as souls). */
   subscribedKeys = 0
+  /** Characters of the souls and keys held for it in the subscription table. */
+  subscribedBytes = 0
+  /**
+   * Accepted links only: the other side answered our greeting with `"relay":true`. A claim, not a
+   * role: `relay` becomes true only once the claim is proven (docs/mesh.md, Peer roles).
+   */
+  claimsRelay = false
+  /** The nonce of the `?` greeting on this link: ours on an accepted link, the other side's on a dialled one. */
+  greetNonce: string | undefined = undefined
+  /** Accepted links: the pid of a relay we dialled that vouched for this link (sent us its greeting nonce). */
+  vouchedBy: string | undefined = undefined
+  /** Accepted links: the greeting nonce we last vouched with on this link (sent once per nonce). */
+  vouchSent: string | undefined = undefined
   /** Souls we already asked this peer for, so a relay forwards a subscription upstream once. */
   readonly asked = new Set<string>()
   readonly gets: TokenBucket

@@ -21,6 +21,14 @@ export interface ServerConfig {
   admin: boolean
   metrics: boolean
   api: boolean
+  /** Shared cluster secret: accepted links that prove it are relay peers (undefined: none). */
+  peerSecret: string | undefined
+  /** Bytes queued for one connection before it is dropped as a slow consumer. */
+  maxSendQueue: number
+  maxDedupBytes: number
+  maxRouteBytes: number
+  maxSubscriptionBytes: number
+  maxSubscriptionBytesPerPeer: number
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -56,6 +64,12 @@ const SPECS: Spec[] = [
   { key: 'admin', flag: 'admin', env: 'ADMIN', kind: 'bool', value: '', help: 'Serve the admin UI at / (--no-admin to turn off)', defaultText: 'on' },
   { key: 'metrics', flag: 'metrics', env: 'METRICS', kind: 'bool', value: '', help: 'Serve Prometheus metrics at /metrics (--no-metrics)', defaultText: 'on' },
   { key: 'api', flag: 'api', env: 'API', kind: 'bool', value: '', help: 'Serve the REST API under /api/v1 (--no-api)', defaultText: 'on' },
+  { key: 'peerSecret', flag: 'peer-secret', env: 'TRELLIS_PEER_SECRET', kind: 'string', value: '<secret>', help: 'Shared cluster secret: relays dialling us prove it (HMAC, never sent) to be treated as relay peers', defaultText: 'none' },
+  { key: 'maxSendQueue', flag: 'max-send-queue', env: 'MAX_SEND_QUEUE', kind: 'bytes', value: '<size>', help: 'Bytes queued for one Gun connection before it is dropped (slow consumer)', defaultText: '16mb' },
+  { key: 'maxDedupBytes', flag: 'max-dedup-bytes', env: 'MAX_DEDUP_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the dedup table (oldest out)', defaultText: '8mb' },
+  { key: 'maxRouteBytes', flag: 'max-route-bytes', env: 'MAX_ROUTE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the pending-request table (oldest answered "not found")', defaultText: '4mb' },
+  { key: 'maxSubscriptionBytes', flag: 'max-subscription-bytes', env: 'MAX_SUBSCRIPTION_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed, all peers (new souls refused past it)', defaultText: '256mb' },
+  { key: 'maxSubscriptionBytesPerPeer', flag: 'max-subscription-bytes-per-peer', env: 'MAX_SUBSCRIPTION_BYTES_PER_PEER', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed for one peer', defaultText: '4mb' },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
 
@@ -76,6 +90,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   admin: true,
   metrics: true,
   api: true,
+  peerSecret: undefined,
+  maxSendQueue: 16 * 1024 * 1024,
+  maxDedupBytes: 8 * 1024 * 1024,
+  maxRouteBytes: 4 * 1024 * 1024,
+  maxSubscriptionBytes: 256 * 1024 * 1024,
+  maxSubscriptionBytesPerPeer: 4 * 1024 * 1024,
 }
 
 /** A configuration mistake, with a message that says what and where. */
