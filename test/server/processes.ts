@@ -22,9 +22,10 @@ export interface RelayProcess {
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 
-/** Start `dist/` relay in a child process and wait until it listens. */
-export function startRelayProcess(port: number, dataDir: string | undefined, peers: string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [RELAY_SCRIPT, String(port), dataDir ?? '-', peers.join(',')], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Start `dist/` relay in a child process and wait until it listens; `options` are more createRelay options (RELAY_OPTIONS). */
+export function startRelayProcess(port: number, dataDir: string | undefined, peers: string[] = [], options?: Record<string, unknown>): Promise<RelayProcess> {
+  const env = options === undefined ? process.env : { ...process.env, RELAY_OPTIONS: JSON.stringify(options) }
+  const child = spawn(process.execPath, [RELAY_SCRIPT, String(port), dataDir ?? '-', peers.join(',')], { stdio: ['ignore', 'pipe', 'pipe'], env })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
   return new Promise((resolve, reject) => {
