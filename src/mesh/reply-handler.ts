@@ -1,5 +1,6 @@
 import type { GraphNode } from '../core/node.js'
-import { parseWireGraph, wireGraphText } from '../core/wire.js'
+import { parseWireGraph, toWireGraph } from '../core/wire.js'
+import { graphHash } from './hash.js'
 import type { MeshContext } from './mesh.js'
 import { errorText, field, stringField, type WireMessage } from './message.js'
 import type { Outbox, OutboxEntry } from './outbox.js'
@@ -44,9 +45,11 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
       () => merged,
     ).then((ok) => {
       if (!ok || asker.closed) return
-      let text = '{"#":' + JSON.stringify(id) + ',"@":' + JSON.stringify(ask)
-      if (next !== undefined) text += ',"%":' + JSON.stringify(next)
-      mesh.sendText(asker, text + ',"put":' + wireGraphText(nodes) + '}')
+      // Hashed as any reply we send (`##`: the asker's dedup of equal replies from several relays).
+      const put = toWireGraph(nodes)
+      const reply: WireMessage = { '#': id, '@': ask, '##': graphHash(put), put }
+      if (next !== undefined) reply['%'] = next
+      mesh.send(asker, reply)
     })
   }
 

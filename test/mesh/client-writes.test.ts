@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { createDb } from '../../src/index.node.js'
+import { createDb, type Ack } from '../../src/index.node.js'
 
 type Msg = Record<string, unknown>
 
@@ -54,9 +54,9 @@ describe('a write a peer refuses (finding 13)', () => {
     cleanups.push(relay.close)
     const db = createDb({ peers: [relay.url] })
     cleanups.push(() => db.close())
-    const acks: Msg[] = []
+    const acks: Ack[] = []
     const acked = new Promise<void>((resolve) =>
-      db.get('refused').put({ v: 1 }, (ack: Msg) => {
+      db.get('refused').put({ v: 1 }, (ack: Ack) => {
         acks.push(ack)
         resolve()
       }),
@@ -72,7 +72,7 @@ describe('a write a peer refuses (finding 13)', () => {
     cleanups.push(relay.close)
     const db = createDb({ peers: [relay.url] })
     cleanups.push(() => db.close())
-    const ack = await within(new Promise<Msg>((resolve) => db.get('long-err').put({ v: 1 }, resolve)), 5000, 'the put callback')
+    const ack = await within(new Promise<Ack>((resolve) => db.get('long-err').put({ v: 1 }, resolve)), 5000, 'the put callback')
     expect(String(ack.err).length).toBeLessThanOrEqual(256)
     await within(db.synced(), 5000, 'synced()')
   })
