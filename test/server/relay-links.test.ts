@@ -104,6 +104,8 @@ describe('two relays that list each other', () => {
     expect(a.mesh.stats().duplicateLinksClosed).toBeGreaterThanOrEqual(1)
     expect(b.mesh.stats().duplicateLinksClosed).toBe(0)
     expect(b.node.dialers[0].standingBy).toBe(true)
+    // B's link is A's: A vouched for it over the link B dialled (no cluster secret here).
+    expect(b.mesh.stats().relayLinksProven).toBeGreaterThanOrEqual(1)
     // Both dialers report the relay as reachable (B through A's link).
     expect(a.stats().dialers.map((d) => d.connected)).toEqual([true])
     expect(b.stats().dialers.map((d) => d.connected)).toEqual([true])
@@ -279,6 +281,8 @@ describe('links that are not two relays dialling each other', () => {
       await sleep(300)
       expect(lookalike.closeCode()).toBeUndefined()
       expect(a.mesh.stats().duplicateLinksClosed).toBe(0)
+      // A claim is not a role: nobody vouched for the lookalike, so it stays a client.
+      expect([...a.mesh.peers].filter((p) => p.pid === HIGH && !p.outgoing).map((p) => p.relay)).toEqual([false])
       lookalike.ws.close()
     })
   }
