@@ -82,9 +82,13 @@ describe('a client that claims to be a relay', () => {
     // Not found, and at once: with the claimant taken for a relay peer the relay waited 60 s for it.
     const answer = await asker.waitFor((m) => m['@'] === 'ask-private-1', 10_000)
     expect(answer.put).toBeUndefined()
+    // Nor is every change pushed to it, as it is to relay peers: only what it subscribed to.
+    asker.send({ '#': 'write-private', put: { 'private/written': { _: { '#': 'private/written', '>': { v: Date.now() } }, v: 'not for the claimant' } } })
+    await asker.waitFor((m) => m['@'] === 'write-private' && m.ok === true, 5000)
     await roundTrip(claimer)
     expect(sawId(claimer, 'ask-private-1')).toBe(false)
     expect(JSON.stringify(claimer.heard)).not.toContain('private/soul')
+    expect(JSON.stringify(claimer.heard)).not.toContain('not for the claimant')
   })
 
   it('cannot answer another client GET, not even with a guessed id', async () => {
