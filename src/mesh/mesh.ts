@@ -6,12 +6,12 @@ import { decodeFrame } from './codec.js'
 import { createDedup } from './dedup.js'
 import { createGetHandler } from './get-handler.js'
 import { randomId } from './ids.js'
-import { CLOSE_DUPLICATE, CLOSE_MOB, CLOSE_SELF, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
+import { CLOSE_MOB, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
 import { errorText, field, isPlainObject, stringField, type WireMessage } from './message.js'
 import { createOutbox, type OutboxEntry } from './outbox.js'
 import { Peer, type PeerInfo } from './peer.js'
 import { createPusher } from './push.js'
-import { createPeerProof } from './peer-proof.js'
+import { createRelayLinks } from './relay-links.js'
 import { createPutHandler } from './put-handler.js'
 import { createReplyHandler } from './reply-handler.js'
 import { DEFAULT_LIMITS, type MeshLimits } from './limits.js'
@@ -170,17 +170,11 @@ export function createMesh(options: MeshOptions): Mesh {
   const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs, Date.now, limits.maxOutboxBytes)
   // Expiry without traffic: one unref'd timer sweeps every table a slice at a time (sweeper.ts).
   const stopSweeper = startSweeper([dedup, routes, outbox], sweepInterval([limits.dedupAgeMs, limits.routeAgeMs, limits.outboxTtlMs]))
-  const peerProof = options.peerSecret !== undefined && options.peerSecret !== '' ? createPeerProof(options.peerSecret) : undefined
-  /** Accepted links by the nonce we greeted them with: a relay we dial vouches for its own link to us by naming it. */
-  const inboundByNonce = new Map<string, Peer>()
   const mergingReplies = new Map<string, Peer>()
   let framesIn = 0
   let framesOut = 0
   let errorsSent = 0
-  let duplicateLinksClosed = 0
   let slowConsumersClosed = 0
-  let relayLinksProven = 0
-  let relayProofsFailed = 0
   let repliesRefused = 0
   let longIdsRefused = 0
   let peerCounter = 0
@@ -306,66 +300,10 @@ export function createMesh(options: MeshOptions): Mesh {
 
   function hearDam(dam: string, msg: WireMessage, id: string, peer: Peer): void {
     switch (dam) {
-      case '?': {
-        const theirPid = stringField(msg, 'pid')
-        const answering = field(msg, '@') !== undefined
-        if (theirPid !== undefined && theirPid.length <= limits.maxIdChars) {
-          peer.pid ??= theirPid
-          if (theirPid === pid) {
-            // We dialled ourselves (Gun's DAM self-detection): drop the loop, do not redial.
-            closePeer(peer, CLOSE_SELF, 'connected to self')
-            eventsOf.get(peer)?.onSelf?.()
-            return
-          }
-          if (peer.pid === theirPid) {
-            if (peer.outgoing) {
-              // The greeting of the relay we dialled: its nonce is how we vouch for this link (vouchFor).
-              const nonce = stringField(msg, 'nonce')
-              if (!answering && nonce !== undefined && nonce.length <= limits.maxIdChars) peer.greetNonce ??= nonce
-            } else if (answering && field(msg, 'relay') === true && !peer.claimsRelay) {
-              // A claim only: the link stays a client's until the claim is proven (docs/mesh.md, Peer roles).
-              peer.claimsRelay = true
-              if (field(msg, 'oneLink') === true) peer.keepsOneLink = true
-              checkProof(peer, theirPid, stringField(msg, 'proof'))
-              if (peer.vouchedBy === theirPid) return becomeRelay(peer)
-            }
-          }
-          // The answer to our greeting: the handshake is done on this link.
-          if (answering) return relayLinkReady(peer)
-        }
-        // Answers are never answered (two meshes would otherwise answer each other forever).
-        if (answering) return
-        const answer: WireMessage = { '#': randomId(), dam: '?', pid, '@': id }
-        if (relay && peer.outgoing) {
-          answer.relay = answer.oneLink = true
-          if (peerProof !== undefined && theirPid !== undefined && peer.greetNonce !== undefined) {
-            // Our proof to the relay we dialled; the answer waits for it (WebCrypto is asynchronous).
-            const sendAnswer = () => {
-              if (!peer.closed) send(peer, answer)
-            }
-            peerProof.sign(theirPid, peer.greetNonce, pid).then((proof) => {
-              answer.proof = proof
-              sendAnswer()
-            }, sendAnswer)
-            relayLinkReady(peer)
-            return
-          }
-        }
-        send(peer, answer)
-        // Answer first: the other relay learns this link is a relay link before we drop its duplicate.
-        relayLinkReady(peer)
-        return
-      }
-      case 'vouch': {
-        // A relay we dialled names the nonce we greeted its own link to us with: that link is it.
-        const nonce = stringField(msg, 'nonce')
-        if (!relay || !peer.outgoing || !peer.relay || peer.pid === undefined || nonce === undefined) return
-        const target = inboundByNonce.get(nonce)
-        if (target === undefined || target.closed) return
-        target.vouchedBy = peer.pid
-        if (target.claimsRelay && target.pid === peer.pid) becomeRelay(target)
-        return
-      }
+      case '?':
+        return links.hearGreeting(msg, id, peer)
+      case 'vouch':
+        return links.hearVouch(msg, peer)
       case '!': {
         const err = stringField(msg, 'err')
         log(`peer ${peer.name} error notice: ${err?.slice(0, 200) ?? '(none)'}`)
@@ -384,6 +322,18 @@ export function createMesh(options: MeshOptions): Mesh {
 
   // ---- connections ----
   const eventsOf = new WeakMap<Peer, PeerEvents>()
+  const links = createRelayLinks({
+    pid,
+    relay,
+    maxIdChars: limits.maxIdChars,
+    peers,
+    peerSecret: options.peerSecret,
+    send,
+    closePeer,
+    eventsOf: (peer) => eventsOf.get(peer),
+    isClosed: () => closed,
+    log,
+  })
 
   function closePeer(peer: Peer, code: number, reason: string): void {
     if (peer.closed) return
@@ -404,152 +354,9 @@ export function createMesh(options: MeshOptions): Mesh {
   function detach(peer: Peer): void {
     if (!peers.delete(peer)) return
     peer.closed = true
-    if (peer.greetNonce !== undefined && inboundByNonce.get(peer.greetNonce) === peer) inboundByNonce.delete(peer.greetNonce)
     if (!peer.outgoing) incoming--
     subscriptions.removePeer(peer)
-    if (isAcceptedRelayLink(peer) && peer.pid !== undefined) resumeDiallersOf(peer.pid)
-  }
-
-  // ---- peer roles (docs/mesh.md, Peer roles) ----
-  // A link we dialled to a configured relay is a relay peer. An accepted link is a client — its GETs are
-  // answered, never forwarded to it, its replies never awaited — unless it claims `"relay":true` in its
-  // `?` answer AND proves it: an HMAC of our greeting's nonce under the cluster secret (peer-proof.ts), or
-  // a vouch from the same relay over the link we dialled to it (it names the nonce we greeted its link with).
-
-  /** Check a relay's HMAC proof once per link; a valid one makes the link a relay peer. */
-  const proofTried = new WeakSet<Peer>()
-  function checkProof(peer: Peer, theirPid: string, proof: string | undefined): void {
-    const nonce = peer.greetNonce
-    if (peerProof === undefined || proof === undefined || nonce === undefined || proofTried.has(peer)) return
-    proofTried.add(peer)
-    peerProof.verify(pid, nonce, theirPid, proof).then(
-      (valid) => {
-        if (valid) {
-          if (!peer.closed && peer.pid === theirPid) becomeRelay(peer)
-          return
-        }
-        relayProofsFailed++
-        log(`relay claim from ${peer.name} refused: its proof does not verify`)
-      },
-      () => {
-        relayProofsFailed++
-      },
-    )
-  }
-
-  function becomeRelay(peer: Peer): void {
-    if (peer.relay || peer.closed || peer.outgoing) return
-    peer.relay = true
-    relayLinksProven++
-    relayLinkReady(peer)
-  }
-
-  /**
-   * Send the nonce each relay `theirPid` greeted our dialled link with over its claimed links to us:
-   * it knows which of its accepted links carries that nonce, and that our message came over the link it
-   * dialled itself. A lookalike claiming that pid learns a nonce that proves nothing from where it sits.
-   */
-  function vouchFor(theirPid: string): void {
-    let nonce: string | undefined
-    for (const out of liveLinksTo(theirPid, isDialledRelayLink)) nonce ??= out.greetNonce
-    if (nonce === undefined) return
-    for (const inbound of liveLinksTo(theirPid, isClaimedRelayLink)) {
-      if (inbound.vouchSent === nonce) continue
-      inbound.vouchSent = nonce
-      send(inbound, { '#': randomId(), dam: 'vouch', nonce })
-    }
-  }
-
-  // ---- one link between two relays that dial each other ----
-  // Both learn the other's pid in the `?` handshake; the link dialled by the lower pid is kept. Only the
-  // lower-pid relay closes anything — the link it accepted, and only while its own link is up — so the two
-  // sides can never drop both links. The higher-pid relay's dialler stands by while the kept link is up.
-
-  /** Diallers whose link was closed as a duplicate by the lower-pid relay `pid`; `standing` while its link to us is up. */
-  const dedupedDialers = new Map<PeerEvents, { pid: string; standing: boolean }>()
-
-  function isDialledRelayLink(peer: Peer): boolean {
-    return relay && peer.outgoing && peer.relay
-  }
-
-  /** An accepted link proven to be a relay peer. */
-  function isAcceptedRelayLink(peer: Peer): boolean {
-    return relay && !peer.outgoing && peer.relay
-  }
-
-  /** An accepted link that claims to be a relay, proven or not. */
-  function isClaimedRelayLink(peer: Peer): boolean {
-    return relay && !peer.outgoing && peer.claimsRelay
-  }
-
-  function liveLinksTo(theirPid: string, kind: (peer: Peer) => boolean): Peer[] {
-    const out: Peer[] = []
-    for (const peer of peers) if (!peer.closed && peer.pid === theirPid && kind(peer)) out.push(peer)
-    return out
-  }
-
-  /**
-   * A link's handshake is done, or its relay claim was just proven: vouch for the other relay's links to
-   * us, then the lower pid drops the duplicate and the higher pid's diallers may stand by.
-   */
-  function relayLinkReady(peer: Peer): void {
-    const theirPid = peer.pid
-    if (!relay || peer.closed || theirPid === undefined || theirPid === pid) return
-    if (!peer.relay && !peer.claimsRelay) return
-    vouchFor(theirPid)
-    if (peer.closed) return
-    if (pid < theirPid) dropDuplicatesOf(peer, theirPid)
-    else if (isAcceptedRelayLink(peer)) standByDiallersOf(theirPid)
-  }
-
-  /**
-   * We have the lower pid: keep the link we dialled, close any the other relay dialled to us — if it
-   * said it stands by then (a relay that does not would redial at once, again and again).
-   */
-  function dropDuplicatesOf(peer: Peer, theirPid: string): void {
-    // A claim is enough to be closed: a lookalike of a relay we have our own link to loses nothing.
-    if (peer.outgoing) {
-      for (const duplicate of liveLinksTo(theirPid, isClaimedRelayLink)) if (duplicate.keepsOneLink) closeDuplicate(duplicate)
-    } else if (peer.claimsRelay && peer.keepsOneLink && liveLinksTo(theirPid, isDialledRelayLink).length > 0) {
-      closeDuplicate(peer)
-    }
-  }
-
-  function closeDuplicate(peer: Peer): void {
-    duplicateLinksClosed++
-    log(`closing ${peer.name}: relay ${peer.pid ?? '?'} is already linked by the link we dialled`)
-    closePeer(peer, CLOSE_DUPLICATE, 'duplicate relay link')
-  }
-
-  /**
-   * The lower-pid relay closed our dialled link as a duplicate. Stand by while its link to us is up; if
-   * we cannot see that link yet, the dialler redials as usual and stands by once the link shows up.
-   */
-  function dialledLinkWasDuplicate(peer: Peer): void {
-    const theirPid = peer.pid
-    const events = eventsOf.get(peer)
-    if (!isDialledRelayLink(peer) || theirPid === undefined || !(theirPid < pid) || events?.onStandby === undefined) return
-    const dialer = { pid: theirPid, standing: false }
-    dedupedDialers.set(events, dialer)
-    if (liveLinksTo(theirPid, isAcceptedRelayLink).length > 0) standBy(events, dialer)
-  }
-
-  function standBy(events: PeerEvents, dialer: { standing: boolean }): void {
-    dialer.standing = true
-    events.onStandby?.()
-  }
-
-  function standByDiallersOf(theirPid: string): void {
-    for (const [events, dialer] of dedupedDialers) if (dialer.pid === theirPid && !dialer.standing) standBy(events, dialer)
-  }
-
-  function resumeDiallersOf(theirPid: string): void {
-    if (closed || liveLinksTo(theirPid, isAcceptedRelayLink).length > 0) return
-    for (const [events, dialer] of dedupedDialers) {
-      if (dialer.pid !== theirPid || !dialer.standing) continue
-      dialer.standing = false
-      events.onResume?.()
-    }
+    links.detached(peer)
   }
 
   /**
@@ -690,7 +497,7 @@ export function createMesh(options: MeshOptions): Mesh {
     connect(link, info, events) {
       if (info.outgoing) hasConfiguredPeers = true
       // The dialler has a link of its own again: the duplicate rule starts afresh on it.
-      if (events !== undefined) dedupedDialers.delete(events)
+      if (events !== undefined) links.dialling(events)
       const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => {
         if (!slow.closed) slowConsumersClosed++
         closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full')
@@ -720,7 +527,7 @@ export function createMesh(options: MeshOptions): Mesh {
         closed(code) {
           const closedByThem = !peer.closed
           detach(peer)
-          if (closedByThem && code === CLOSE_DUPLICATE) dialledLinkWasDuplicate(peer)
+          if (closedByThem) links.closedByThem(peer, code)
         },
       }
       if (closed) {
@@ -741,10 +548,7 @@ export function createMesh(options: MeshOptions): Mesh {
         }
         // Gun's greeting: not tracked in dedup, so a connection to ourselves hears it and is found out.
         // Its nonce is fresh per connection: a relay proves itself against it (docs/mesh.md, Peer roles).
-        const nonce = randomId(24)
-        peer.greetNonce = nonce
-        inboundByNonce.set(nonce, peer)
-        sendText(peer, JSON.stringify({ '#': randomId(), dam: '?', pid, nonce }))
+        sendText(peer, links.greet(peer))
       } else {
         greetOutgoing(peer)
         offline = false
@@ -779,7 +583,7 @@ export function createMesh(options: MeshOptions): Mesh {
         framesIn,
         framesOut,
         errorsSent,
-        duplicateLinksClosed,
+        duplicateLinksClosed: links.duplicateLinksClosed,
         dedupBytes: dedup.bytes,
         routeBytes: routes.bytes,
         interestBytes: interest.bytes,
@@ -787,8 +591,8 @@ export function createMesh(options: MeshOptions): Mesh {
         outboxBytes: outbox.bytes,
         sendQueueBytes,
         slowConsumersClosed,
-        relayLinksProven,
-        relayProofsFailed,
+        relayLinksProven: links.relayLinksProven,
+        relayProofsFailed: links.relayProofsFailed,
         repliesRefused,
         longIdsRefused,
       }
