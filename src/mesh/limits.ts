@@ -88,4 +88,5 @@ export const DEFAULT_LIMITS: MeshLimits = {
   maxSubscriptionBytesPerPeer: 4 * 1024 * 1024,
   maxSubscriptionBytes: 256 * 1024 * 1024,
   maxOutboxBytes: 64 * 1024 * 1024,
+  maxAskedBytesPerPeer: 8 * 1024 * 1024,
 }

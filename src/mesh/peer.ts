@@ -22,6 +22,46 @@ export interface PeerLimits {
   putsPerSecond: number
   putBurst: number
   maxSubscriptions: number
+  /** Characters of souls remembered per peer as already asked; past it the set starts afresh. */
+  maxAskedBytesPerPeer: number
+}
+
+/**
+ * Souls a relay already asked one relay peer for (so a subscription is forwarded upstream once). A
+ * Set's surface, bounded in bytes (the souls' characters; clients choose them, up to `maxSoulChars`
+ * each): past `maxBytes` it starts afresh, as it does past its count bound — forgetting only costs
+ * a repeated upstream GET.
+ */
+export class AskedSouls {
+  private readonly souls = new Set<string>()
+  private chars = 0
+
+  constructor(private readonly maxBytes: number) {}
+
+  add(soul: string): this {
+    if (this.souls.has(soul)) return this
+    if (this.chars + soul.length > this.maxBytes) this.clear()
+    this.souls.add(soul)
+    this.chars += soul.length
+    return this
+  }
+
+  has(soul: string): boolean {
+    return this.souls.has(soul)
+  }
+
+  clear(): void {
+    this.souls.clear()
+    this.chars = 0
+  }
+
+  get size(): number {
+    return this.souls.size
+  }
+
+  get bytes(): number {
+    return this.chars
+  }
 }
 
 /**
@@ -60,7 +100,7 @@ export class Peer {
   /** Accepted links: the greeting nonce we last vouched with on this link (sent once per nonce). */
   vouchSent: string | undefined = undefined
   /** Souls we already asked this peer for, so a relay forwards a subscription upstream once. */
-  readonly asked = new Set<string>()
+  readonly asked: AskedSouls
   readonly gets: TokenBucket
   readonly puts: TokenBucket
   readonly batcher: Batcher
@@ -76,6 +116,7 @@ export class Peer {
     this.outgoing = info.outgoing
     this.url = info.url
     this.relay = info.relay ?? false
+    this.asked = new AskedSouls(limits.maxAskedBytesPerPeer)
     this.gets = new TokenBucket(limits.getsPerSecond, limits.getBurst)
     this.puts = new TokenBucket(limits.putsPerSecond, limits.putBurst)
     const maxQueue = limits.maxQueueChars

@@ -125,3 +125,17 @@ describe('expiry without traffic', () => {
     expect(map.size).toBe(5001 - 1000)
   })
 })
+
+describe('souls asked per relay peer', () => {
+  it('are bounded in bytes: past the bound the set starts afresh', async () => {
+    const { AskedSouls } = await import('../../src/mesh/peer.js')
+    const asked = new AskedSouls(100)
+    for (let i = 0; i < 9; i++) asked.add(`${i}${'s'.repeat(9)}`) // 10 chars each: 90
+    asked.add(`0${'s'.repeat(9)}`) // held already: nothing changes
+    expect(asked.bytes).toBe(90)
+    asked.add('x'.repeat(20)) // 110 > 100: forget the rest, keep the newcomer
+    expect(asked.size).toBe(1)
+    expect(asked.bytes).toBe(20)
+    expect(asked.has('x'.repeat(20))).toBe(true)
+  })
+})
