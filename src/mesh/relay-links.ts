@@ -50,6 +50,7 @@ export function createRelayLinks(context: RelayLinksContext) {
     const answering = field(msg, '@') !== undefined
     if (theirPid !== undefined && theirPid.length <= maxIdChars) {
       peer.pid ??= theirPid
+      if (peer.outgoing && relay) dialled.add(peer)
       if (theirPid === pid) {
         // We dialled ourselves (Gun's DAM self-detection): drop the loop, do not redial.
         closePeer(peer, CLOSE_SELF, 'connected to self')
@@ -146,7 +147,7 @@ export function createRelayLinks(context: RelayLinksContext) {
    */
   function vouchFor(theirPid: string): void {
     let nonce: string | undefined
-    for (const out of liveLinksTo(theirPid, isDialledRelayLink)) nonce ??= out.greetNonce
+    for (const out of liveDialledTo(theirPid)) nonce ??= out.greetNonce
     if (nonce === undefined) return
     for (const inbound of liveLinksTo(theirPid, isClaimedRelayLink)) {
       if (inbound.vouchSent === nonce) continue
@@ -177,6 +178,18 @@ export function createRelayLinks(context: RelayLinksContext) {
     return relay && !peer.outgoing && peer.claimsRelay
   }
 
+  /**
+   * Relay links we dialled whose pid we know: a handful (the configured relays), so the checks every
+   * accepted handshake makes never walk all peers — a flood of sockets claiming to be relays costs
+   * one small scan each, and a walk of all peers only when the claimed pid is a relay we dial.
+   */
+  const dialled = new Set<Peer>()
+  function liveDialledTo(theirPid: string): Peer[] {
+    const out: Peer[] = []
+    for (const peer of dialled) if (!peer.closed && peer.pid === theirPid && isDialledRelayLink(peer)) out.push(peer)
+    return out
+  }
+
   function liveLinksTo(theirPid: string, kind: (peer: Peer) => boolean): Peer[] {
     const out: Peer[] = []
     for (const peer of peers) if (!peer.closed && peer.pid === theirPid && kind(peer)) out.push(peer)
@@ -205,7 +218,7 @@ export function createRelayLinks(context: RelayLinksContext) {
     // A claim is enough to be closed: a lookalike of a relay we have our own link to loses nothing.
     if (peer.outgoing) {
       for (const duplicate of liveLinksTo(theirPid, isClaimedRelayLink)) if (duplicate.keepsOneLink) closeDuplicate(duplicate)
-    } else if (peer.claimsRelay && peer.keepsOneLink && liveLinksTo(theirPid, isDialledRelayLink).length > 0) {
+    } else if (peer.claimsRelay && peer.keepsOneLink && liveDialledTo(theirPid).length > 0) {
       closeDuplicate(peer)
     }
   }
@@ -254,6 +267,7 @@ export function createRelayLinks(context: RelayLinksContext) {
     hearVouch,
     /** A link is gone: forget its nonce; diallers standing by for it may dial again. */
     detached(peer: Peer): void {
+      dialled.delete(peer)
       if (peer.greetNonce !== undefined && inboundByNonce.get(peer.greetNonce) === peer) inboundByNonce.delete(peer.greetNonce)
       if (isAcceptedRelayLink(peer) && peer.pid !== undefined) resumeDiallersOf(peer.pid)
     },
