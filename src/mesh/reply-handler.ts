@@ -39,12 +39,24 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
   const forwardData = (route: ForwardRoute, nodes: GraphNode[], peer: Peer, id: string, ask: string, next: string | undefined) => {
     const asker = route.asker
     mesh.mergingReplies.set(id, asker)
+    route.merging = (route.merging ?? 0) + 1
     const merged = mesh.mergeNodes(nodes, peer, id).finally(() => mesh.mergingReplies.delete(id))
     route.tail = (route.tail ?? Promise.resolve()).then(
       () => merged,
       () => merged,
     ).then((ok) => {
-      if (!ok || asker.closed) return
+      route.merging = (route.merging ?? 1) - 1
+      if (!ok) {
+        // The engine refused the data (storage, verification): nothing of it reaches the asker. If that
+        // was all the data, the asker is owed the "not found" the route skipped because data had come.
+        if (route.merging === 0 && route.delivered !== true) {
+          route.gotData = false
+          if (route.waiting.size === 0 && !asker.closed) mesh.send(asker, { '@': ask })
+        }
+        return
+      }
+      if (asker.closed) return
+      route.delivered = true
       // Hashed as any reply we send (`##`: the asker's dedup of equal replies from several relays).
       const put = toWireGraph(nodes)
       const reply: WireMessage = { '#': id, '@': ask, '##': graphHash(put), put }

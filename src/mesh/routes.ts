@@ -13,6 +13,17 @@ import type { Peer } from './peer.js'
  */
 export type Route =
   | { kind: 'fetch'; waiting: Set<Peer>; answered(peer: Peer): void; finish(): void }
-  | { kind: 'forward'; asker: Peer; waiting: Set<Peer>; gotData: boolean; answered(peer: Peer): void; finish(): void; tail?: Promise<void> }
+  | {
+      kind: 'forward'
+      asker: Peer
+      waiting: Set<Peer>
+      gotData: boolean
+      answered(peer: Peer): void
+      finish(): void
+      tail?: Promise<void>
+      /** Replies with data still being merged, and whether any reached the asker (reply-handler). */
+      merging?: number
+      delivered?: boolean
+    }
   | { kind: 'publish'; entry: OutboxEntry }
   | { kind: 'resubscribe' }
