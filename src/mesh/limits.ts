@@ -38,6 +38,19 @@ export interface MeshLimits extends PeerLimits {
   maxPeers: number
   /** Souls remembered per peer as already asked (subscription forwarding); cleared when full. */
   maxAskedPerPeer: number
+  // Bounds in bytes (characters of ids, souls, keys, JSON held), beside the counts above (issue 11).
+  /** Characters of ids in the dedup table; oldest out past it. */
+  maxDedupBytes: number
+  /** Characters of ids in the route table; oldest out (and answered "not found") past it. */
+  maxRouteBytes: number
+  /** Characters of souls in the interest table; oldest out past it. */
+  maxInterestBytes: number
+  /** Characters of souls and keys subscribed for one peer; past it new souls are refused, keys widen. */
+  maxSubscriptionBytesPerPeer: number
+  /** Characters of souls and keys subscribed for all peers. */
+  maxSubscriptionBytes: number
+  /** Characters of JSON kept for unacknowledged local writes; oldest dropped (`Outbox full`) past it. */
+  maxOutboxBytes: number
 }
 
 export const DEFAULT_LIMITS: MeshLimits = {
@@ -69,4 +82,11 @@ export const DEFAULT_LIMITS: MeshLimits = {
   getBurst: 20_000,
   putsPerSecond: 50_000,
   putBurst: 100_000,
+  maxDedupBytes: 8 * 1024 * 1024,
+  maxRouteBytes: 4 * 1024 * 1024,
+  maxInterestBytes: 4 * 1024 * 1024,
+  maxSubscriptionBytesPerPeer: 4 * 1024 * 1024,
+  maxSubscriptionBytes: 256 * 1024 * 1024,
+  maxOutboxBytes: 64 * 1024 * 1024,
+  maxAskedBytesPerPeer: 8 * 1024 * 1024,
 }

@@ -22,6 +22,11 @@ export interface TrellisNodeOptions {
   /** Other relays to peer with (`http(s)://host:port/gun` or `ws(s)://…`). */
   peers?: string[]
   pid?: string
+  /**
+   * The cluster's shared secret: relays that dial us prove with it that they are relay peers (an HMAC
+   * over our greeting's nonce; the secret never crosses the wire). `--peer-secret`, `TRELLIS_PEER_SECRET`.
+   */
+  peerSecret?: string
   /** Nodes kept in memory in front of the storage (default 250 000; memory-only nodes keep everything). */
   maxMemoryNodes?: number
   /** Estimated bytes of those nodes (default 256 MiB). */
@@ -112,7 +117,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     read: { value: (soul: string) => (counters.wireReads++, engine.read(soul)) },
     readRange: { value: (soul: string, range: Parameters<Engine['readRange']>[1]) => (counters.wireReads++, engine.readRange(soul, range)) },
   }) as Engine
-  const mesh = createMesh({ engine: meshEngine, pid: options.pid, relay: true, limits, log, mobPeers: () => dialers.map((d) => d.url) })
+  const mesh = createMesh({ engine: meshEngine, pid: options.pid, relay: true, peerSecret: options.peerSecret, limits, log, mobPeers: () => dialers.map((d) => d.url) })
   const db = createHttpRoot(engine, validation)
   let closed = false
   let closing: Promise<void> | undefined
