@@ -1,14 +1,15 @@
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '../core/validate.js'
 import type { PeerLimits } from './peer.js'
 
 /** Every bound the mesh keeps. Each table has one; each is reported by `mesh.stats()`. */
-export interface MeshLimits extends PeerLimits {
+/** Souls, keys and values of every graph a peer sends are checked against the validation limits (`maxSoulChars` also bounds subscriptions). */
+export interface MeshLimits extends PeerLimits, ValidationLimits {
   /** Frames this long or longer are answered with Gun's `Message too big!` (stock: 90 M chars; we keep memory bounded). */
   maxFrameChars: number
   /** Messages taken from one batch frame; the rest are dropped. */
   maxBatch: number
   /** Longest message id / pid accepted. */
   maxIdChars: number
-  maxSoulChars: number
   maxDedup: number
   dedupAgeMs: number
   /** Outstanding requests (our gets and puts, forwarded gets) by message id. */
@@ -57,7 +58,7 @@ export const DEFAULT_LIMITS: MeshLimits = {
   maxFrameChars: 8 * 1024 * 1024,
   maxBatch: 10_000,
   maxIdChars: 128,
-  maxSoulChars: 4096,
+  ...DEFAULT_VALIDATION_LIMITS,
   maxDedup: 200_000,
   dedupAgeMs: 9_000,
   maxRoutes: 100_000,

@@ -197,7 +197,7 @@ export function createMesh(options: MeshOptions): Mesh {
   const merge = async (put: unknown, peer: Peer, id: string): Promise<boolean> => {
     let nodes: GraphNode[]
     try {
-      nodes = parseWireGraph(put)
+      nodes = parseWireGraph(put, limits)
     } catch (error) {
       refusedReply(peer, errorText(error))
       return false

@@ -97,7 +97,7 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
         if (put !== undefined) {
           let nodes: GraphNode[] | undefined
           try {
-            nodes = parseWireGraph(put)
+            nodes = parseWireGraph(put, mesh.limits)
           } catch (error) {
             mesh.refusedReply(peer, errorText(error))
           }

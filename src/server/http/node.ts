@@ -102,7 +102,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     throw error
   }
   const validation = validationLimits({ maxSoulChars: options.limits?.maxSoulChars, ...options.validation })
-  // The validation limits ride along in the mesh's limits, ready for `parseWireGraph(put, limits)` there.
+  // The validation limits ride along in the mesh's limits: every graph a peer sends is checked against them.
   const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits, ...validation }
   const dialers: Dialer[] = []
   const counters: TrellisCounters = { wireReads: 0, writesFromPeers: 0, writesFromHttp: 0, writesLocal: 0 }
