@@ -21,6 +21,15 @@ export interface ServerConfig {
   admin: boolean
   metrics: boolean
   api: boolean
+  // ---- fairness and partial frames (docs/mesh.md "Fairness") ----
+  /** Bytes of partially received frames across all Gun sockets. */
+  maxPartialFrameBytes: number
+  /** Keys one client may have served or written (big puts) per second. */
+  peerKeysPerSecond: number
+  /** Characters of frames in and replies out per client per second. */
+  peerBytesPerSecond: number
+  /** Characters of frames one peer may have waiting for its turn. */
+  maxPeerBacklog: number
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -56,6 +65,10 @@ const SPECS: Spec[] = [
   { key: 'admin', flag: 'admin', env: 'ADMIN', kind: 'bool', value: '', help: 'Serve the admin UI at / (--no-admin to turn off)', defaultText: 'on' },
   { key: 'metrics', flag: 'metrics', env: 'METRICS', kind: 'bool', value: '', help: 'Serve Prometheus metrics at /metrics (--no-metrics)', defaultText: 'on' },
   { key: 'api', flag: 'api', env: 'API', kind: 'bool', value: '', help: 'Serve the REST API under /api/v1 (--no-api)', defaultText: 'on' },
+  { key: 'maxPartialFrameBytes', flag: 'max-partial-frames', env: 'MAX_PARTIAL_FRAMES', kind: 'bytes', value: '<size>', help: 'Bytes of unfinished WebSocket frames held across all sockets; past it the socket holding most is closed (1009)', defaultText: '64mb' },
+  { key: 'peerKeysPerSecond', flag: 'peer-keys-per-second', env: 'PEER_KEYS_PER_SECOND', kind: 'count', value: '<n>', help: "Keys a client may have served (GET replies) or written in big puts per second (burst 4 s); over it, its work waits", defaultText: '250000' },
+  { key: 'peerBytesPerSecond', flag: 'peer-bytes-per-second', env: 'PEER_BYTES_PER_SECOND', kind: 'bytes', value: '<size>', help: 'Frames in and replies out per client per second (burst 4 s); over it, its work waits', defaultText: '16mb' },
+  { key: 'maxPeerBacklog', flag: 'max-peer-backlog', env: 'MAX_PEER_BACKLOG', kind: 'bytes', value: '<size>', help: "Frames one peer may have waiting for its turn; reading pauses at half, the connection closes (1013) past it", defaultText: '16mb' },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
 
@@ -76,6 +89,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   admin: true,
   metrics: true,
   api: true,
+  maxPartialFrameBytes: 64 * 1024 * 1024,
+  peerKeysPerSecond: 250_000,
+  peerBytesPerSecond: 16 * 1024 * 1024,
+  maxPeerBacklog: 16 * 1024 * 1024,
 }
 
 /** A configuration mistake, with a message that says what and where. */
