@@ -146,4 +146,38 @@ describe('fairness: one peer flooding large GETs', () => {
     })
     expect(await relay.metric('trellis_inbound_events_total{event="sliced_task"}')).toBeGreaterThanOrEqual(totalGets)
   }, 120_000)
+
+  it('makes a client over its budget wait its turn: its frames queue (bounded, reading paused), all are served, others are not held up', async () => {
+    const KiB = 1024
+    relay = await startLimitedRelay({ peerCharsPerSecond: 512 * KiB, maxPeerBacklogChars: 512 * KiB })
+    const heavy = await rawClient(relay.url, { pid: 'heavy' })
+    const light = await rawClient(relay.url, { pid: 'light' })
+    open.push(heavy, light)
+    let heavyClosed = false
+    heavy.ws.once('close', () => (heavyClosed = true))
+    // 30 puts of ~100 KB: 3 MB against a burst of 2 MiB and a refill of 512 KiB/s.
+    const frames = 30
+    const big = 'x'.repeat(100 * KiB)
+    for (let i = 0; i < frames; i++) heavy.send({ '#': `h${i}`, put: { heavy: { _: { '#': 'heavy', '>': { [`k${i}`]: S + i } }, [`k${i}`]: big } } })
+    // Once the heavy client is waiting for its budget, a light client's put still goes through at once.
+    const r = relay
+    const backlog: (number | undefined)[] = []
+    for (;;) {
+      backlog.push(await r.metric('trellis_inbound_backlog_chars'))
+      if ((backlog.at(-1) ?? 0) > 0) break
+      if (backlog.length > 400) throw new Error(`the heavy client's frames never waited: ${backlog.slice(-5).join(', ')}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    light.send({ '#': 'l1', put: { light: { _: { '#': 'light', '>': { a: S } }, a: 1 } } })
+    expect((await light.waitFor((m) => m['@'] === 'l1', 10_000)).ok).toBe(true)
+    const heavyAckedBeforeLight = heavy.heard.filter((m) => typeof m['@'] === 'string' && (m['@'] as string).startsWith('h')).length
+    expect(heavyAckedBeforeLight).toBeLessThan(frames)
+    // All of the heavy client's puts are served in the end: paced, none refused, not disconnected.
+    for (let i = 0; i < frames; i++) expect((await heavy.waitFor((m) => m['@'] === `h${i}`, 30_000)).ok).toBe(true)
+    backlog.push(await r.metric('trellis_inbound_backlog_chars'))
+    expect(heavyClosed).toBe(false)
+    for (const chars of backlog) expect(chars as number).toBeLessThanOrEqual(512 * KiB)
+    expect(await r.metric('trellis_inbound_events_total{event="budget_wait"}')).toBeGreaterThan(0)
+    expect(await r.metric('trellis_inbound_events_total{event="backlog_close"}')).toBe(0)
+  }, 60_000)
 })
