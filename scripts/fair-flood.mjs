@@ -1,6 +1,8 @@
 // Fairness under a GET flood, measured against a real relay process on 127.0.0.1.
 //
-//   npm run build && node scripts/fair-flood.mjs [--seconds 10] [--keys 100000] [--gets 20] [--data] [--limits JSON]
+//   npm run build && node scripts/fair-flood.mjs [--seconds 10] [--keys 100000] [--gets 20] [--data] [--limits JSON] [--mode gets|puts]
+//
+// --mode puts: the flooder sends frames of `--gets` puts of a `--keys`-key node instead (two frames outstanding).
 //
 // --limits: mesh limits for the relay, e.g. '{"peerKeysPerSecond":1e12,"peerCharsPerSecond":1e15}' (no budget).
 //
@@ -26,7 +28,43 @@ const open = (url) =>
 
 if (!isMainThread) {
   // ---- the flooder ----
-  const { url, gets, chunks, soul } = workerData
+  const { url, gets, chunks, soul, mode, keys } = workerData
+  if (mode === 'puts') {
+    // Put flood: `gets` puts of a `keys`-key node per frame (fresh states each time), two frames outstanding.
+    let stop = false
+    let acked = 0
+    let frame = 0
+    const ws = await open(url)
+    const S = Date.now()
+    const send = () => {
+      const f = ++frame
+      const msgs = []
+      for (let i = 0; i < gets; i++) {
+        const node = { _: { '#': `${soul}-${i}`, '>': {} } }
+        for (let k = 0; k < keys; k++) {
+          node[`key${k}`] = `value ${f}`
+          node._['>'][`key${k}`] = S + f
+        }
+        msgs.push({ '#': `fp${f}-${i}`, put: { [`${soul}-${i}`]: node } })
+      }
+      ws.send(JSON.stringify(msgs.length === 1 ? msgs[0] : msgs))
+    }
+    const text = (d) => d.toString()
+    let pending = 0
+    ws.on('message', (data) => {
+      for (const m of text(data).matchAll(/"@":"fp\d+-\d+"/g)) {
+        acked++
+        if (++pending % gets === 0 && !stop) send()
+      }
+    })
+    send()
+    send()
+    parentPort.once('message', () => {
+      stop = true
+      ws.terminate()
+      parentPort.postMessage({ answered: acked, reconnects: 0, bytes: 0 })
+    })
+  } else {
   let frame = 0
   let stop = false
   const remaining = new Map() // get id → chunks still to come
@@ -84,6 +122,7 @@ if (!isMainThread) {
     parentPort.postMessage({ answered, reconnects, bytes })
   }
   run()
+  }
 } else {
   // ---- the relay, the seeding and the measuring client ----
   const arg = (name, fallback) => {
@@ -94,6 +133,7 @@ if (!isMainThread) {
   const keys = Number(arg('keys', '100000'))
   const gets = Number(arg('gets', '20'))
   const useDisk = process.argv.includes('--data')
+  const mode = arg('mode', 'gets')
   const dir = useDisk ? mkdtempSync(join(tmpdir(), 'trellis-fair-')) : '-'
   const fixture = fileURLToPath(new URL('../test/server/fixtures/relay-process.mjs', import.meta.url))
   const limits = arg('limits', undefined)
@@ -117,7 +157,7 @@ if (!isMainThread) {
     for (const m of [].concat(JSON.parse(text))) if (m['@'] && acks.has(m['@'])) { acks.get(m['@'])(m); acks.delete(m['@']) }
   })
   const soul = 'flood-big'
-  for (let from = 0; from < keys; from += 5000) {
+  for (let from = 0; mode === 'gets' && from < keys; from += 5000) {
     const node = { _: { '#': soul, '>': {} } }
     for (let k = from; k < Math.min(keys, from + 5000); k++) {
       node[`key${k}`] = `value number ${k}`
@@ -132,7 +172,7 @@ if (!isMainThread) {
   seeder.close()
 
   const chunkKeys = 1000
-  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { url, gets, chunks: Math.ceil(keys / chunkKeys), soul } })
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { url, gets, chunks: Math.ceil(keys / chunkKeys), soul, mode, keys } })
   // Let the flood start before measuring.
   await new Promise((r) => setTimeout(r, 300))
 
@@ -171,8 +211,10 @@ if (!isMainThread) {
   if (useDisk) rmSync(dir, { recursive: true, force: true })
   const sorted = [...latencies].sort((a, b) => a - b)
   const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1)
-  console.log(`flood: ${gets} GETs of a ${keys}-key node per frame, 2 frames outstanding, ${seconds}s, storage ${useDisk ? 'log (disk)' : 'memory'}${limits ? `, limits ${limits}` : ''}`)
+  if (mode === 'puts') console.log(`flood: ${gets} puts of a ${keys}-key node per frame, 2 frames outstanding, ${seconds}s, storage ${useDisk ? 'log (disk)' : 'memory'}${limits ? `, limits ${limits}` : ''}`)
+  else console.log(`flood: ${gets} GETs of a ${keys}-key node per frame, 2 frames outstanding, ${seconds}s, storage ${useDisk ? 'log (disk)' : 'memory'}${limits ? `, limits ${limits}` : ''}`)
   console.log(`well-behaved put acks: n=${latencies.length} p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms, errors ${errors}`)
-  console.log(`flood GETs fully answered: ${flood.answered} (${(flood.bytes / 1e6).toFixed(0)} MB received, flooder reconnected ${flood.reconnects} times); relay RSS ${(Number(rss) / 1e6).toFixed(0)} MB`)
+  if (mode === 'puts') console.log(`flood puts acked: ${flood.answered}; relay RSS ${(Number(rss) / 1e6).toFixed(0)} MB`)
+  else console.log(`flood GETs fully answered: ${flood.answered} (${(flood.bytes / 1e6).toFixed(0)} MB received, flooder reconnected ${flood.reconnects} times); relay RSS ${(Number(rss) / 1e6).toFixed(0)} MB`)
   process.exit(0)
 }

@@ -26,7 +26,9 @@ export interface SlicedTask {
 }
 
 export interface WorkCost {
+  /** Keys served or written: charged to the peer's key budget. */
   keys: number
+  /** Characters produced: measure a slice (not charged; inbound frames are what the character budget counts). */
   chars: number
 }
 
@@ -61,8 +63,8 @@ export interface Fair {
   deferFrame(peer: Peer, text: string, sink: FrameSink): boolean
   /** Queue sliced work for a peer; it runs in the peer's turns, after the peer's earlier tasks. */
   task(peer: Peer, task: SlicedTask): void
-  /** Charge a peer for work done outside its lane (keys written or served inline). */
-  charge(peer: Peer, keys: number, chars: number): void
+  /** Charge a peer's key budget for work done outside its lane (keys written, or served in a small reply). */
+  charge(peer: Peer, keys: number): void
   stats(): FairStats
 }
 
@@ -272,7 +274,6 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
           done = true
         }
         lane.keys.spend(cost.keys)
-        lane.chars.spend(cost.chars)
         spent += Math.max(cost.chars, 1)
         if (done) {
           lane.tasks[lane.taskHead++] = undefined as unknown as SlicedTask
@@ -361,10 +362,8 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
       lane.tasks.push(task)
       wake(lane)
     },
-    charge(peer, keys, chars) {
-      const lane = laneOf(peer, undefined)
-      lane.keys.spend(keys)
-      lane.chars.spend(chars)
+    charge(peer, keys) {
+      laneOf(peer, undefined).keys.spend(keys)
     },
     stats() {
       return { backlogChars: totalBacklog, busyPeers: busy, deferredFrames, slicedTasks, budgetWaits, backlogCloses }

@@ -42,9 +42,8 @@ export function createGetHandler(mesh: MeshContext) {
     const hash = graphHash(put)
     // The asker already holds exactly this (its GET carried our hash): nothing to send.
     if (skipHash !== undefined && String(skipHash) === String(hash)) return
-    const text = JSON.stringify({ '#': randomId(), '@': ask, '##': hash, put })
-    fair.charge(peer, keys, text.length)
-    mesh.sendText(peer, text)
+    fair.charge(peer, keys)
+    mesh.sendText(peer, JSON.stringify({ '#': randomId(), '@': ask, '##': hash, put }))
   }
 
   /** What the GET's `.` selects of one soul: the node, one key of it, or its keys in a range. */

@@ -43,9 +43,9 @@ export interface MeshLimits extends PeerLimits {
   sliceChars: number
   /** A scheduler turn ends (and the event loop polls sockets) after this many ms of queued work. */
   turnMs: number
-  /** Keys a client may have served (GET replies) or written in big frames per second; burst 4 s. Over it, its work waits. */
+  /** Keys a client may have served (GET replies) or written (×4, puts of over 64 keys) per second; burst 4 s. Over it, its work waits. */
   peerKeysPerSecond: number
-  /** Characters of frames in and replies out per client per second; burst 4 s. Over it, its work waits. */
+  /** Characters of frames a client may send per second; burst 4 s. Over it, its frames wait. */
   peerCharsPerSecond: number
   /** Characters of frames one peer may have waiting for its turn; past it the connection is closed (1013). */
   maxPeerBacklogChars: number
@@ -79,7 +79,7 @@ export const DEFAULT_LIMITS: MeshLimits = {
   sliceChars: 64 * 1024,
   turnMs: 4,
   peerKeysPerSecond: 250_000,
-  peerCharsPerSecond: 16 * 1024 * 1024,
+  peerCharsPerSecond: 4 * 1024 * 1024,
   maxPeerBacklogChars: 16 * 1024 * 1024,
   maxPartialFrameBytes: 64 * 1024 * 1024,
   packChars: 64 * 1024,
