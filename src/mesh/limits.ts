@@ -79,7 +79,7 @@ export const DEFAULT_LIMITS: MeshLimits = {
   sliceChars: 64 * 1024,
   turnMs: 4,
   peerKeysPerSecond: 250_000,
-  peerCharsPerSecond: 4 * 1024 * 1024,
+  peerCharsPerSecond: 8 * 1024 * 1024,
   maxPeerBacklogChars: 16 * 1024 * 1024,
   maxPartialFrameBytes: 64 * 1024 * 1024,
   packChars: 64 * 1024,

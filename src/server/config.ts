@@ -67,7 +67,7 @@ const SPECS: Spec[] = [
   { key: 'api', flag: 'api', env: 'API', kind: 'bool', value: '', help: 'Serve the REST API under /api/v1 (--no-api)', defaultText: 'on' },
   { key: 'maxPartialFrameBytes', flag: 'max-partial-frames', env: 'MAX_PARTIAL_FRAMES', kind: 'bytes', value: '<size>', help: 'Bytes of unfinished WebSocket frames held across all sockets; past it the socket holding most is closed (1009)', defaultText: '64mb' },
   { key: 'peerKeysPerSecond', flag: 'peer-keys-per-second', env: 'PEER_KEYS_PER_SECOND', kind: 'count', value: '<n>', help: 'Keys a client may have served (GET replies) or written (x4, puts of over 64 keys) per second (burst 4 s); over it, its work waits', defaultText: '250000' },
-  { key: 'peerBytesPerSecond', flag: 'peer-bytes-per-second', env: 'PEER_BYTES_PER_SECOND', kind: 'bytes', value: '<size>', help: 'Frame bytes a client may send per second (burst 4 s); over it, its frames wait', defaultText: '4mb' },
+  { key: 'peerBytesPerSecond', flag: 'peer-bytes-per-second', env: 'PEER_BYTES_PER_SECOND', kind: 'bytes', value: '<size>', help: 'Frame bytes a client may send per second (burst 4 s); over it, its frames wait', defaultText: '8mb' },
   { key: 'maxPeerBacklog', flag: 'max-peer-backlog', env: 'MAX_PEER_BACKLOG', kind: 'bytes', value: '<size>', help: "Frames one peer may have waiting for its turn; reading pauses at half, the connection closes (1013) past it", defaultText: '16mb' },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
@@ -91,7 +91,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   api: true,
   maxPartialFrameBytes: 64 * 1024 * 1024,
   peerKeysPerSecond: 250_000,
-  peerBytesPerSecond: 4 * 1024 * 1024,
+  peerBytesPerSecond: 8 * 1024 * 1024,
   maxPeerBacklog: 16 * 1024 * 1024,
 }
 
