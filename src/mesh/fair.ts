@@ -273,7 +273,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
           log(`sliced work for ${peer.name} failed: ${error instanceof Error ? error.message : String(error)}`)
           done = true
         }
-        lane.keys.spend(cost.keys)
+        if (budgeted(peer)) lane.keys.spend(cost.keys)
         spent += Math.max(cost.chars, 1)
         if (done) {
           lane.tasks[lane.taskHead++] = undefined as unknown as SlicedTask
@@ -292,7 +292,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
         lane.backlog -= text.length
         totalBacklog -= text.length
         resumeIfDrained(lane)
-        lane.chars.spend(text.length)
+        if (budgeted(peer)) lane.chars.spend(text.length)
         spent += text.length
         lane.running = true
         try {
@@ -329,9 +329,12 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
       if (lane.dead) return true
       const chars = text.length
       // The fast path: nothing waiting, a small frame, budget left.
-      if (lane.state === IDLE && chars <= sliceChars && (lane.chars.balance >= 0 || budgetWait(lane) === 0)) {
-        lane.chars.spend(chars)
-        return false
+      if (lane.state === IDLE && chars <= sliceChars) {
+        if (!budgeted(peer)) return false
+        if (lane.chars.balance >= 0 || budgetWait(lane) === 0) {
+          lane.chars.spend(chars)
+          return false
+        }
       }
       if (lane.backlog + chars > limits.maxPeerBacklogChars) {
         backlogCloses++
@@ -363,7 +366,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
       wake(lane)
     },
     charge(peer, keys) {
-      laneOf(peer, undefined).keys.spend(keys)
+      if (budgeted(peer)) laneOf(peer, undefined).keys.spend(keys)
     },
     stats() {
       return { backlogChars: totalBacklog, busyPeers: busy, deferredFrames, slicedTasks, budgetWaits, backlogCloses }
