@@ -68,3 +68,23 @@ describe('DebtBucket (per-peer budgets)', () => {
     expect(bucket.waitMs()).toBe(500)
   })
 })
+
+describe('fair scheduler in a mesh (in process)', () => {
+  it('closes a connection with 1013 when its waiting frames pass maxPeerBacklogChars (a transport that cannot pause)', async () => {
+    const { createMesh } = await import('../../src/mesh/mesh.js')
+    const { createEngine } = await import('../../src/core/engine.js')
+    const { CLOSE_BACKLOG } = await import('../../src/mesh/fair.js')
+    const engine = createEngine()
+    const mesh = createMesh({ engine, relay: true, limits: { peerCharsPerSecond: 1000, maxPeerBacklogChars: 50_000, sliceChars: 1000 } })
+    const closes: number[] = []
+    const handle = mesh.connect({ send: () => {}, close: (code) => void closes.push(code ?? 0), bufferedAmount: () => 0 }, { outgoing: false })
+    const frame = (i: number) => JSON.stringify({ '#': `p${i}`, put: { s: { _: { '#': 's', '>': { k: 1700000000000 + i } }, k: 'x'.repeat(800) } } })
+    // The burst (4 s × 1000 chars) goes at once; then frames wait, 50 000 chars of them at most.
+    let i = 0
+    while (closes.length === 0 && i < 1000) handle.hear(frame(i++))
+    expect(closes).toEqual([CLOSE_BACKLOG])
+    expect(i).toBeGreaterThan(50_000 / 900)
+    expect(i).toBeLessThan(50_000 / 800 + 4000 / 800 + 3)
+    mesh.close()
+  })
+})
