@@ -206,7 +206,9 @@ if (!isMainThread) {
   const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text())
   const rss = /process_resident_memory_bytes (\d+)/.exec(metrics)?.[1]
   client.close()
+  const exited = new Promise((r) => relay.once('exit', r))
   relay.kill('SIGTERM')
+  await exited
   clearTimeout(deadline)
   if (useDisk) rmSync(dir, { recursive: true, force: true })
   const sorted = [...latencies].sort((a, b) => a - b)
