@@ -95,7 +95,7 @@ class Lane {
   constructor(
     readonly peer: Peer,
     public sink: FrameSink | undefined,
-    readonly flow: FlowControl | undefined,
+    public flow: FlowControl | undefined,
     limits: MeshLimits,
   ) {
     this.keys = new DebtBucket(limits.peerKeysPerSecond, limits.peerKeysPerSecond * 4)
@@ -351,7 +351,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
       lane.frames.push(text)
       lane.backlog += chars
       totalBacklog += chars
-      if (!lane.paused && lane.flow !== undefined && lane.backlog >= pauseAt) {
+      if (!lane.paused && lane.backlog >= pauseAt && (lane.flow ??= flows.get(peer)) !== undefined) {
         lane.paused = true
         lane.flow.pause()
       }
