@@ -259,7 +259,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
       if (peer.closed || lane.dead) return drop(lane)
       if (!lane.hasWork) return idle(lane)
       const wait = budgetWait(lane)
-      if (wait > 0) return park(lane, wait)
+      if (wait > 0) return park(lane, Math.min(wait, 60_000))
       if (lane.taskHead < lane.tasks.length) {
         if (outputBlocked(peer)) return park(lane, outputPollMs)
         const task = lane.tasks[lane.taskHead]
