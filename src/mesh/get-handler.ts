@@ -4,10 +4,13 @@ import { toWireGraph } from '../core/wire.js'
 import { graphHash } from './hash.js'
 import { formatHints, parseHints } from './hints.js'
 import { randomId } from './ids.js'
+import { fairFor } from './fair.js'
 import { keySelector, keysWithin, lexBudget, nodeCost, soulSelector, type KeySelector } from './lex.js'
 import type { MeshContext } from './mesh.js'
 import { field, isPlainObject, type WireMessage } from './message.js'
 import type { Peer } from './peer.js'
+import { NodeHashTask } from './node-hash.js'
+import { ReplyTask } from './reply-task.js'
 
 /**
  * A GET from a peer: subscribe it (relays), answer from memory or storage,
@@ -23,19 +26,24 @@ export function createGetHandler(mesh: MeshContext) {
 
   const notFound = (peer: Peer, ask: string) => mesh.send(peer, { '#': randomId(), '@': ask })
 
-  /** Replies carrying `nodes`, at most `chunkKeys` keys per message; every message but the last names the next in `%`. */
+  const fair = fairFor(mesh)
+
+  /**
+   * Replies carrying `nodes`. Up to `chunkKeys` keys go at once in one message; more are written by a
+   * sliced task, one message of `chunkKeys` keys per step in the asker's turns (fair.ts), each naming the
+   * next in `%`, so one peer's big read cannot hold the event loop.
+   */
   const sendNodes = (peer: Peer, ask: string, nodes: GraphNode[], skipHash: unknown) => {
-    const chunks = inChunks(nodes, Math.max(1, limits.chunkKeys))
-    const ids = chunks.map(() => randomId())
-    for (let i = 0; i < chunks.length; i++) {
-      const put = toWireGraph(chunks[i])
-      const hash = graphHash(put)
-      // The asker already holds exactly this (its GET carried our hash): nothing to send.
-      if (chunks.length === 1 && skipHash !== undefined && String(skipHash) === String(hash)) return
-      const reply: WireMessage = { '#': ids[i], '@': ask, '##': hash, put }
-      if (i < chunks.length - 1) reply['%'] = ids[i + 1]
-      mesh.send(peer, reply)
-    }
+    const per = Math.max(1, limits.chunkKeys)
+    let keys = 0
+    for (const node of nodes) keys += node.size
+    if (keys > per) return fair.task(peer, new ReplyTask(mesh, peer, ask, nodes, per))
+    const put = toWireGraph(nodes)
+    const hash = graphHash(put)
+    // The asker already holds exactly this (its GET carried our hash): nothing to send.
+    if (skipHash !== undefined && String(skipHash) === String(hash)) return
+    fair.charge(peer, keys)
+    mesh.sendText(peer, JSON.stringify({ '#': randomId(), '@': ask, '##': hash, put }))
   }
 
   /** What the GET's `.` selects of one soul: the node, one key of it, or its keys in a range. */
@@ -94,11 +102,18 @@ export function createGetHandler(mesh: MeshContext) {
    * them. Whole soul, whatever the client asked for: it may have written keys it never read.
    */
   const askBack = (peer: Peer, soul: string, node: GraphNode | undefined) => {
-    const id = randomId()
-    routes.set(id, { kind: 'resubscribe' })
-    const out: WireMessage = { '#': id, get: { '#': soul } }
-    if (node !== undefined && node.size > 0) out['##'] = graphHash(toWireGraph([node]))
-    mesh.send(peer, out)
+    const send = (hash: number | undefined) => {
+      if (peer.closed) return
+      const id = randomId()
+      routes.set(id, { kind: 'resubscribe' })
+      const out: WireMessage = { '#': id, get: { '#': soul } }
+      if (hash !== undefined) out['##'] = hash
+      mesh.send(peer, out)
+    }
+    if (node === undefined || node.size === 0) return send(undefined)
+    // A big node's hash is computed a step at a time in the asker's turns (after its reply).
+    if (node.size > limits.chunkKeys) return fair.task(peer, new NodeHashTask(node, send))
+    send(graphHash(toWireGraph([node])))
   }
 
   const answer = async (msg: WireMessage, get: Record<string, unknown>, selector: KeySelector, soul: string, ask: string, peer: Peer, firstAsk: boolean) => {
@@ -187,44 +202,5 @@ function pick(node: GraphNode, key: string): GraphNode | undefined {
   if (i === -1) return undefined
   const out = new GraphNode(node.soul)
   out.set(key, node.values[i], node.states[i])
-  return out
-}
-
-/**
- * Nodes packed into messages of at most `per` keys. A node that does not fit
- * in what is left of a message starts the next one; a node larger than a
- * whole message is split across messages.
- */
-function inChunks(nodes: readonly GraphNode[], per: number): GraphNode[][] {
-  const chunks: GraphNode[][] = []
-  let current: GraphNode[] = []
-  let room = per
-  const next = () => {
-    chunks.push(current)
-    current = []
-    room = per
-  }
-  for (const node of nodes) {
-    if (node.size > room && node.size <= per && current.length > 0) next()
-    if (node.size <= room) {
-      current.push(node)
-      room -= node.size
-      continue
-    }
-    for (let from = 0; from < node.size; ) {
-      if (room === 0) next()
-      const to = Math.min(node.size, from + room)
-      current.push(slice(node, from, to))
-      room -= to - from
-      from = to
-    }
-  }
-  if (current.length > 0) chunks.push(current)
-  return chunks
-}
-
-function slice(node: GraphNode, from: number, to: number): GraphNode {
-  const out = new GraphNode(node.soul)
-  for (let i = from; i < to; i++) out.set(node.keys[i], node.values[i], node.states[i])
   return out
 }

@@ -52,6 +52,19 @@ export interface MeshLimits extends PeerLimits, ValidationLimits {
   maxSubscriptionBytes: number
   /** Characters of JSON kept for unacknowledged local writes; oldest dropped (`Outbox full`) past it. */
   maxOutboxBytes: number
+  // ---- fairness (src/mesh/fair.ts, docs/mesh.md "Fairness") ----
+  /** Frames longer than this always wait for their peer's turn; also the work one peer does per turn (chars). */
+  sliceChars: number
+  /** A scheduler turn ends (and the event loop polls sockets) after this many ms of queued work. */
+  turnMs: number
+  /** Keys a client may have served (GET replies) or written (×4, puts of over 64 keys) per second; burst 4 s. Over it, its work waits. */
+  peerKeysPerSecond: number
+  /** Characters of frames a client may send per second; burst 4 s. Over it, its frames wait. */
+  peerCharsPerSecond: number
+  /** Characters of frames one peer may have waiting for its turn; past it the connection is closed (1013). */
+  maxPeerBacklogChars: number
+  /** Bytes of partially received frames across all sockets; past it the socket holding most is closed (1009). */
+  maxPartialFrameBytes: number
 }
 
 export const DEFAULT_LIMITS: MeshLimits = {
@@ -77,6 +90,12 @@ export const DEFAULT_LIMITS: MeshLimits = {
   lexMaxBytes: 4 * 1024 * 1024,
   maxPeers: 10_000,
   maxAskedPerPeer: 100_000,
+  sliceChars: 64 * 1024,
+  turnMs: 4,
+  peerKeysPerSecond: 250_000,
+  peerCharsPerSecond: 8 * 1024 * 1024,
+  maxPeerBacklogChars: 16 * 1024 * 1024,
+  maxPartialFrameBytes: 64 * 1024 * 1024,
   packChars: 64 * 1024,
   maxQueueChars: 16 * 1024 * 1024,
   getsPerSecond: 10_000,

@@ -4,6 +4,7 @@ import { parseWireGraph, wireGraphText } from '../core/wire.js'
 import { createBoundedMap } from './bounded-map.js'
 import { decodeFrame } from './codec.js'
 import { createDedup } from './dedup.js'
+import { fairFor } from './fair.js'
 import { createGetHandler } from './get-handler.js'
 import { randomId } from './ids.js'
 import { CLOSE_MOB, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
@@ -250,6 +251,8 @@ export function createMesh(options: MeshOptions): Mesh {
     log,
   }
 
+  // Fairness (src/mesh/fair.ts, docs/mesh.md "Fairness"): see the hook in `hear` below.
+  const fair = fairFor(context)
   const handleGet = createGetHandler(context)
   const handlePut = createPutHandler(context)
   const handleReply = createReplyHandler(context, outbox)
@@ -507,6 +510,8 @@ export function createMesh(options: MeshOptions): Mesh {
         peer,
         hear(text) {
           if (peer.closed || closed) return
+          // Fairness hook: a big frame, or one from a peer with work waiting or over budget, waits for its turn.
+          if (fair.deferFrame(peer, text, handle)) return
           peer.framesIn++
           framesIn++
           peer.heardAt = Date.now()

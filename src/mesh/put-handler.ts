@@ -2,6 +2,7 @@ import type { PutOutcome } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
 import { parseWireGraph } from '../core/wire.js'
 import type { MeshContext } from './mesh.js'
+import { fairFor } from './fair.js'
 import { randomId } from './ids.js'
 import { errorText, type WireMessage } from './message.js'
 import type { Peer } from './peer.js'
@@ -15,6 +16,14 @@ import type { Peer } from './peer.js'
  * Pushing the change to subscribers happens in the engine's change listener.
  */
 export function createPutHandler(mesh: MeshContext) {
+  const fair = fairFor(mesh)
+  /** Puts up to this many keys are paid for by their frame's characters alone (fair.ts): no extra work on the hot path. */
+  const smallPut = 64
+  /**
+   * A written key costs this many served keys against the peer's key budget: parsing, validating and
+   * merging a key (~4 µs, measured on a 100 000-key put) is about four times writing it in a reply.
+   */
+  const putKeyWeight = 4
   const reject = (peer: Peer, id: string, err: string) => {
     if (!peer.closed) mesh.send(peer, { '#': randomId(), '@': id, err })
   }
@@ -25,6 +34,11 @@ export function createPutHandler(mesh: MeshContext) {
       nodes = parseWireGraph(put, mesh.limits)
     } catch (error) {
       return reject(peer, id, errorText(error))
+    }
+    if (nodes.length > 1 || (nodes.length === 1 && nodes[0].size > smallPut)) {
+      let keys = 0
+      for (const node of nodes) keys += node.size
+      if (keys > smallPut) fair.charge(peer, keys * putKeyWeight)
     }
     const failed = (error: unknown) => reject(peer, id, errorText(error))
     const acknowledge = () => {

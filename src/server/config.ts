@@ -42,6 +42,15 @@ export interface ServerConfig {
   maxRouteBytes: number
   maxSubscriptionBytes: number
   maxSubscriptionBytesPerPeer: number
+  // ---- fairness and partial frames (docs/mesh.md "Fairness") ----
+  /** Bytes of partially received frames across all Gun sockets. */
+  maxPartialFrameBytes: number
+  /** Keys one client may have served or written (big puts) per second. */
+  peerKeysPerSecond: number
+  /** Characters of frames a client may send per second. */
+  peerBytesPerSecond: number
+  /** Characters of frames one peer may have waiting for its turn. */
+  maxPeerBacklog: number
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -93,6 +102,10 @@ const SPECS: Spec[] = [
   { key: 'maxRouteBytes', flag: 'max-route-bytes', env: 'MAX_ROUTE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the pending-request table (oldest answered "not found")', defaultText: '4mb' },
   { key: 'maxSubscriptionBytes', flag: 'max-subscription-bytes', env: 'MAX_SUBSCRIPTION_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed, all peers (new souls refused past it)', defaultText: '256mb' },
   { key: 'maxSubscriptionBytesPerPeer', flag: 'max-subscription-bytes-per-peer', env: 'MAX_SUBSCRIPTION_BYTES_PER_PEER', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed for one peer', defaultText: '4mb' },
+  { key: 'maxPartialFrameBytes', flag: 'max-partial-frames', env: 'MAX_PARTIAL_FRAMES', kind: 'bytes', value: '<size>', help: 'Bytes of unfinished WebSocket frames held across all sockets; past it the socket holding most is closed (1009)', defaultText: '64mb' },
+  { key: 'peerKeysPerSecond', flag: 'peer-keys-per-second', env: 'PEER_KEYS_PER_SECOND', kind: 'count', value: '<n>', help: 'Keys a client may have served (GET replies) or written (x4, puts of over 64 keys) per second (burst 4 s); over it, its work waits', defaultText: '250000' },
+  { key: 'peerBytesPerSecond', flag: 'peer-bytes-per-second', env: 'PEER_BYTES_PER_SECOND', kind: 'bytes', value: '<size>', help: 'Frame bytes a client may send per second (burst 4 s); over it, its frames wait', defaultText: '8mb' },
+  { key: 'maxPeerBacklog', flag: 'max-peer-backlog', env: 'MAX_PEER_BACKLOG', kind: 'bytes', value: '<size>', help: "Frames one peer may have waiting for its turn; reading pauses at half, the connection closes (1013) past it", defaultText: '16mb' },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
 
@@ -127,6 +140,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxRouteBytes: 4 * 1024 * 1024,
   maxSubscriptionBytes: 256 * 1024 * 1024,
   maxSubscriptionBytesPerPeer: 4 * 1024 * 1024,
+  maxPartialFrameBytes: 64 * 1024 * 1024,
+  peerKeysPerSecond: 250_000,
+  peerBytesPerSecond: 8 * 1024 * 1024,
+  maxPeerBacklog: 16 * 1024 * 1024,
 }
 
 /** A configuration mistake, with a message that says what and where. */

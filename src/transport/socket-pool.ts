@@ -1,4 +1,6 @@
+import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
+import { registerFlowControl } from '../mesh/fair.js'
 import type { Mesh } from '../mesh/mesh.js'
 
 export interface GunSocketsOptions {
@@ -8,12 +10,50 @@ export interface GunSocketsOptions {
   heartbeatMs?: number
   /** Protocol-level ping; a socket that missed one pong is terminated. */
   pingMs?: number
+  /**
+   * Bytes of partially received frames held across all sockets (default 64 MiB). Past it, the
+   * socket holding the most is closed (1009) until the total is back within the budget.
+   */
+  maxPartialFrameBytes?: number
 }
 
 export interface GunSockets {
   accept(ws: WebSocket): void
   readonly clients: number
+  /** Bytes held for frames still arriving, across all sockets. */
+  readonly partialFrameBytes: number
+  /** Sockets closed because partial frames passed `maxPartialFrameBytes`. */
+  readonly partialFrameCloses: number
   close(): Promise<void>
+}
+
+/** Close code for a socket dropped to keep partial frames within the budget (as ws uses for frames past maxPayload). */
+export const CLOSE_PARTIAL_FRAMES = 1009
+
+export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 64 * 1024 * 1024
+
+/**
+ * What `ws` holds for a socket's unfinished message: bytes received and not yet parsed into a
+ * whole frame (`_bufferedBytes`), the Writable's own queue in front of its parser, and the
+ * fragments of a fragmented message (`_messageLength`). Internal fields of ws 8 (read only,
+ * guarded): without them the pool counts bytes received since the last whole message instead.
+ */
+interface WsInternals {
+  _socket?: Duplex
+  _receiver?: { _bufferedBytes?: unknown; _messageLength?: unknown; _writableState?: { length?: unknown } }
+}
+
+class Partial {
+  bytes = 0
+  dropped = false
+  constructor(readonly ws: WebSocket) {}
+}
+
+function heldByReceiver(ws: WebSocket): number | undefined {
+  const receiver = (ws as unknown as WsInternals)._receiver
+  if (receiver === undefined || typeof receiver._bufferedBytes !== 'number' || typeof receiver._messageLength !== 'number') return undefined
+  const queued = receiver._writableState?.length
+  return receiver._bufferedBytes + receiver._messageLength + (typeof queued === 'number' ? queued : 0)
 }
 
 /**
@@ -29,6 +69,41 @@ export function createGunSockets(mesh: Mesh, options: GunSocketsOptions): GunSoc
   const sockets = new Set<WebSocket>()
   const alive = new WeakMap<WebSocket, boolean>()
   let closed = false
+  const maxPartial = options.maxPartialFrameBytes ?? DEFAULT_MAX_PARTIAL_FRAME_BYTES
+  /** Sockets holding part of a frame. */
+  const holding = new Set<Partial>()
+  let partialTotal = 0
+  let partialCloses = 0
+
+  const setPartial = (p: Partial, bytes: number) => {
+    if (p.dropped || bytes === p.bytes) return
+    partialTotal += bytes - p.bytes
+    p.bytes = bytes
+    if (bytes > 0) holding.add(p)
+    else holding.delete(p)
+    if (partialTotal > maxPartial) enforcePartialBudget()
+  }
+
+  /** Over the budget: close the sockets holding the most until the rest fits. */
+  const enforcePartialBudget = () => {
+    while (partialTotal > maxPartial && holding.size > 0) {
+      let largest: Partial | undefined
+      for (const p of holding) if (largest === undefined || p.bytes > largest.bytes) largest = p
+      const victim = largest as Partial
+      holding.delete(victim)
+      partialTotal -= victim.bytes
+      victim.bytes = 0
+      victim.dropped = true
+      partialCloses++
+      try {
+        victim.ws.close(CLOSE_PARTIAL_FRAMES, 'partial frames over budget')
+      } catch {
+        // reason: a socket closing under us; terminate below frees it all the same.
+      }
+      // At once, not after the close handshake: the point is to free what its parser holds.
+      victim.ws.terminate()
+    }
+  }
 
   const heartbeat = setInterval(() => {
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send('[]')
@@ -68,6 +143,22 @@ export function createGunSockets(mesh: Mesh, options: GunSocketsOptions): GunSoc
         },
         { outgoing: false },
       )
+      registerFlowControl(handle.peer, { pause: () => ws.pause(), resume: () => ws.resume() })
+      const partial = new Partial(ws)
+      const raw = (ws as unknown as WsInternals)._socket
+      if (raw !== undefined) {
+        if (heldByReceiver(ws) !== undefined) {
+          // After ws's own listener (added first) has parsed the chunk: what it still holds.
+          raw.on('data', () => setPartial(partial, heldByReceiver(ws) ?? 0))
+        } else {
+          // Fallback: bytes since the last whole message (reset below), counted before ws parses the chunk.
+          raw.prependListener('data', (chunk: Buffer) => setPartial(partial, partial.bytes + chunk.length))
+          const reset = () => setPartial(partial, 0)
+          ws.on('message', reset)
+          ws.on('ping', reset)
+          ws.on('pong', reset)
+        }
+      }
       ws.on('message', (data, isBinary) => {
         if (isBinary) return
         const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
@@ -81,6 +172,8 @@ export function createGunSockets(mesh: Mesh, options: GunSocketsOptions): GunSoc
       ws.on('pong', () => alive.set(ws, true))
       ws.on('close', () => {
         sockets.delete(ws)
+        setPartial(partial, 0)
+        partial.dropped = true
         handle.closed()
       })
       ws.on('error', () => {
@@ -89,6 +182,12 @@ export function createGunSockets(mesh: Mesh, options: GunSocketsOptions): GunSoc
     },
     get clients() {
       return sockets.size
+    },
+    get partialFrameBytes() {
+      return partialTotal
+    },
+    get partialFrameCloses() {
+      return partialCloses
     },
     async close() {
       closed = true

@@ -17,6 +17,8 @@ export interface SocketServerOptions {
   heartbeatMs?: number
   /** Protocol-level ping; a socket that missed one pong is terminated. */
   pingMs?: number
+  /** Bytes of partially received frames across all sockets; past it the socket holding most is closed (1009). Default 64 MiB. */
+  maxPartialFrameBytes?: number
 }
 
 /**
@@ -37,7 +39,7 @@ export function createSocketServer(mesh: Mesh, maxFrameChars: number, options: S
   const path = options.path ?? '/gun'
   const maxPayload = options.maxPayload ?? maxFrameChars * 2
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false })
-  const pool = createGunSockets(mesh, { maxPayload, heartbeatMs: options.heartbeatMs, pingMs: options.pingMs })
+  const pool = createGunSockets(mesh, { maxPayload, heartbeatMs: options.heartbeatMs, pingMs: options.pingMs, maxPartialFrameBytes: options.maxPartialFrameBytes })
 
   const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const url = request.url ?? ''

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { fairStatsOf } from '../../mesh/fair.js'
 import type { TrellisNode } from './node.js'
 import type { SubscribeStats } from './subscribe.js'
 
@@ -12,6 +13,8 @@ export interface MetricsSources {
   node: TrellisNode
   subscribers: SubscribeStats
   gunClients: () => number
+  /** Partial-frame figures of the Gun socket pool (fairness, issue 11). */
+  gunSockets?: { readonly partialFrameBytes: number; readonly partialFrameCloses: number }
 }
 
 /** Sizes the log store reports; other stores report none. */
@@ -181,6 +184,20 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
   gaugeFrom('trellis_storage_ok', 'Whether the last storage write (or probe) reached the disk (1) or failed (0)', [], () => {
     const health = node.closed ? undefined : node.storage.health?.()
     return health === undefined ? [] : [[{}, health.ok ? 1 : 0]]
+  })
+  // ---- fairness and partial frames (src/mesh/fair.ts, src/transport/socket-pool.ts; docs/mesh.md "Fairness") ----
+  gaugeFrom('trellis_partial_frame_bytes', 'Bytes held for WebSocket frames still arriving, across all sockets', [], () => [[{}, sources.gunSockets?.partialFrameBytes ?? 0]])
+  counterFrom('trellis_partial_frame_closes_total', 'Sockets closed (1009) because partial frames passed maxPartialFrameBytes', [], () => [[{}, sources.gunSockets?.partialFrameCloses ?? 0]])
+  gaugeFrom('trellis_inbound_backlog_chars', 'Characters of frames waiting for their peer’s turn', [], () => [[{}, fairStatsOf(node.mesh.peers)?.backlogChars ?? 0]])
+  gaugeFrom('trellis_inbound_busy_peers', 'Peers with work waiting (queued frames, sliced replies, over budget)', [], () => [[{}, fairStatsOf(node.mesh.peers)?.busyPeers ?? 0]])
+  counterFrom('trellis_inbound_events_total', 'Fair scheduling events: frames deferred to their peer’s turn, sliced tasks, budget waits, backlog closes', ['event'], () => {
+    const stats = fairStatsOf(node.mesh.peers)
+    return [
+      [{ event: 'deferred_frame' }, stats?.deferredFrames ?? 0],
+      [{ event: 'sliced_task' }, stats?.slicedTasks ?? 0],
+      [{ event: 'budget_wait' }, stats?.budgetWaits ?? 0],
+      [{ event: 'backlog_close' }, stats?.backlogCloses ?? 0],
+    ]
   })
   gaugeFrom('trellis_uptime_seconds', 'Seconds since this node started', [], () => [[{}, (Date.now() - node.startedAt) / 1000]])
 

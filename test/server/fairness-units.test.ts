@@ -1,0 +1,90 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { GraphNode } from '../../src/core/node.js'
+import { toWireGraph } from '../../src/core/wire.js'
+import type { WorkCost } from '../../src/mesh/fair.js'
+import { graphHash } from '../../src/mesh/hash.js'
+import { NodeHashTask } from '../../src/mesh/node-hash.js'
+import { DebtBucket } from '../../src/mesh/rate.js'
+
+/** Run a sliced hash to the end, counting steps. */
+function slicedHash(node: GraphNode): { hash: number; steps: number } {
+  let hash: number | undefined
+  const task = new NodeHashTask(node, (h) => (hash = h))
+  const cost: WorkCost = { keys: 0, chars: 0 }
+  let steps = 1
+  while (!task.step(cost)) steps++
+  return { hash: hash as number, steps }
+}
+
+const key = fc.oneof(
+  fc.string({ maxLength: 6 }),
+  fc.nat({ max: 5000 }).map(String),
+  fc.constantFrom('__proto__', 'constructor', '0', '01', '4294967294', '4294967295', 'Z', '`', '^', 'a'),
+)
+const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 5 }).map((s) => ({ '#': s })))
+
+describe('sliced whole-node hash (ask-back `##` of a big node)', () => {
+  it('equals graphHash(toWireGraph([node])) for any node, whatever its size (seeded)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 8 }), fc.array(fc.tuple(key, value, fc.integer()), { maxLength: 300 }), (soul, entries) => {
+        const node = new GraphNode(soul === '' ? 's' : soul)
+        for (const [k, v, s] of entries) node.set(k, v as never, s)
+        expect(slicedHash(node).hash).toBe(graphHash(toWireGraph([node])))
+      }),
+      { seed: 11, numRuns: 300 },
+    )
+  })
+
+  it('matches on a node large enough to need merge passes, in many bounded steps', () => {
+    const node = new GraphNode('big')
+    // Random order (seeded) so the sort has real work; some integer-like keys among the names.
+    let x = 12345
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) | 0
+      node.set(i % 7 === 0 ? String((x >>> 0) % 100000) : `k${(x >>> 0).toString(36)}`, `v${i}`, 1700000000000 + i)
+    }
+    const { hash, steps } = slicedHash(node)
+    expect(hash).toBe(graphHash(toWireGraph([node])))
+    expect(steps).toBeGreaterThan(20)
+  })
+})
+
+describe('DebtBucket (per-peer budgets)', () => {
+  it('lets work run into debt, then makes the peer wait until the refill has paid it off', () => {
+    let now = 0
+    const bucket = new DebtBucket(1000, 4000, () => now)
+    bucket.spend(3000)
+    expect(bucket.waitMs()).toBe(0)
+    bucket.spend(3000) // 2000 in debt
+    expect(bucket.waitMs()).toBe(2000)
+    now = 1000
+    expect(bucket.waitMs()).toBe(1000)
+    now = 2000
+    expect(bucket.waitMs()).toBe(0)
+    // The refill is capped at the burst before a new spend is taken off.
+    now = 100_000
+    bucket.spend(4500)
+    expect(bucket.waitMs()).toBe(500)
+  })
+})
+
+describe('fair scheduler in a mesh (in process)', () => {
+  it('closes a connection with 1013 when its waiting frames pass maxPeerBacklogChars (a transport that cannot pause)', async () => {
+    const { createMesh } = await import('../../src/mesh/mesh.js')
+    const { createEngine } = await import('../../src/core/engine.js')
+    const { CLOSE_BACKLOG } = await import('../../src/mesh/fair.js')
+    const engine = createEngine()
+    const mesh = createMesh({ engine, relay: true, limits: { peerCharsPerSecond: 1000, maxPeerBacklogChars: 50_000, sliceChars: 1000 } })
+    const closes: number[] = []
+    const handle = mesh.connect({ send: () => {}, close: (code) => void closes.push(code ?? 0), bufferedAmount: () => 0 }, { outgoing: false })
+    const frame = (i: number) => JSON.stringify({ '#': `p${i}`, put: { s: { _: { '#': 's', '>': { k: 1700000000000 + i } }, k: 'x'.repeat(800) } } })
+    // The burst (4 s × 1000 chars) goes at once; then frames wait, 50 000 chars of them at most.
+    let i = 0
+    while (closes.length === 0 && i < 1000) handle.hear(frame(i++))
+    expect(closes).toEqual([CLOSE_BACKLOG])
+    expect(i).toBeGreaterThan(50_000 / 900)
+    expect(i).toBeLessThan(50_000 / 800 + 4000 / 800 + 3)
+    mesh.close()
+  })
+})
