@@ -152,10 +152,10 @@ export class ConfigError extends Error {
 }
 
 export function serveHelp(): string {
-  const rows = SPECS.map((s) => {
-    const flag = `--${s.flag}${s.value !== '' ? ` ${s.value}` : ''}`
-    return `  ${flag.padEnd(26)}${s.help}\n  ${''.padEnd(26)}${s.env !== undefined ? `env ${s.env}, ` : ''}default ${s.defaultText}`
-  })
+  const flags = SPECS.map((s) => `--${s.flag}${s.value !== '' ? ` ${s.value}` : ''}`)
+  // The widest flag sets the column, so a long one never runs into its help text.
+  const width = Math.max(...flags.map((f) => f.length)) + 2
+  const rows = SPECS.map((s, i) => `  ${flags[i].padEnd(width)}${s.help}\n  ${''.padEnd(width)}${s.env !== undefined ? `env ${s.env}, ` : ''}default ${s.defaultText}`)
   return [
     'Usage: trellis serve [options]',
     '',
