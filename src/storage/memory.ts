@@ -14,6 +14,7 @@ export interface MemoryStorage extends StorageAdapter {
   readonly pending: PendingJournal
   health(): StorageHealth
   probe(): Promise<void>
+  changes(since: string | undefined, maxBytes: number): Promise<ChangePage>
 }
 
 export function createMemoryStorage(): MemoryStorage {

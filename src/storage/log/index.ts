@@ -2,7 +2,7 @@ import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GraphNode } from '../../core/node.js'
 import { TrellisError } from '../../core/errors.js'
-import type { KeyRange, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
+import type { ChangePage, KeyRange, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
 import { DecodeError } from './bytes.js'
 import { createNodeCache } from './cache.js'
 import { entryBody, entrySoul, mergeEntryInto } from './codec.js'
@@ -77,6 +77,7 @@ export interface LogStorage extends StorageAdapter {
   readonly pending: LogPendingJournal
   health(): StorageHealth
   probe(): Promise<void>
+  changes(since: string | undefined, maxBytes: number): Promise<ChangePage>
   stats(): LogStorageStats
   /** Merge all sealed segments now (writers keep going). */
   compact(options?: { onProgress?(doneBytes: number, totalBytes: number): void }): Promise<CompactionResult>
