@@ -1,14 +1,15 @@
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '../core/validate.js'
 import type { PeerLimits } from './peer.js'
 
 /** Every bound the mesh keeps. Each table has one; each is reported by `mesh.stats()`. */
-export interface MeshLimits extends PeerLimits {
+/** Souls, keys and values of every graph a peer sends are checked against the validation limits (`maxSoulChars` also bounds subscriptions). */
+export interface MeshLimits extends PeerLimits, ValidationLimits {
   /** Frames this long or longer are answered with Gun's `Message too big!` (stock: 90 M chars; we keep memory bounded). */
   maxFrameChars: number
   /** Messages taken from one batch frame; the rest are dropped. */
   maxBatch: number
   /** Longest message id / pid accepted. */
   maxIdChars: number
-  maxSoulChars: number
   maxDedup: number
   dedupAgeMs: number
   /** Outstanding requests (our gets and puts, forwarded gets) by message id. */
@@ -38,13 +39,26 @@ export interface MeshLimits extends PeerLimits {
   maxPeers: number
   /** Souls remembered per peer as already asked (subscription forwarding); cleared when full. */
   maxAskedPerPeer: number
+  // Bounds in bytes (characters of ids, souls, keys, JSON held), beside the counts above (issue 11).
+  /** Characters of ids in the dedup table; oldest out past it. */
+  maxDedupBytes: number
+  /** Characters of ids in the route table; oldest out (and answered "not found") past it. */
+  maxRouteBytes: number
+  /** Characters of souls in the interest table; oldest out past it. */
+  maxInterestBytes: number
+  /** Characters of souls and keys subscribed for one peer; past it new souls are refused, keys widen. */
+  maxSubscriptionBytesPerPeer: number
+  /** Characters of souls and keys subscribed for all peers. */
+  maxSubscriptionBytes: number
+  /** Characters of JSON kept for unacknowledged local writes; oldest dropped (`Outbox full`) past it. */
+  maxOutboxBytes: number
 }
 
 export const DEFAULT_LIMITS: MeshLimits = {
   maxFrameChars: 8 * 1024 * 1024,
   maxBatch: 10_000,
   maxIdChars: 128,
-  maxSoulChars: 4096,
+  ...DEFAULT_VALIDATION_LIMITS,
   maxDedup: 200_000,
   dedupAgeMs: 9_000,
   maxRoutes: 100_000,
@@ -69,4 +83,11 @@ export const DEFAULT_LIMITS: MeshLimits = {
   getBurst: 20_000,
   putsPerSecond: 50_000,
   putBurst: 100_000,
+  maxDedupBytes: 8 * 1024 * 1024,
+  maxRouteBytes: 4 * 1024 * 1024,
+  maxInterestBytes: 4 * 1024 * 1024,
+  maxSubscriptionBytesPerPeer: 4 * 1024 * 1024,
+  maxSubscriptionBytes: 256 * 1024 * 1024,
+  maxOutboxBytes: 64 * 1024 * 1024,
+  maxAskedBytesPerPeer: 8 * 1024 * 1024,
 }

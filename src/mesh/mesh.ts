@@ -6,16 +6,18 @@ import { decodeFrame } from './codec.js'
 import { createDedup } from './dedup.js'
 import { createGetHandler } from './get-handler.js'
 import { randomId } from './ids.js'
-import { CLOSE_DUPLICATE, CLOSE_MOB, CLOSE_SELF, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
+import { CLOSE_MOB, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
 import { errorText, field, isPlainObject, stringField, type WireMessage } from './message.js'
 import { createOutbox, type OutboxEntry } from './outbox.js'
 import { Peer, type PeerInfo } from './peer.js'
 import { createPusher } from './push.js'
+import { createRelayLinks } from './relay-links.js'
 import { createPutHandler } from './put-handler.js'
 import { createReplyHandler } from './reply-handler.js'
 import { DEFAULT_LIMITS, type MeshLimits } from './limits.js'
 import type { Route } from './routes.js'
 import { createSubscriptions } from './subscriptions.js'
+import { startSweeper, sweepInterval } from './sweeper.js'
 
 export interface MeshOptions {
   engine: Engine
@@ -31,6 +33,12 @@ export interface MeshOptions {
   ackPuts?: boolean
   /** Relay URLs to suggest in a `mob` notice when over `limits.maxPeers`. */
   mobPeers?: () => string[]
+  /**
+   * The cluster's shared secret (relays): a relay that dials us proves it is one of ours with an
+   * HMAC of our greeting's nonce (peer-proof.ts), and we prove it when we dial. Without it, an
+   * accepted link is a relay peer only when a relay we dial vouches for it (docs/mesh.md, Peer roles).
+   */
+  peerSecret?: string
   limits?: Partial<MeshLimits>
   log?: (line: string) => void
 }
@@ -76,6 +84,24 @@ export interface MeshStats {
   errorsSent: number
   /** Relay links this mesh closed because the same two relays already had one (docs/mesh.md, Relay peering). */
   duplicateLinksClosed: number
+  // Bytes held (characters of ids, souls, keys, JSON): see limits.ts for the bounds.
+  dedupBytes: number
+  routeBytes: number
+  interestBytes: number
+  subscriptionBytes: number
+  outboxBytes: number
+  /** Bytes accepted by sockets and not yet written, over all peers. */
+  sendQueueBytes: number
+  /** Connections closed because their send queue passed `maxQueueChars`. */
+  slowConsumersClosed: number
+  /** Accepted links proven to be relay peers (cluster secret, or vouched for by a relay we dial). */
+  relayLinksProven: number
+  /** Relay claims whose proof did not verify. */
+  relayProofsFailed: number
+  /** Replies from peers dropped because their data was not a valid graph. */
+  repliesRefused: number
+  /** Messages dropped because their id was longer than `maxIdChars`. */
+  longIdsRefused: number
 }
 
 export interface Mesh {
@@ -108,6 +134,10 @@ export interface MeshContext {
   sendText(peer: Peer, text: string): void
   /** Merge a wire graph from a peer; resolves to false when it was invalid. */
   merge(put: unknown, peer: Peer, id: string): Promise<boolean>
+  /** Merge graph nodes already validated; resolves to false when the engine refused them. */
+  mergeNodes(nodes: GraphNode[], peer: Peer, id: string): Promise<boolean>
+  /** A peer's reply carried data that is not a valid graph: counted and logged, never passed on. */
+  refusedReply(peer: Peer, why: string): void
   relayPeers(except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[]
   log(line: string): void
 }
@@ -120,22 +150,33 @@ export function createMesh(options: MeshOptions): Mesh {
   const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const log = options.log ?? (() => {})
   const peers = new Set<Peer>()
-  const dedup = createDedup(limits.maxDedup, limits.dedupAgeMs)
-  const routes = createBoundedMap<Route>({ max: limits.maxRoutes, ageMs: limits.routeAgeMs, onEvict: (_id, route) => expireRoute(route) })
+  const dedup = createDedup(limits.maxDedup, limits.dedupAgeMs, Date.now, limits.maxDedupBytes)
+  const routes = createBoundedMap<Route>({
+    max: limits.maxRoutes,
+    maxBytes: limits.maxRouteBytes,
+    ageMs: limits.routeAgeMs,
+    onEvict: (_id, route) => expireRoute(route),
+  })
   const subscriptions = createSubscriptions({
     maxPerPeer: limits.maxSubscriptionsPerPeer,
     maxEntries: limits.maxSubscriptions,
     maxKeysPerSoul: 64,
     maxKeyChars: limits.maxSoulChars,
+    maxBytesPerPeer: limits.maxSubscriptionBytesPerPeer,
+    maxBytes: limits.maxSubscriptionBytes,
   })
   // Souls this process read from peers: asked again after every (re)connect, as stock browsers do.
-  const interest = createBoundedMap<true>({ max: limits.maxInterest, ageMs: Infinity })
-  const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs)
+  const interest = createBoundedMap<true>({ max: limits.maxInterest, maxBytes: limits.maxInterestBytes, ageMs: Infinity })
+  const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs, Date.now, limits.maxOutboxBytes)
+  // Expiry without traffic: one unref'd timer sweeps every table a slice at a time (sweeper.ts).
+  const stopSweeper = startSweeper([dedup, routes, outbox], sweepInterval([limits.dedupAgeMs, limits.routeAgeMs, limits.outboxTtlMs]))
   const mergingReplies = new Map<string, Peer>()
   let framesIn = 0
   let framesOut = 0
   let errorsSent = 0
-  let duplicateLinksClosed = 0
+  let slowConsumersClosed = 0
+  let repliesRefused = 0
+  let longIdsRefused = 0
   let peerCounter = 0
   let incoming = 0
   let closed = false
@@ -156,10 +197,15 @@ export function createMesh(options: MeshOptions): Mesh {
   const merge = async (put: unknown, peer: Peer, id: string): Promise<boolean> => {
     let nodes: GraphNode[]
     try {
-      nodes = parseWireGraph(put)
-    } catch {
+      nodes = parseWireGraph(put, limits)
+    } catch (error) {
+      refusedReply(peer, errorText(error))
       return false
     }
+    return mergeNodes(nodes, peer, id)
+  }
+
+  const mergeNodes = async (nodes: GraphNode[], peer: Peer, id: string): Promise<boolean> => {
     if (nodes.length === 0) return true
     try {
       await engine.put(nodes, { kind: 'peer', peer, id })
@@ -168,6 +214,11 @@ export function createMesh(options: MeshOptions): Mesh {
       log(`merge from ${peer.name} failed: ${errorText(error)}`)
       return false
     }
+  }
+
+  const refusedReply = (peer: Peer, why: string) => {
+    repliesRefused++
+    log(`reply from ${peer.name} refused: ${why.slice(0, 200)}`)
   }
 
   const relayPeers = (except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[] => {
@@ -193,6 +244,8 @@ export function createMesh(options: MeshOptions): Mesh {
     send,
     sendText,
     merge,
+    mergeNodes,
+    refusedReply,
     relayPeers,
     log,
   }
@@ -220,7 +273,7 @@ export function createMesh(options: MeshOptions): Mesh {
     if (typeof given === 'string' && given !== '') id = given
     else if (typeof given === 'number') id = String(given)
     else msg['#'] = id = randomId()
-    if (id.length > limits.maxIdChars) return
+    if (id.length > limits.maxIdChars) return refuseLongId(peer, id)
     const ack = stringField(msg, '@')
     if (ack === undefined || Object.hasOwn(msg, 'put') || Object.hasOwn(msg, 'dam')) {
       if (dedup.check(id)) return
@@ -247,28 +300,10 @@ export function createMesh(options: MeshOptions): Mesh {
 
   function hearDam(dam: string, msg: WireMessage, id: string, peer: Peer): void {
     switch (dam) {
-      case '?': {
-        const theirPid = stringField(msg, 'pid')
-        if (theirPid !== undefined && theirPid.length <= limits.maxIdChars) {
-          peer.pid ??= theirPid
-          if (theirPid === pid) {
-            // We dialled ourselves (Gun's DAM self-detection): drop the loop, do not redial.
-            closePeer(peer, CLOSE_SELF, 'connected to self')
-            eventsOf.get(peer)?.onSelf?.()
-            return
-          }
-          if (field(msg, 'relay') === true) peer.relay = true
-          if (field(msg, 'oneLink') === true) peer.keepsOneLink = true
-          // The answer to our greeting: the handshake is done on this link.
-          if (field(msg, '@') !== undefined) return relayLinkReady(peer)
-        }
-        const answer: WireMessage = { '#': randomId(), dam: '?', pid, '@': id }
-        if (relay && peer.outgoing) answer.relay = answer.oneLink = true
-        send(peer, answer)
-        // Answer first: the other relay learns this link is a relay link before we drop its duplicate.
-        relayLinkReady(peer)
-        return
-      }
+      case '?':
+        return links.hearGreeting(msg, id, peer)
+      case 'vouch':
+        return links.hearVouch(msg, peer)
       case '!': {
         const err = stringField(msg, 'err')
         log(`peer ${peer.name} error notice: ${err?.slice(0, 200) ?? '(none)'}`)
@@ -287,6 +322,18 @@ export function createMesh(options: MeshOptions): Mesh {
 
   // ---- connections ----
   const eventsOf = new WeakMap<Peer, PeerEvents>()
+  const links = createRelayLinks({
+    pid,
+    relay,
+    maxIdChars: limits.maxIdChars,
+    peers,
+    peerSecret: options.peerSecret,
+    send,
+    closePeer,
+    eventsOf: (peer) => eventsOf.get(peer),
+    isClosed: () => closed,
+    log,
+  })
 
   function closePeer(peer: Peer, code: number, reason: string): void {
     if (peer.closed) return
@@ -309,86 +356,21 @@ export function createMesh(options: MeshOptions): Mesh {
     peer.closed = true
     if (!peer.outgoing) incoming--
     subscriptions.removePeer(peer)
-    if (isAcceptedRelayLink(peer) && peer.pid !== undefined) resumeDiallersOf(peer.pid)
-  }
-
-  // ---- one link between two relays that dial each other ----
-  // Both learn the other's pid in the `?` handshake; the link dialled by the lower pid is kept. Only the
-  // lower-pid relay closes anything — the link it accepted, and only while its own link is up — so the two
-  // sides can never drop both links. The higher-pid relay's dialler stands by while the kept link is up.
-
-  /** Diallers whose link was closed as a duplicate by the lower-pid relay `pid`; `standing` while its link to us is up. */
-  const dedupedDialers = new Map<PeerEvents, { pid: string; standing: boolean }>()
-
-  function isDialledRelayLink(peer: Peer): boolean {
-    return relay && peer.outgoing && peer.relay
-  }
-
-  function isAcceptedRelayLink(peer: Peer): boolean {
-    return relay && !peer.outgoing && peer.relay
-  }
-
-  function liveLinksTo(theirPid: string, kind: (peer: Peer) => boolean): Peer[] {
-    const out: Peer[] = []
-    for (const peer of peers) if (!peer.closed && peer.pid === theirPid && kind(peer)) out.push(peer)
-    return out
-  }
-
-  /** A link's handshake is done: the lower pid drops the duplicate, the higher pid's diallers may stand by. */
-  function relayLinkReady(peer: Peer): void {
-    const theirPid = peer.pid
-    if (!relay || !peer.relay || peer.closed || theirPid === undefined || theirPid === pid) return
-    if (pid < theirPid) dropDuplicatesOf(peer, theirPid)
-    else if (!peer.outgoing) standByDiallersOf(theirPid)
+    links.detached(peer)
   }
 
   /**
-   * We have the lower pid: keep the link we dialled, close any the other relay dialled to us — if it
-   * said it stands by then (a relay that does not would redial at once, again and again).
+   * A message whose id is longer than `maxIdChars` is dropped (it could not be deduplicated or routed
+   * safely), and the sender hears why — once per frame, however many such messages the frame held: a
+   * `dam:'!'` notice naming the limit and the id's first `maxIdChars` characters, so a sender can match
+   * it to the message it sent. No `@`: the id is not echoed whole (its sender chose its size).
    */
-  function dropDuplicatesOf(peer: Peer, theirPid: string): void {
-    if (peer.outgoing) {
-      for (const duplicate of liveLinksTo(theirPid, isAcceptedRelayLink)) if (duplicate.keepsOneLink) closeDuplicate(duplicate)
-    } else if (peer.keepsOneLink && liveLinksTo(theirPid, isDialledRelayLink).length > 0) {
-      closeDuplicate(peer)
-    }
-  }
-
-  function closeDuplicate(peer: Peer): void {
-    duplicateLinksClosed++
-    log(`closing ${peer.name}: relay ${peer.pid ?? '?'} is already linked by the link we dialled`)
-    closePeer(peer, CLOSE_DUPLICATE, 'duplicate relay link')
-  }
-
-  /**
-   * The lower-pid relay closed our dialled link as a duplicate. Stand by while its link to us is up; if
-   * we cannot see that link yet, the dialler redials as usual and stands by once the link shows up.
-   */
-  function dialledLinkWasDuplicate(peer: Peer): void {
-    const theirPid = peer.pid
-    const events = eventsOf.get(peer)
-    if (!isDialledRelayLink(peer) || theirPid === undefined || !(theirPid < pid) || events?.onStandby === undefined) return
-    const dialer = { pid: theirPid, standing: false }
-    dedupedDialers.set(events, dialer)
-    if (liveLinksTo(theirPid, isAcceptedRelayLink).length > 0) standBy(events, dialer)
-  }
-
-  function standBy(events: PeerEvents, dialer: { standing: boolean }): void {
-    dialer.standing = true
-    events.onStandby?.()
-  }
-
-  function standByDiallersOf(theirPid: string): void {
-    for (const [events, dialer] of dedupedDialers) if (dialer.pid === theirPid && !dialer.standing) standBy(events, dialer)
-  }
-
-  function resumeDiallersOf(theirPid: string): void {
-    if (closed || liveLinksTo(theirPid, isAcceptedRelayLink).length > 0) return
-    for (const [events, dialer] of dedupedDialers) {
-      if (dialer.pid !== theirPid || !dialer.standing) continue
-      dialer.standing = false
-      events.onResume?.()
-    }
+  const longIdNoticeFrame = new WeakMap<Peer, number>()
+  function refuseLongId(peer: Peer, id: string): void {
+    longIdsRefused++
+    if (longIdNoticeFrame.get(peer) === peer.framesIn) return
+    longIdNoticeFrame.set(peer, peer.framesIn)
+    sendError(peer, `Message id too long: ${id.length} chars, at most ${limits.maxIdChars}; message dropped. Id begins: ${id.slice(0, limits.maxIdChars)}`)
   }
 
   function sendError(peer: Peer, err: string): void {
@@ -515,8 +497,11 @@ export function createMesh(options: MeshOptions): Mesh {
     connect(link, info, events) {
       if (info.outgoing) hasConfiguredPeers = true
       // The dialler has a link of its own again: the duplicate rule starts afresh on it.
-      if (events !== undefined) dedupedDialers.delete(events)
-      const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full'))
+      if (events !== undefined) links.dialling(events)
+      const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => {
+        if (!slow.closed) slowConsumersClosed++
+        closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full')
+      })
       if (events !== undefined) eventsOf.set(peer, events)
       const handle: PeerHandle = {
         peer,
@@ -542,7 +527,7 @@ export function createMesh(options: MeshOptions): Mesh {
         closed(code) {
           const closedByThem = !peer.closed
           detach(peer)
-          if (closedByThem && code === CLOSE_DUPLICATE) dialledLinkWasDuplicate(peer)
+          if (closedByThem) links.closedByThem(peer, code)
         },
       }
       if (closed) {
@@ -562,7 +547,8 @@ export function createMesh(options: MeshOptions): Mesh {
           return handle
         }
         // Gun's greeting: not tracked in dedup, so a connection to ourselves hears it and is found out.
-        sendText(peer, JSON.stringify({ '#': randomId(), dam: '?', pid }))
+        // Its nonce is fresh per connection: a relay proves itself against it (docs/mesh.md, Peer roles).
+        sendText(peer, links.greet(peer))
       } else {
         greetOutgoing(peer)
         offline = false
@@ -578,6 +564,14 @@ export function createMesh(options: MeshOptions): Mesh {
       settleReady(false)
     },
     stats() {
+      let sendQueueBytes = 0
+      for (const peer of peers) {
+        try {
+          sendQueueBytes += peer.link.bufferedAmount()
+        } catch {
+          // reason: a transport closing under us; its queue is going away.
+        }
+      }
       return {
         peers: peers.size,
         dedup: dedup.size,
@@ -589,12 +583,24 @@ export function createMesh(options: MeshOptions): Mesh {
         framesIn,
         framesOut,
         errorsSent,
-        duplicateLinksClosed,
+        duplicateLinksClosed: links.duplicateLinksClosed,
+        dedupBytes: dedup.bytes,
+        routeBytes: routes.bytes,
+        interestBytes: interest.bytes,
+        subscriptionBytes: subscriptions.byteCount,
+        outboxBytes: outbox.bytes,
+        sendQueueBytes,
+        slowConsumersClosed,
+        relayLinksProven: links.relayLinksProven,
+        relayProofsFailed: links.relayProofsFailed,
+        repliesRefused,
+        longIdsRefused,
       }
     },
     close() {
       if (closed) return
       closed = true
+      stopSweeper()
       unsubscribeChanges()
       for (const peer of [...peers]) closePeer(peer, 1001, 'closing')
       for (const route of routes.values()) expireRoute(route)

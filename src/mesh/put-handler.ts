@@ -22,7 +22,7 @@ export function createPutHandler(mesh: MeshContext) {
     if (!peer.puts.take()) return reject(peer, id, 'Too many requests.')
     let nodes: GraphNode[]
     try {
-      nodes = parseWireGraph(put)
+      nodes = parseWireGraph(put, mesh.limits)
     } catch (error) {
       return reject(peer, id, errorText(error))
     }

@@ -34,6 +34,14 @@ export interface ServerConfig {
   maxValueChars: number
   /** Largest `GET /api/v1/souls` answer, in bytes. */
   maxListBytes: number
+  /** Shared cluster secret: accepted links that prove it are relay peers (undefined: none). */
+  peerSecret: string | undefined
+  /** Bytes queued for one connection before it is dropped as a slow consumer. */
+  maxSendQueue: number
+  maxDedupBytes: number
+  maxRouteBytes: number
+  maxSubscriptionBytes: number
+  maxSubscriptionBytesPerPeer: number
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -79,6 +87,12 @@ const SPECS: Spec[] = [
   { key: 'maxKeyChars', flag: 'max-key-chars', env: 'MAX_KEY_CHARS', kind: 'count', value: '<n>', help: 'Longest key a write may use; longer is refused with an error', defaultText: '4096' },
   { key: 'maxValueChars', flag: 'max-value-chars', env: 'MAX_VALUE_CHARS', kind: 'count', value: '<n>', help: 'Longest string value a write may store; longer is refused with an error', defaultText: '4194304' },
   { key: 'maxListBytes', flag: 'max-list-bytes', env: 'MAX_LIST_BYTES', kind: 'bytes', value: '<size>', help: 'Largest /api/v1/souls answer; a page stops short with a next cursor', defaultText: '1mb' },
+  { key: 'peerSecret', flag: 'peer-secret', env: 'TRELLIS_PEER_SECRET', kind: 'string', value: '<secret>', help: 'Shared cluster secret: relays dialling us prove it (HMAC, never sent) to be treated as relay peers', defaultText: 'none' },
+  { key: 'maxSendQueue', flag: 'max-send-queue', env: 'MAX_SEND_QUEUE', kind: 'bytes', value: '<size>', help: 'Bytes queued for one Gun connection before it is dropped (slow consumer)', defaultText: '16mb' },
+  { key: 'maxDedupBytes', flag: 'max-dedup-bytes', env: 'MAX_DEDUP_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the dedup table (oldest out)', defaultText: '8mb' },
+  { key: 'maxRouteBytes', flag: 'max-route-bytes', env: 'MAX_ROUTE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the pending-request table (oldest answered "not found")', defaultText: '4mb' },
+  { key: 'maxSubscriptionBytes', flag: 'max-subscription-bytes', env: 'MAX_SUBSCRIPTION_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed, all peers (new souls refused past it)', defaultText: '256mb' },
+  { key: 'maxSubscriptionBytesPerPeer', flag: 'max-subscription-bytes-per-peer', env: 'MAX_SUBSCRIPTION_BYTES_PER_PEER', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed for one peer', defaultText: '4mb' },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
 
@@ -107,6 +121,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxKeyChars: 4096,
   maxValueChars: 4 * 1024 * 1024,
   maxListBytes: 1024 * 1024,
+  peerSecret: undefined,
+  maxSendQueue: 16 * 1024 * 1024,
+  maxDedupBytes: 8 * 1024 * 1024,
+  maxRouteBytes: 4 * 1024 * 1024,
+  maxSubscriptionBytes: 256 * 1024 * 1024,
+  maxSubscriptionBytesPerPeer: 4 * 1024 * 1024,
 }
 
 /** A configuration mistake, with a message that says what and where. */

@@ -72,6 +72,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     storageIsDurable: options.storageIsDurable,
     peers: options.peers,
     pid: options.pid,
+    peerSecret: options.peerSecret,
     limits: options.limits,
     log: options.log,
     heartbeatMs: options.heartbeatMs,

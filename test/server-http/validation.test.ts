@@ -193,6 +193,18 @@ describe('the limits are configurable on the relay (--max-soul-chars, --max-key-
     const ok = await call(relay.base, 'PUT', '/api/v1/data/cfg', { ['k'.repeat(8)]: 'x'.repeat(10) })
     expect(ok.status).toBe(200)
   })
+
+  it('wire puts are checked against the configured limits too', async () => {
+    const client = await rawClient(`${relay.base}/gun`)
+    try {
+      expect(await wirePut(client, 's'.repeat(17), 'k', 1)).toEqual({ ok: undefined, err: `Soul too long: 17 chars (max 16) at ${'s'.repeat(17)}` })
+      expect(await wirePut(client, 'cfg-wire', 'k'.repeat(9), 1)).toEqual({ ok: undefined, err: `Key too long: 9 chars (max 8) at cfg-wire.${'k'.repeat(9)}` })
+      expect(await wirePut(client, 'cfg-wire', 'v', 'x'.repeat(11))).toEqual({ ok: undefined, err: 'Value too long: 11 chars (max 10) at cfg-wire.v' })
+      expect(await wirePut(client, 'cfg-wire', 'k'.repeat(8), 'x'.repeat(10))).toEqual({ ok: true, err: undefined })
+    } finally {
+      client.close()
+    }
+  })
 })
 
 describe('the chain refuses long souls and keys with a TrellisError message (issue 11 #8)', () => {

@@ -18,8 +18,8 @@ const HIGH = 'relayB'
 const relays = new Set<Relay>()
 const clients = new Set<RawClient>()
 
-async function startRelay(pid: string, port = 0): Promise<Relay> {
-  const relay = await createRelay({ port, pid, admin: false })
+async function startRelay(pid: string, port = 0, peerSecret?: string): Promise<Relay> {
+  const relay = await createRelay({ port, pid, admin: false, peerSecret })
   relays.add(relay)
   return relay
 }
@@ -86,9 +86,9 @@ function countRelayMessages(relay: Relay, marker: string): () => number {
 const relayFrames = (relay: Relay) => liveRelayLinks(relay).reduce((n, p) => n + p.framesOut + p.framesIn, 0)
 
 /** Two relays that list each other (A has the lower pid), once they have settled on one link. */
-async function pairListingEachOther(): Promise<{ a: Relay; b: Relay }> {
-  const a = await startRelay(LOW)
-  const b = await startRelay(HIGH)
+async function pairListingEachOther(peerSecret?: string): Promise<{ a: Relay; b: Relay }> {
+  const a = await startRelay(LOW, 0, peerSecret)
+  const b = await startRelay(HIGH, 0, peerSecret)
   a.addPeer(b.url)
   b.addPeer(a.url)
   await settledOnOneLink(a, b)
@@ -104,6 +104,8 @@ describe('two relays that list each other', () => {
     expect(a.mesh.stats().duplicateLinksClosed).toBeGreaterThanOrEqual(1)
     expect(b.mesh.stats().duplicateLinksClosed).toBe(0)
     expect(b.node.dialers[0].standingBy).toBe(true)
+    // B's link is A's: A vouched for it over the link B dialled (no cluster secret here).
+    expect(b.mesh.stats().relayLinksProven).toBeGreaterThanOrEqual(1)
     // Both dialers report the relay as reachable (B through A's link).
     expect(a.stats().dialers.map((d) => d.connected)).toEqual([true])
     expect(b.stats().dialers.map((d) => d.connected)).toEqual([true])
@@ -209,7 +211,9 @@ describe('two relays that list each other', () => {
   })
 
   it('the standing-by relay dials again when the kept link goes and the other relay does not redial', async () => {
-    const { a, b } = await pairListingEachOther()
+    // Once A stops dialling B, B's link is a relay link at A only by proof: the cluster secret
+    // (without it A has no link of its own to B that could vouch for it, and B's link is a client's).
+    const { a, b } = await pairListingEachOther('pair-secret')
     const bOpened = b.node.dialers[0].opened
     // A stops dialling B (its dialer closes, and its link with it): only B's dialler can bring the link back.
     a.node.dialers[0].close()
@@ -277,6 +281,8 @@ describe('links that are not two relays dialling each other', () => {
       await sleep(300)
       expect(lookalike.closeCode()).toBeUndefined()
       expect(a.mesh.stats().duplicateLinksClosed).toBe(0)
+      // A claim is not a role: nobody vouched for the lookalike, so it stays a client.
+      expect([...a.mesh.peers].filter((p) => p.pid === HIGH && !p.outgoing).map((p) => p.relay)).toEqual([false])
       lookalike.ws.close()
     })
   }

@@ -49,9 +49,13 @@ export interface Root {
    * sees it.
    */
   write(build: WriteBuilder, ack?: (ack: Ack) => void): void
-  /** Writes not yet acknowledged by a peer (or by storage when there are no peers). */
+  /** Writes still waiting for an answer from a peer (or from storage when there are no peers). */
   readonly pending: number
-  /** Resolves once every write made so far is acknowledged. */
+  /**
+   * Resolves once every write made so far is settled: acknowledged, or refused
+   * (a peer's `err` ack, an outbox overflow or TTL): the write's callback says which.
+   * Never rejects; a `lack` (9 s without an ack) does not settle a write.
+   */
   synced(): Promise<void>
 }
 
@@ -122,9 +126,12 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     }
     if (wantsPeer) {
       lacking.expectBy(id, answer)
+      // Every call here means the write left the mesh's outbox: acked, refused by a peer (`err`),
+      // or given up (outbox full, TTL). Then nothing is waiting on it any more: synced() must not
+      // hang on it (issue 11, finding 13); the callback has the error.
       net.publish(nodes, id, (peerAck) => {
         answer(peerAck)
-        if (peerAck.err === undefined) sync()
+        sync()
       })
     }
     outcome.durable.then(

@@ -123,6 +123,35 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
       [{ table: 'outbox' }, stats.outbox],
     ]
   })
+  gaugeFrom('trellis_mesh_table_bytes', 'Bytes held by bounded mesh tables (characters of ids, souls, keys, JSON)', ['table'], () => {
+    const stats = node.mesh.stats()
+    return [
+      [{ table: 'dedup' }, stats.dedupBytes],
+      [{ table: 'routes' }, stats.routeBytes],
+      [{ table: 'subscriptions' }, stats.subscriptionBytes],
+      [{ table: 'interest' }, stats.interestBytes],
+      [{ table: 'outbox' }, stats.outboxBytes],
+      [{ table: 'send_queues' }, stats.sendQueueBytes],
+    ]
+  })
+  counterFrom('trellis_mesh_refusals_total', 'Peer input refused by the mesh, by reason', ['reason'], () => {
+    const stats = node.mesh.stats()
+    return [
+      [{ reason: 'slow_consumer' }, stats.slowConsumersClosed],
+      [{ reason: 'relay_proof' }, stats.relayProofsFailed],
+      [{ reason: 'invalid_reply' }, stats.repliesRefused],
+      [{ reason: 'long_id' }, stats.longIdsRefused],
+    ]
+  })
+  gaugeFrom('trellis_relay_links', 'Live relay links by how they became relay links', ['kind'], () => {
+    let dialled = 0
+    let proven = 0
+    for (const peer of node.mesh.peers) if (peer.relay && !peer.closed) peer.outgoing ? dialled++ : proven++
+    return [
+      [{ kind: 'dialled' }, dialled],
+      [{ kind: 'accepted_proven' }, proven],
+    ]
+  })
   gaugeFrom('trellis_storage_bytes', 'Bytes of storage on disk (log engine)', [], () => {
     const stats = storageStats(node)
     return stats?.diskBytes === undefined ? [] : [[{}, stats.diskBytes]]

@@ -22,6 +22,11 @@ export interface TrellisNodeOptions {
   /** Other relays to peer with (`http(s)://host:port/gun` or `ws(s)://…`). */
   peers?: string[]
   pid?: string
+  /**
+   * The cluster's shared secret: relays that dial us prove with it that they are relay peers (an HMAC
+   * over our greeting's nonce; the secret never crosses the wire). `--peer-secret`, `TRELLIS_PEER_SECRET`.
+   */
+  peerSecret?: string
   /** Nodes kept in memory in front of the storage (default 250 000; memory-only nodes keep everything). */
   maxMemoryNodes?: number
   /** Estimated bytes of those nodes (default 256 MiB). */
@@ -97,7 +102,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     throw error
   }
   const validation = validationLimits({ maxSoulChars: options.limits?.maxSoulChars, ...options.validation })
-  // The validation limits ride along in the mesh's limits, ready for `parseWireGraph(put, limits)` there.
+  // The validation limits ride along in the mesh's limits: every graph a peer sends is checked against them.
   const limits: MeshLimits = { ...DEFAULT_LIMITS, ...options.limits, ...validation }
   const dialers: Dialer[] = []
   const counters: TrellisCounters = { wireReads: 0, writesFromPeers: 0, writesFromHttp: 0, writesLocal: 0 }
@@ -112,7 +117,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     read: { value: (soul: string) => (counters.wireReads++, engine.read(soul)) },
     readRange: { value: (soul: string, range: Parameters<Engine['readRange']>[1]) => (counters.wireReads++, engine.readRange(soul, range)) },
   }) as Engine
-  const mesh = createMesh({ engine: meshEngine, pid: options.pid, relay: true, limits, log, mobPeers: () => dialers.map((d) => d.url) })
+  const mesh = createMesh({ engine: meshEngine, pid: options.pid, relay: true, peerSecret: options.peerSecret, limits, log, mobPeers: () => dialers.map((d) => d.url) })
   const db = createHttpRoot(engine, validation)
   let closed = false
   let closing: Promise<void> | undefined
