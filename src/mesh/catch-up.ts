@@ -47,7 +47,7 @@ export interface CatchUpOptions {
   requestTimeoutMs?: number
   /** After a refusal (the other relay has not proven our link yet), ask again this soon. Default 1 s. */
   retryMs?: number
-  /** Cursors held in memory by the default store. Default 1000. */
+  /** Cursors held in memory by the default store, and relays listed in `lastCatchUp`. Default 1000. */
   maxCursors?: number
 }
 
@@ -102,7 +102,8 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
   const intervalMs = options.intervalMs ?? 30_000
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
   const retryMs = options.retryMs ?? 1000
-  const cursors = options.cursors ?? memoryCursors(options.maxCursors ?? 1000)
+  const maxPids = options.maxCursors ?? 1000
+  const cursors = options.cursors ?? memoryCursors(maxPids)
   const feed = options.feed
   const links = new Map<Peer, LinkState>()
   /** Pids with a pass in progress (two links to one relay share its cursor: one pass at a time). */
@@ -142,7 +143,9 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     if (closed || st.peer.closed || st.inflight !== undefined) return
     const other = passing.get(st.pid)
     if (other !== undefined && other !== st && !other.peer.closed) {
-      st.nextAt = Date.now() + (intervalMs > 0 ? intervalMs : retryMs)
+      // Another link to the same relay is mid-pass (two links while one is being closed as a duplicate):
+      // look again soon; if that link goes, detached() hands the pass over at once.
+      st.nextAt = Date.now() + retryMs
       return
     }
     passing.set(st.pid, st)
@@ -227,12 +230,16 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
         : context.engine.put(nodes, { kind: 'peer', peer, id }).then((outcome) => outcome.durable)
     merged.then(
       () => {
-        if (closed || st.inflight !== re) return
+        if (closed) return
+        // Merged and durable: the cursor may advance, even if the link went meanwhile.
         cursors.set(st.pid, next as string)
+        if (st.inflight !== re) return
         if (!done && !peer.closed) return request(st)
         if (done) {
           stats.passesCompleted++
+          stats.lastCatchUp.delete(st.pid)
           stats.lastCatchUp.set(st.pid, Date.now())
+          if (stats.lastCatchUp.size > maxPids) stats.lastCatchUp.delete(stats.lastCatchUp.keys().next().value as string)
         }
         endPass(st, intervalMs)
       },
@@ -264,8 +271,11 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
       const st = links.get(peer)
       if (st === undefined) return
       links.delete(peer)
-      if (passing.get(st.pid) === st) passing.delete(st.pid)
       st.inflight = undefined
+      if (passing.get(st.pid) !== st) return
+      passing.delete(st.pid)
+      // The pass died with its link: another live link to the same relay takes it over now.
+      for (const other of links.values()) if (other.pid === st.pid && !other.peer.closed && other.inflight === undefined) return startPass(other)
     },
     stats: () => stats,
     close() {

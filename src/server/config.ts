@@ -42,6 +42,12 @@ export interface ServerConfig {
   maxRouteBytes: number
   maxSubscriptionBytes: number
   maxSubscriptionBytesPerPeer: number
+  /** Catch-up between relays: a pass per relay link this often (0: on (re)connect only). */
+  syncIntervalMs: number
+  /** Bytes of records per catch-up page served to another relay. */
+  syncPageBytes: number
+  /** Catch-up between relays on (default) or off. */
+  sync: boolean
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -93,6 +99,9 @@ const SPECS: Spec[] = [
   { key: 'maxRouteBytes', flag: 'max-route-bytes', env: 'MAX_ROUTE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the pending-request table (oldest answered "not found")', defaultText: '4mb' },
   { key: 'maxSubscriptionBytes', flag: 'max-subscription-bytes', env: 'MAX_SUBSCRIPTION_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed, all peers (new souls refused past it)', defaultText: '256mb' },
   { key: 'maxSubscriptionBytesPerPeer', flag: 'max-subscription-bytes-per-peer', env: 'MAX_SUBSCRIPTION_BYTES_PER_PEER', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed for one peer', defaultText: '4mb' },
+  { key: 'sync', flag: 'sync', env: 'SYNC', kind: 'bool', value: '', help: 'Catch up with relay peers through their change feeds (--no-sync to turn off)', defaultText: 'on' },
+  { key: 'syncIntervalMs', flag: 'sync-interval', env: 'SYNC_INTERVAL', kind: 'duration', value: '<time>', help: 'A catch-up pass with each relay peer this often, and on every reconnect (0 = on reconnect only)', defaultText: '30s' },
+  { key: 'syncPageBytes', flag: 'sync-page-bytes', env: 'SYNC_PAGE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of records per catch-up page served to another relay (one page in flight per link)', defaultText: '256kb', maxBytes: 8 * 1024 * 1024 },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
 
@@ -127,6 +136,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxRouteBytes: 4 * 1024 * 1024,
   maxSubscriptionBytes: 256 * 1024 * 1024,
   maxSubscriptionBytesPerPeer: 4 * 1024 * 1024,
+  sync: true,
+  syncIntervalMs: 30_000,
+  syncPageBytes: 256 * 1024,
 }
 
 /** A configuration mistake, with a message that says what and where. */
