@@ -45,7 +45,7 @@ export interface CatchUpOptions {
   intervalMs?: number
   /** An unanswered request is given up after this long (a stock Gun relay never answers). Default 30 s. */
   requestTimeoutMs?: number
-  /** After a refusal (the other relay has not proven our link yet), ask again this soon. Default 1 s. */
+  /** While another link to the same relay is mid-pass (a duplicate being closed), look again this soon. Default 1 s. */
   retryMs?: number
   /** Cursors held in memory by the default store, and relays listed in `lastCatchUp`. Default 1000. */
   maxCursors?: number
@@ -95,6 +95,8 @@ interface LinkState {
   sentAt: number
   /** When the next pass is due (idle links). */
   nextAt: number
+  /** Our last request was refused as "not a relay link": asked again as soon as they ask us (they proved us). */
+  refused: boolean
 }
 
 export function createCatchUp(context: CatchUpContext, options: CatchUpOptions = {}): CatchUp {
@@ -178,6 +180,12 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     if (feed === undefined) return refuse('no change feed (memory-only relay)')
     // One page at a time per link: a second request while one is read is dropped (the asker never sends one).
     if (serving.has(peer)) return
+    // They ask us, so they hold this link for a relay's now: if they refused us before, ask again.
+    const mine = links.get(peer)
+    if (mine !== undefined && mine.refused && mine.inflight === undefined) {
+      mine.refused = false
+      startPass(mine)
+    }
     const given = stringField(msg, 'since')
     const since = given !== undefined && given.length <= MAX_CURSOR_CHARS ? given : undefined
     serving.add(peer)
@@ -205,9 +213,12 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     if (st === undefined || st.inflight !== re || st.merging) return
     const err = stringField(msg, 'err')
     if (err !== undefined) {
-      // Not proven to them yet (their proof check is asynchronous): ask again soon. Anything else: next interval.
-      if (err !== REFUSED_NOT_RELAY) context.log(`catch-up: ${peer.name} refused: ${err.slice(0, 200)}`)
-      return endPass(st, err === REFUSED_NOT_RELAY ? retryMs : intervalMs)
+      // Not proven to them (yet: their check may still be running, or they cannot prove us at all). No retry
+      // loop: the moment they prove our link they ask us for our feed, and that request makes us ask again
+      // (serve()); otherwise the next interval does.
+      if (err === REFUSED_NOT_RELAY) st.refused = true
+      else context.log(`catch-up: ${peer.name} refused: ${err.slice(0, 200)}`)
+      return endPass(st, intervalMs)
     }
     const next = stringField(msg, 'next')
     const done = field(msg, 'done') === true
@@ -256,7 +267,7 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
       if (closed || !peer.relay || peer.closed || peer.pid === undefined) return
       let st = links.get(peer)
       if (st === undefined) {
-        st = { peer, pid: peer.pid, inflight: undefined, merging: false, sentAt: 0, nextAt: 0 }
+        st = { peer, pid: peer.pid, inflight: undefined, merging: false, sentAt: 0, nextAt: 0, refused: false }
         links.set(peer, st)
       }
       if (st.inflight === undefined) startPass(st)
