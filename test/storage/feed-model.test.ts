@@ -47,6 +47,8 @@ interface Reader {
   pageBytes: number
 }
 
+const trace = process.env.TRELLIS_FEED_TRACE === '1' ? (line: string) => console.log(line) : () => {}
+
 async function runModel(rng: Prng, open: () => Promise<StorageAdapter & { compact?: LogStorage['compact'] }>, restarts: boolean): Promise<void> {
   let store = await open()
   const model: Graph = new Map()
@@ -67,12 +69,14 @@ async function runModel(rng: Prng, open: () => Promise<StorageAdapter & { compac
       }
       await store.put(nodes)
       merge(model, nodes)
+      trace(`${step} put ${nodes.map((n) => n.soul + ':' + n.keys.join(',')).join(' ')} states<=${state}`)
     } else if (r < 0.8) {
       // A reader takes one page (or a few).
       const reader = readers[rng.int(readers.length)]
       for (let pages = 1 + rng.int(3); pages > 0; pages--) {
         const page = await store.changes!(reader.cursor, reader.pageBytes)
         merge(reader.graph, page.nodes)
+        trace(`${step} read r${readers.indexOf(reader)} ${reader.cursor} -> ${page.next} done=${page.done} nodes=${page.nodes.map((n) => n.soul + ':' + n.keys.map((k, i) => k + '@' + n.states[i]).join(',')).join(' ')}`)
         reader.cursor = page.next
         if (page.done) {
           expect(missing(reader.graph, model), `reader with pages of ${reader.pageBytes} bytes at step ${step}`).toEqual([])
@@ -81,10 +85,12 @@ async function runModel(rng: Prng, open: () => Promise<StorageAdapter & { compac
       }
     } else if (r < 0.9 && store.compact !== undefined) {
       if (compacting !== undefined) await compacting
-      compacting = store.compact()
+      trace(`${step} compact start`)
+      compacting = store.compact().then((r) => trace(`compacted ${JSON.stringify(r)}`))
     } else if (restarts) {
       await compacting
       compacting = undefined
+      trace(`${step} restart`)
       await store.close()
       store = await open()
     }
@@ -151,7 +157,7 @@ describe('the change feed', () => {
       const node = new GraphNode('a')
       node.set('k', 'v', 1)
       await store.put([node])
-      for (const foreign of ['garbage', 'L1:99:8:99:8:0', 'L1:1:999999:1:999999:0', 'L1:1:9:1:9:0', 'M1:abc:3']) {
+      for (const foreign of ['garbage', 'L1:99:8:99:8:0:0', 'L1:1:999999:1:999999:0:0', 'L1:1:9:1:9:0:0', 'M1:abc:3']) {
         const page = await store.changes(foreign, 1 << 20)
         expect(page.nodes.map((n) => n.soul), foreign).toEqual(['a'])
         expect(page.done).toBe(true)

@@ -23,7 +23,9 @@ import type { SegmentInfo, SegmentSet } from './segment-set.js'
  * pass never moves past a segment that can still receive writes). When the
  * pass reaches the end of the active segment, that position is the new base.
  * A pass that spans several pages keeps its base and records its progress
- * (segment, frame, entries already sent); a progress segment that
+ * (segment, frame, entries already sent, and the active segment if the
+ * page was cut in a compaction output above it: should that segment be
+ * sealed before the next page, the pass restarts at it); a progress segment that
  * compaction removed is skipped, since what it held moved into outputs with
  * higher ids, which the pass still reads. Compaction outputs are resent to a
  * cursor whose base they took in (once per compaction; HAM makes it a no-op).
@@ -40,26 +42,32 @@ interface Cursor {
   xs: number
   xo: number
   xe: number
+  /**
+   * The active segment when the page was cut, if the pass had gone past its id (a compaction output
+   * with a higher id was being read): it is still to be read, and if it was sealed meanwhile it now
+   * sorts before the progress point, so the next read restarts the pass at it. 0: none.
+   */
+  t: number
 }
 
-const FULL: Cursor = { bs: 0, bo: 0, xs: 0, xo: 0, xe: 0 }
+const FULL: Cursor = { bs: 0, bo: 0, xs: 0, xo: 0, xe: 0, t: 0 }
 const VERSION = 'L1'
 
 export function formatCursor(c: Cursor): string {
-  return `${VERSION}:${c.bs}:${c.bo}:${c.xs}:${c.xo}:${c.xe}`
+  return `${VERSION}:${c.bs}:${c.bo}:${c.xs}:${c.xo}:${c.xe}:${c.t}`
 }
 
 /** A cursor string, or undefined when it is not one of ours (the caller then starts from the beginning). */
 export function parseCursor(text: string | undefined): Cursor | undefined {
   if (typeof text !== 'string' || text.length > 120) return undefined
   const parts = text.split(':')
-  if (parts.length !== 6 || parts[0] !== VERSION) return undefined
+  if (parts.length !== 7 || parts[0] !== VERSION) return undefined
   const n: number[] = []
-  for (let i = 1; i < 6; i++) {
+  for (let i = 1; i < 7; i++) {
     if (!/^\d{1,15}$/.test(parts[i])) return undefined
     n.push(Number(parts[i]))
   }
-  return { bs: n[0], bo: n[1], xs: n[2], xo: n[3], xe: n[4] }
+  return { bs: n[0], bo: n[1], xs: n[2], xo: n[3], xe: n[4], t: n[5] }
 }
 
 export interface FeedContext {
@@ -71,7 +79,12 @@ export interface FeedContext {
 /** One page of the feed from `since` (see the file comment). Synchronous. */
 export function readChanges(ctx: FeedContext, since: string | undefined, maxBytes: number): ChangePage {
   const act = ctx.active()
-  const c = sane(ctx, parseCursor(since) ?? FULL, act)
+  let c = sane(ctx, parseCursor(since) ?? FULL, act)
+  if (c.t !== 0 && c.t !== act.id && c.t < c.xs && ctx.segments.get(c.t) !== undefined) {
+    // The segment left behind as active was sealed since: restart the pass there (what lies between it
+    // and the progress point is sent again; HAM makes that a no-op).
+    c = { ...c, xs: c.t, xo: c.t === c.bs ? c.bo : SEGMENT_HEADER, xe: 0, t: 0 }
+  }
   const order: SegmentInfo[] = []
   if (c.xs !== act.id) {
     for (const s of ctx.segments.segments.values()) if (s.id !== act.id && s.id >= c.xs && s.id >= c.bs) order.push(s)
@@ -111,16 +124,21 @@ export function readChanges(ctx: FeedContext, since: string | undefined, maxByte
             bytes += entryLength
           }
           at += entryLength
-          if (bytes >= budget && at < length) return page(nodes, bytes, { ...c, xs: s.id, xo: off, xe: index + 1 }, false)
+          if (bytes >= budget && at < length) return page(nodes, bytes, { ...c, xs: s.id, xo: off, xe: index + 1, t: behind(act, s) }, false)
         }
       }
       off += length
       skip = 0
-      if (bytes >= budget && (off < end || s !== act)) return page(nodes, bytes, { ...c, xs: s.id, xo: off, xe: 0 }, false)
+      if (bytes >= budget && (off < end || s !== act)) return page(nodes, bytes, { ...c, xs: s.id, xo: off, xe: 0, t: behind(act, s) }, false)
     }
   }
   // The end of the active segment: the pass is complete, and this is the new base.
-  return page(nodes, bytes, { bs: act.id, bo: act.size, xs: act.id, xo: act.size, xe: 0 }, true)
+  return page(nodes, bytes, { bs: act.id, bo: act.size, xs: act.id, xo: act.size, xe: 0, t: 0 }, true)
+}
+
+/** The active segment's id when a page stops inside a segment with a higher id (see Cursor.t), else 0. */
+function behind(act: SegmentInfo, at: SegmentInfo): number {
+  return act.id < at.id ? act.id : 0
 }
 
 function page(nodes: GraphNode[], bytes: number, c: Cursor, done: boolean): ChangePage {
@@ -130,7 +148,7 @@ function page(nodes: GraphNode[], bytes: number, c: Cursor, done: boolean): Chan
 /** A cursor that cannot be ours (from another store, or a store restored from an older copy) starts over. */
 function sane(ctx: FeedContext, c: Cursor, act: SegmentInfo): Cursor {
   if (c === FULL) return c
-  if (c.bs >= ctx.segments.nextId || c.xs >= ctx.segments.nextId || c.bs > act.id || c.xs < c.bs) return FULL
+  if (c.bs >= ctx.segments.nextId || c.xs >= ctx.segments.nextId || c.bs > act.id || c.xs < c.bs || c.t >= ctx.segments.nextId || (c.t !== 0 && c.t < c.bs)) return FULL
   if (c.xs === c.bs && c.xo < c.bo) return FULL
   const base = ctx.segments.get(c.bs)
   if (base !== undefined && c.bo > base.size) return FULL
