@@ -1,4 +1,5 @@
 import type { Engine } from '../core/engine-types.js'
+import { wins } from '../core/ham.js'
 import { nodeBytes } from '../core/memory-bound.js'
 import type { GraphNode } from '../core/node.js'
 import type { ChangePage } from '../core/storage-contract.js'
@@ -194,7 +195,7 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
         serving.delete(peer)
         if (peer.closed || closed) return
         const text =
-          '{"#":' + JSON.stringify(randomId()) + ',"@":' + JSON.stringify(id) + ',"dam":"sync","next":' + JSON.stringify(page.next) + ',"done":' + (page.done ? 'true' : 'false') + ',"put":' + wireGraphText(page.nodes) + '}'
+          '{"#":' + JSON.stringify(randomId()) + ',"@":' + JSON.stringify(id) + ',"dam":"sync","next":' + JSON.stringify(page.next) + ',"done":' + (page.done ? 'true' : 'false') + ',"put":' + wireGraphText(oneNodePerSoul(page.nodes)) + '}'
         stats.pagesServed++
         stats.bytesServed += text.length
         context.sendText(peer, text)
@@ -296,6 +297,35 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
       passing.clear()
     },
   }
+}
+
+/**
+ * A wire graph is an object keyed by soul: a page naming a soul twice (the log's feed gives each
+ * entry of a soul, in commit order) must be merged first, or JSON keeps only the last. Merged by HAM,
+ * not by order: a page may hold a compaction output (old data) after newer entries.
+ */
+export function oneNodePerSoul(nodes: readonly GraphNode[]): readonly GraphNode[] {
+  const bySoul = new Map<string, GraphNode>()
+  let merged: Map<string, GraphNode> | undefined
+  for (const node of nodes) {
+    const held = bySoul.get(node.soul)
+    if (held === undefined) {
+      bySoul.set(node.soul, node)
+      continue
+    }
+    merged ??= new Map()
+    let target = merged.get(node.soul)
+    if (target === undefined) {
+      target = held.clone()
+      merged.set(node.soul, target)
+      bySoul.set(node.soul, target)
+    }
+    for (let i = 0; i < node.keys.length; i++) {
+      const at = target.indexOf(node.keys[i])
+      if (at === -1 || wins(node.states[i], node.values[i], target.states[at], target.values[at])) target.set(node.keys[i], node.values[i], node.states[i])
+    }
+  }
+  return merged === undefined ? nodes : [...bySoul.values()]
 }
 
 /** Cursors in memory, the oldest-set dropped past `max` (a dropped cursor costs a full resend, never data). */

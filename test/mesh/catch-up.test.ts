@@ -104,4 +104,26 @@ describe('catch-up between relays (simulated network)', () => {
     mesh.close()
     await engine.close()
   })
+
+  it('a page naming a soul twice (the log feed gives every entry) reaches the asker whole: HAM-merged, not last-wins', async () => {
+    const engine = createEngine({})
+    const entry = (key: string, value: string, state: number) => {
+      const n = new GraphNode('s')
+      n.set(key, value, state)
+      return n
+    }
+    // Commit order as a log feed returns it: two entries of one soul, then an older copy (a compaction output).
+    const page = [entry('a', 'new', 5), entry('b', 'v', 6), entry('a', 'old', 1)]
+    const mesh = createMesh({ engine, relay: true, pid: 'relay', catchUp: { feed: async () => ({ nodes: page, next: 'c1', done: true, bytes: 1 }) } })
+    const sent: string[] = []
+    // A link we dialled to a relay: a relay peer on our side, so it is served.
+    const handle = mesh.connect({ send: (t) => sent.push(t), close: () => {}, bufferedAmount: () => 0 }, { outgoing: true, url: 'ws://x', relay: true })
+    handle.hear(JSON.stringify({ '#': 'ask', dam: 'sync' }))
+    await until(() => (handle.peer.batcher.flush(), sent.some((t) => t.includes('"@":"ask"'))), 'the page is sent')
+    const reply = sent.map((t) => JSON.parse(t) as unknown).flat().find((m) => (m as { '@'?: string })['@'] === 'ask') as { put: Record<string, Record<string, unknown>> }
+    expect(reply.put.s.a).toBe('new')
+    expect(reply.put.s.b).toBe('v')
+    mesh.close()
+    await engine.close()
+  })
 })
