@@ -5,7 +5,7 @@ import type { GraphNode } from '../core/node.js'
 import type { ChangePage } from '../core/storage-contract.js'
 import { wireGraphText } from '../core/wire.js'
 import { randomId } from './ids.js'
-import { errorText, field, stringField, type WireMessage } from './message.js'
+import { errorText, field, isPlainObject, stringField, type WireMessage } from './message.js'
 import type { Peer } from './peer.js'
 
 /**
@@ -70,6 +70,8 @@ export interface CatchUpStats {
   passesCompleted: number
   requestsTimedOut: number
   pagesRefused: number
+  /** Nodes of pages dropped because this relay refuses them (limits, horizon, verify hook). */
+  nodesRefused: number
   /** Per relay pid: when its last pass completed (ms since the epoch). */
   lastCatchUp: Map<string, number>
 }
@@ -121,6 +123,7 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     passesCompleted: 0,
     requestsTimedOut: 0,
     pagesRefused: 0,
+    nodesRefused: 0,
     lastCatchUp: new Map(),
   }
   let closed = false
@@ -223,23 +226,35 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     }
     const next = stringField(msg, 'next')
     const done = field(msg, 'done') === true
-    let nodes: GraphNode[]
-    try {
-      if (next === undefined || next.length > MAX_CURSOR_CHARS) throw new Error('no valid cursor')
-      nodes = context.parse(field(msg, 'put') ?? {})
-    } catch (error) {
+    if (next === undefined || next.length > MAX_CURSOR_CHARS) {
       stats.pagesRefused++
-      context.log(`catch-up: page from ${peer.name} refused: ${errorText(error).slice(0, 200)}`)
+      context.log(`catch-up: page from ${peer.name} refused: no valid cursor`)
+      return endPass(st, intervalMs)
+    }
+    // Each node is validated on its own: one the relay's limits refuse (a longer value than we allow,
+    // say) is dropped and counted, the rest are merged — else one such node would stall the feed here.
+    const nodes: GraphNode[] = []
+    const put = field(msg, 'put')
+    if (isPlainObject(put)) {
+      let refused = 0
+      for (const soul of Object.keys(put)) {
+        try {
+          for (const node of context.parse({ [soul]: put[soul] })) nodes.push(node)
+        } catch (error) {
+          if (refused++ === 0) context.log(`catch-up: a node from ${peer.name} refused: ${errorText(error).slice(0, 200)}`)
+        }
+      }
+      stats.nodesRefused += refused
+    } else if (put !== undefined) {
+      stats.pagesRefused++
+      context.log(`catch-up: page from ${peer.name} refused: not a graph`)
       return endPass(st, intervalMs)
     }
     stats.pagesReceived++
     stats.nodesReceived += nodes.length
     for (const node of nodes) stats.bytesReceived += nodeBytes(node)
     st.merging = true
-    const merged =
-      nodes.length === 0
-        ? Promise.resolve()
-        : context.engine.put(nodes, { kind: 'peer', peer, id }).then((outcome) => outcome.durable)
+    const merged = mergePage(nodes, peer, id)
     merged.then(
       () => {
         if (closed) return
@@ -261,6 +276,35 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
         endPass(st, intervalMs > 0 ? intervalMs : retryMs)
       },
     )
+  }
+
+  /**
+   * Merge a page and wait until it is durable. Refusals of data (a state past our horizon, a verify
+   * hook) drop that node only (retried one by one, counted); storage and queue refusals (disk, quota,
+   * a full deferral queue) reject: the pass stops without moving the cursor and runs again later.
+   */
+  async function mergePage(nodes: GraphNode[], peer: Peer, id: string): Promise<void> {
+    if (nodes.length === 0) return
+    const origin = { kind: 'peer' as const, peer, id }
+    try {
+      await (await context.engine.put(nodes, origin)).durable
+      return
+    } catch (error) {
+      if (!refusesData(error) || nodes.length === 1) {
+        if (!refusesData(error)) throw error
+        stats.nodesRefused++
+        return
+      }
+    }
+    for (const node of nodes) {
+      try {
+        await (await context.engine.put([node], origin)).durable
+      } catch (error) {
+        if (!refusesData(error)) throw error
+        stats.nodesRefused++
+        context.log(`catch-up: a node from ${peer.name} refused: ${errorText(error).slice(0, 200)}`)
+      }
+    }
   }
 
   return {
@@ -297,6 +341,12 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
       passing.clear()
     },
   }
+}
+
+/** An error about the data itself (bad value, state past the horizon, a verify hook), not the store. */
+function refusesData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code.startsWith('INVALID_') || code === 'UNVERIFIED' || code === 'ROOT_NOT_NODE')
 }
 
 /**

@@ -126,4 +126,28 @@ describe('catch-up between relays (simulated network)', () => {
     mesh.close()
     await engine.close()
   })
+
+  it('a node this relay refuses (its limits) is dropped and counted; the rest of the page is merged and the pass completes', async () => {
+    const engine = createEngine({})
+    const mesh = createMesh({ engine, relay: true, pid: 'a', limits: { maxSoulChars: 20 }, catchUp: { feed: async () => ({ nodes: [], next: 'x', done: true, bytes: 0 }) } })
+    const sent: string[] = []
+    const handle = mesh.connect({ send: (t) => sent.push(t), close: () => {}, bufferedAmount: () => 0 }, { outgoing: true, url: 'ws://b', relay: true })
+    // The relay we dialled greets us: the handshake is done on our side, and we ask for its feed.
+    handle.hear(JSON.stringify({ '#': 'g1', dam: '?', pid: 'b', nonce: 'n' }))
+    const ask = async () => {
+      handle.peer.batcher.flush()
+      const all = sent.flatMap((t) => [JSON.parse(t)].flat() as Array<Record<string, unknown>>)
+      return all.find((m) => m.dam === 'sync' && m['@'] === undefined)
+    }
+    await until(async () => (await ask()) !== undefined, 'we ask the relay for its feed')
+    const request = (await ask()) as { '#': string }
+    const long = 'x'.repeat(50)
+    handle.hear(JSON.stringify({ '#': 'p1', '@': request['#'], dam: 'sync', next: 'c1', done: true, put: { ok: { _: { '#': 'ok', '>': { k: 1 } }, k: 'v' }, [long]: { _: { '#': long, '>': { k: 1 } }, k: 'v' } } }))
+    await until(() => mesh.catchUpStats()?.passesCompleted === 1, 'the pass completes')
+    expect((await engine.read('ok'))?.get('k')).toBe('v')
+    expect(await engine.read(long)).toBeUndefined()
+    expect(mesh.catchUpStats()?.nodesRefused).toBe(1)
+    mesh.close()
+    await engine.close()
+  })
 })

@@ -196,12 +196,13 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
       [{ direction: 'served' }, stats.bytesServed],
     ]
   })
-  counterFrom('trellis_catchup_events_total', 'Catch-up passes completed, requests timed out (stock relays never answer), pages refused as invalid', ['event'], () => {
+  counterFrom('trellis_catchup_events_total', 'Catch-up passes completed, requests timed out (stock relays never answer), pages refused as invalid, nodes of pages this relay refused (limits, horizon)', ['event'], () => {
     const stats = node.mesh.catchUpStats()
     return stats === undefined ? [] : [
       [{ event: 'pass_completed' }, stats.passesCompleted],
       [{ event: 'request_timed_out' }, stats.requestsTimedOut],
       [{ event: 'page_refused' }, stats.pagesRefused],
+      [{ event: 'node_refused' }, stats.nodesRefused],
     ]
   })
   gaugeFrom('trellis_catchup_last_seconds', 'Unix time of the last completed catch-up pass with each relay peer (by its pid)', ['peer'], () => {
