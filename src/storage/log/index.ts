@@ -260,7 +260,10 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
         })
         if (result.tombstonesDropped > 0) cache.clear()
         // The outputs have ids above the active segment: roll past them (see feed.ts).
-        if (result.outputs.length > 0 && !closed) await writer.roll(true)
+        if (result.outputs.length > 0 && !closed) {
+          // Not fatal when it fails (disk full): the feed is still correct, only resends more until the next roll.
+          await writer.roll(true).catch((error: unknown) => logger.warn(`trellis: rolling ${dir} after compaction failed: ${(error as Error).message}`))
+        }
         diskBytes = segments.totalBytes()
         compactions++
         return result
