@@ -53,6 +53,29 @@ export interface StorageAdapter {
   health?(): StorageHealth
   /** Optional: try a small durable write now (readiness uses it to notice that storage recovered). */
   probe?(): Promise<void>
+  /**
+   * Optional: the change feed (relays catch each other up with it, see
+   * docs/storage.md). What was committed after cursor `since` (everything
+   * when undefined or not understood), in commit order, one page of about
+   * `maxBytes` of node data (at least one record, so a single larger record
+   * makes a larger page). Cursors are opaque strings made by this store.
+   * Contract: every write committed after the page that returned `since`
+   * appears in some page from `since` up to the one with `done: true`;
+   * duplicates and old data may come too (merging them is a no-op).
+   */
+  changes?(since: string | undefined, maxBytes: number): Promise<ChangePage>
+}
+
+/** One page of the change feed. */
+export interface ChangePage {
+  /** Node diffs (or whole nodes) in commit order. */
+  nodes: GraphNode[]
+  /** The cursor to ask with next. */
+  next: string
+  /** True when the page reached the end of what is committed now. */
+  done: boolean
+  /** Encoded bytes of the page's records (what `maxBytes` bounds). */
+  bytes: number
 }
 
 /** One future-state key held until due. */

@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, type MeshLimits } from './limits.js'
 import type { Route } from './routes.js'
 import { createSubscriptions } from './subscriptions.js'
 import { startSweeper, sweepInterval } from './sweeper.js'
+import { createCatchUp, type CatchUp, type CatchUpOptions, type CatchUpStats } from './catch-up.js'
 
 export interface MeshOptions {
   engine: Engine
@@ -40,6 +41,8 @@ export interface MeshOptions {
    * accepted link is a relay peer only when a relay we dial vouches for it (docs/mesh.md, Peer roles).
    */
   peerSecret?: string
+  /** Relays: catch up with relay peers through their change feeds (catch-up.ts); off when undefined. */
+  catchUp?: CatchUpOptions
   limits?: Partial<MeshLimits>
   log?: (line: string) => void
 }
@@ -116,6 +119,8 @@ export interface Mesh {
   /** A dialled connection failed or was lost: reads stop waiting for a connection until one opens again. */
   dialFailed(): void
   stats(): MeshStats
+  /** Catch-up between relays (undefined when off). */
+  catchUpStats(): CatchUpStats | undefined
   close(): void
 }
 
@@ -307,6 +312,8 @@ export function createMesh(options: MeshOptions): Mesh {
         return links.hearGreeting(msg, id, peer)
       case 'vouch':
         return links.hearVouch(msg, peer)
+      case 'sync':
+        return catchUp?.hear(msg, id, peer)
       case '!': {
         const err = stringField(msg, 'err')
         log(`peer ${peer.name} error notice: ${err?.slice(0, 200) ?? '(none)'}`)
@@ -336,7 +343,12 @@ export function createMesh(options: MeshOptions): Mesh {
     eventsOf: (peer) => eventsOf.get(peer),
     isClosed: () => closed,
     log,
+    onRelayLink: (peer) => catchUp?.linkReady(peer),
   })
+  const catchUp: CatchUp | undefined =
+    relay && options.catchUp !== undefined
+      ? createCatchUp({ engine, parse: (put) => parseWireGraph(put, limits), sendText, log }, options.catchUp)
+      : undefined
 
   function closePeer(peer: Peer, code: number, reason: string): void {
     if (peer.closed) return
@@ -360,6 +372,7 @@ export function createMesh(options: MeshOptions): Mesh {
     if (!peer.outgoing) incoming--
     subscriptions.removePeer(peer)
     links.detached(peer)
+    catchUp?.detached(peer)
   }
 
   /**
@@ -602,10 +615,12 @@ export function createMesh(options: MeshOptions): Mesh {
         longIdsRefused,
       }
     },
+    catchUpStats: () => catchUp?.stats(),
     close() {
       if (closed) return
       closed = true
       stopSweeper()
+      catchUp?.close()
       unsubscribeChanges()
       for (const peer of [...peers]) closePeer(peer, 1001, 'closing')
       for (const route of routes.values()) expireRoute(route)

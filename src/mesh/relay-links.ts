@@ -18,6 +18,8 @@ export interface RelayLinksContext {
   eventsOf(peer: Peer): PeerEvents | undefined
   isClosed(): boolean
   log(line: string): void
+  /** A relay link (a relay peer on our side) finished its handshake or was just proven: catch-up starts on it. */
+  onRelayLink?(peer: Peer): void
 }
 
 /**
@@ -208,6 +210,7 @@ export function createRelayLinks(context: RelayLinksContext) {
     if (peer.closed) return
     if (pid < theirPid) dropDuplicatesOf(peer, theirPid)
     else if (isAcceptedRelayLink(peer)) standByDiallersOf(theirPid)
+    if (peer.relay && !peer.closed) context.onRelayLink?.(peer)
   }
 
   /**

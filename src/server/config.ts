@@ -51,6 +51,12 @@ export interface ServerConfig {
   peerBytesPerSecond: number
   /** Characters of frames one peer may have waiting for its turn. */
   maxPeerBacklog: number
+  /** Catch-up between relays: a pass per relay link this often (0: on (re)connect only). */
+  syncIntervalMs: number
+  /** Bytes of records per catch-up page served to another relay. */
+  syncPageBytes: number
+  /** Catch-up between relays on (default) or off. */
+  sync: boolean
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -106,6 +112,9 @@ const SPECS: Spec[] = [
   { key: 'peerKeysPerSecond', flag: 'peer-keys-per-second', env: 'PEER_KEYS_PER_SECOND', kind: 'count', value: '<n>', help: 'Keys a client may have served (GET replies) or written (x4, puts of over 64 keys) per second (burst 4 s); over it, its work waits', defaultText: '250000' },
   { key: 'peerBytesPerSecond', flag: 'peer-bytes-per-second', env: 'PEER_BYTES_PER_SECOND', kind: 'bytes', value: '<size>', help: 'Frame bytes a client may send per second (burst 4 s); over it, its frames wait', defaultText: '8mb' },
   { key: 'maxPeerBacklog', flag: 'max-peer-backlog', env: 'MAX_PEER_BACKLOG', kind: 'bytes', value: '<size>', help: "Frames one peer may have waiting for its turn; reading pauses at half, the connection closes (1013) past it", defaultText: '16mb' },
+  { key: 'sync', flag: 'sync', env: 'SYNC', kind: 'bool', value: '', help: 'Catch up with relay peers through their change feeds (--no-sync to turn off)', defaultText: 'on' },
+  { key: 'syncIntervalMs', flag: 'sync-interval', env: 'SYNC_INTERVAL', kind: 'duration', value: '<time>', help: 'A catch-up pass with each relay peer this often, and on every reconnect (0 = on reconnect only)', defaultText: '30s' },
+  { key: 'syncPageBytes', flag: 'sync-page-bytes', env: 'SYNC_PAGE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of records per catch-up page served to another relay (one page in flight per link)', defaultText: '256kb', maxBytes: 8 * 1024 * 1024 },
   { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
 ]
 
@@ -144,6 +153,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   peerKeysPerSecond: 250_000,
   peerBytesPerSecond: 8 * 1024 * 1024,
   maxPeerBacklog: 16 * 1024 * 1024,
+  sync: true,
+  syncIntervalMs: 30_000,
+  syncPageBytes: 256 * 1024,
 }
 
 /** A configuration mistake, with a message that says what and where. */

@@ -1,7 +1,9 @@
 import { GraphNode } from '../core/node.js'
 import { createSortedSouls } from '../core/sorted-souls.js'
-import { inRange, type KeyRange, type PendingJournal, type PendingWrite, type StorageAdapter, type StorageHealth } from '../core/storage-contract.js'
+import { inRange, type ChangePage, type KeyRange, type PendingJournal, type PendingWrite, type StorageAdapter, type StorageHealth } from '../core/storage-contract.js'
 import { TrellisError } from '../core/errors.js'
+import { nodeBytes } from '../core/memory-bound.js'
+import { randomText } from '../core/random.js'
 
 /**
  * The in-memory store: the storage contract over a Map, for tests, browsers
@@ -12,6 +14,7 @@ export interface MemoryStorage extends StorageAdapter {
   readonly pending: PendingJournal
   health(): StorageHealth
   probe(): Promise<void>
+  changes(since: string | undefined, maxBytes: number): Promise<ChangePage>
 }
 
 export function createMemoryStorage(): MemoryStorage {
@@ -20,6 +23,12 @@ export function createMemoryStorage(): MemoryStorage {
   const pendingWrites = new Map<string, PendingWrite>()
   // Kept sorted (from the first listing on), so a LEX read over souls is a binary search, not a sort of every soul.
   const sortedSouls = createSortedSouls(() => nodes.keys())
+  // The change feed: souls by the sequence number of their last write, oldest first (a rewritten soul
+  // moves to the end). A cursor is this store's epoch (so a cursor from an earlier process starts over)
+  // and a sequence number.
+  const changed = new Map<string, number>()
+  const epoch = randomText(8)
+  let seq = 0
   let closed = false
 
   const ensureOpen = () => {
@@ -39,6 +48,24 @@ export function createMemoryStorage(): MemoryStorage {
       ensureOpen()
       return [...pendingWrites.values()].map(copyWrite)
     },
+  }
+
+  /** One page: whole current nodes of the souls written after the cursor (a scan over all souls, fine for memory). */
+  function readChanges(since: string | undefined, maxBytes: number): ChangePage {
+    const match = typeof since === 'string' ? /^M1:([0-9a-zA-Z]+):(\d{1,15})$/.exec(since) : null
+    const from = match !== null && match[1] === epoch ? Number(match[2]) : 0
+    const out: GraphNode[] = []
+    let bytes = 0
+    let last = from
+    for (const [soul, at] of changed) {
+      if (at <= from) continue
+      if (bytes >= Math.max(1, maxBytes)) return { nodes: out, bytes, next: `M1:${epoch}:${last}`, done: false }
+      const node = nodes.get(soul) as GraphNode
+      out.push(node.clone())
+      bytes += nodeBytes(node)
+      last = at
+    }
+    return { nodes: out, bytes, next: `M1:${epoch}:${seq}`, done: true }
   }
 
   return {
@@ -74,7 +101,13 @@ export function createMemoryStorage(): MemoryStorage {
           sortedSouls.add(node.soul)
         }
         held.assign(node)
+        changed.delete(node.soul)
+        changed.set(node.soul, ++seq)
       }
+    },
+    async changes(since, maxBytes) {
+      ensureOpen()
+      return readChanges(since, maxBytes)
     },
     async souls(range?: KeyRange) {
       ensureOpen()

@@ -2,6 +2,7 @@ import type { StorageAdapter } from '../core/storage-contract.js'
 import { createInstance, type RootChain } from '../instance.js'
 import type { Engine } from '../core/engine-types.js'
 import type { MeshLimits } from '../mesh/limits.js'
+import type { CatchUpOptions } from '../mesh/catch-up.js'
 import { createMesh, type Mesh, type PeerHandle } from '../mesh/mesh.js'
 import { createPrng, pickSeed, type Prng } from './prng.js'
 
@@ -21,6 +22,10 @@ export interface SimNodeOptions {
   /** Relay mode (subscriptions, forwarding). Default false. */
   relay?: boolean
   storage?: StorageAdapter
+  /** The cluster secret relays prove themselves with (so accepted relay links are relay peers). */
+  peerSecret?: string
+  /** Catch-up between relays; its feed defaults to `storage.changes`. */
+  catchUp?: CatchUpOptions
 }
 
 /** One Trellis instance on the simulated network. */
@@ -135,7 +140,9 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
       if (nodes.has(name)) throw new Error(`a node named '${name}' already exists`)
       let mesh: Mesh | undefined
       const gun = createInstance({ peers: [`sim://${name}`], storage: nodeOptions.storage }, (root) => {
-        mesh = createMesh({ engine: root.engine, relay: nodeOptions.relay ?? false, limits: options.limits, pid: name })
+        const storage = nodeOptions.storage
+        const catchUp = nodeOptions.catchUp === undefined ? undefined : { feed: storage?.changes?.bind(storage), ...nodeOptions.catchUp }
+        mesh = createMesh({ engine: root.engine, relay: nodeOptions.relay ?? false, limits: options.limits, pid: name, peerSecret: nodeOptions.peerSecret, catchUp })
         root.setNetwork(mesh.network)
         return async () => mesh?.close()
       })

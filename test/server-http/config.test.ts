@@ -41,6 +41,14 @@ describe('server configuration: flags, environment, config file', () => {
     for (const flag of ['--max-soul-chars', '--max-key-chars', '--max-value-chars', '--max-list-bytes']) expect(serveHelp()).toContain(flag)
   })
 
+  it('catch-up between relays: --sync, --sync-interval, --sync-page-bytes', () => {
+    expect(DEFAULT_CONFIG).toMatchObject({ sync: true, syncIntervalMs: 30_000, syncPageBytes: 256 * 1024 })
+    expect(loadServerConfig(['--sync-interval', '5s', '--sync-page-bytes', '64kb'], {})).toMatchObject({ syncIntervalMs: 5000, syncPageBytes: 64 * 1024 })
+    expect(loadServerConfig([], { SYNC: 'off', SYNC_INTERVAL: '0' })).toMatchObject({ sync: false, syncIntervalMs: 0 })
+    expect(() => loadServerConfig(['--sync-page-bytes', '64mb'], {})).toThrow(ConfigError)
+    for (const flag of ['--sync-interval', '--sync-page-bytes', '--sync']) expect(serveHelp()).toContain(flag)
+  })
+
   it('bad configuration is a ConfigError that names the setting and its source', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['--port', '99999'], {}, /invalid port '99999': expected an integer from 0 to 65535 \(--port\)/],

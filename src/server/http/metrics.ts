@@ -199,6 +199,33 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
       [{ event: 'backlog_close' }, stats?.backlogCloses ?? 0],
     ]
   })
+  counterFrom('trellis_catchup_pages_total', 'Catch-up pages between relays, received (merged here) and served (from our change feed)', ['direction'], () => {
+    const stats = node.mesh.catchUpStats()
+    return stats === undefined ? [] : [
+      [{ direction: 'received' }, stats.pagesReceived],
+      [{ direction: 'served' }, stats.pagesServed],
+    ]
+  })
+  counterFrom('trellis_catchup_bytes_total', 'Catch-up bytes between relays: received (estimated node bytes) and served (wire characters)', ['direction'], () => {
+    const stats = node.mesh.catchUpStats()
+    return stats === undefined ? [] : [
+      [{ direction: 'received' }, stats.bytesReceived],
+      [{ direction: 'served' }, stats.bytesServed],
+    ]
+  })
+  counterFrom('trellis_catchup_events_total', 'Catch-up passes completed, requests timed out (stock relays never answer), pages refused as invalid, nodes of pages this relay refused (limits, horizon)', ['event'], () => {
+    const stats = node.mesh.catchUpStats()
+    return stats === undefined ? [] : [
+      [{ event: 'pass_completed' }, stats.passesCompleted],
+      [{ event: 'request_timed_out' }, stats.requestsTimedOut],
+      [{ event: 'page_refused' }, stats.pagesRefused],
+      [{ event: 'node_refused' }, stats.nodesRefused],
+    ]
+  })
+  gaugeFrom('trellis_catchup_last_seconds', 'Unix time of the last completed catch-up pass with each relay peer (by its pid)', ['peer'], () => {
+    const stats = node.mesh.catchUpStats()
+    return stats === undefined ? [] : [...stats.lastCatchUp].map(([pid, at]) => [{ peer: pid }, at / 1000])
+  })
   gaugeFrom('trellis_uptime_seconds', 'Seconds since this node started', [], () => [[{}, (Date.now() - node.startedAt) / 1000]])
 
   return {

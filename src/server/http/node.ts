@@ -9,6 +9,8 @@ import { createMesh, type Mesh, type MeshStats } from '../../mesh/mesh.js'
 import { dial, type Dialer } from '../../transport/ws-client.js'
 import type { WebSocketConstructor } from '../../transport/websocket-like.js'
 import { openRelayStorage } from '../storage.js'
+import { memoryCursors } from '../../mesh/catch-up.js'
+import { openCursorFile, relayIdentity, type CursorFile } from '../relay-state.js'
 import { createHttpRoot, HTTP_ORIGIN } from './http-root.js'
 
 export interface TrellisNodeOptions {
@@ -21,7 +23,15 @@ export interface TrellisNodeOptions {
   storageIsDurable?: boolean
   /** Other relays to peer with (`http(s)://host:port/gun` or `ws(s)://…`). */
   peers?: string[]
+  /** This relay's id in the `?` handshake. Default: kept in `dataDir` (made once), else random. */
   pid?: string
+  /**
+   * Catch-up between relays (docs/mesh.md): a pass over each relay link's change feed on every
+   * (re)connect and then every this many ms (default 30 s; 0 = on (re)connect only; negative = off).
+   */
+  syncIntervalMs?: number
+  /** Bytes of records per catch-up page this relay serves (default 256 KiB). */
+  syncPageBytes?: number
   /**
    * The cluster's shared secret: relays that dial us prove with it that they are relay peers (an HMAC
    * over our greeting's nonce; the secret never crosses the wire). `--peer-secret`, `TRELLIS_PEER_SECRET`.
@@ -85,6 +95,21 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   let storage = options.storage
   let durable = options.storageIsDurable ?? storage !== undefined
   if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir, { quotaBytes: options.quotaBytes }))
+  // A relay with a data directory keeps its pid across restarts (other relays' cursors into its feed
+  // are keyed by it) and the cursors it holds into theirs (catch-up resumes where it stopped).
+  let pid = options.pid
+  let cursorFile: CursorFile | undefined
+  const syncIntervalMs = options.syncIntervalMs ?? 30_000
+  const dataDir = options.storage === undefined && options.dataDir !== undefined && options.dataDir !== '' ? options.dataDir : undefined
+  if (dataDir !== undefined) {
+    try {
+      pid ??= await relayIdentity(dataDir)
+      if (syncIntervalMs >= 0) cursorFile = await openCursorFile(dataDir, { log })
+    } catch (error) {
+      await storage.close().catch(() => {})
+      throw error
+    }
+  }
   const engine = createEngine({
     storage,
     storageIsDurable: durable,
@@ -117,7 +142,12 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     read: { value: (soul: string) => (counters.wireReads++, engine.read(soul)) },
     readRange: { value: (soul: string, range: Parameters<Engine['readRange']>[1]) => (counters.wireReads++, engine.readRange(soul, range)) },
   }) as Engine
-  const mesh = createMesh({ engine: meshEngine, pid: options.pid, relay: true, peerSecret: options.peerSecret, limits, log, mobPeers: () => dialers.map((d) => d.url) })
+  const feed = storage.changes?.bind(storage)
+  const catchUp =
+    syncIntervalMs < 0
+      ? undefined
+      : { feed, cursors: cursorFile ?? memoryCursors(1000), intervalMs: syncIntervalMs, pageBytes: options.syncPageBytes }
+  const mesh = createMesh({ engine: meshEngine, pid, relay: true, catchUp, peerSecret: options.peerSecret, limits, log, mobPeers: () => dialers.map((d) => d.url) })
   const db = createHttpRoot(engine, validation)
   let closed = false
   let closing: Promise<void> | undefined
@@ -152,6 +182,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
         closed = true
         for (const dialer of dialers) dialer.close()
         mesh.close()
+        await cursorFile?.flush()
         // Writes already handed to the chain finish (and reach storage) before storage closes.
         await db.synced()
         await engine.close()

@@ -38,6 +38,8 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
       maxPeerBacklogChars: config.maxPeerBacklog,
     },
     peerSecret: config.peerSecret,
+    syncIntervalMs: config.sync ? config.syncIntervalMs : -1,
+    syncPageBytes: config.syncPageBytes,
     maxMemoryNodes: config.maxMemoryNodes,
     validation: { maxSoulChars: config.maxSoulChars, maxKeyChars: config.maxKeyChars, maxValueChars: config.maxValueChars },
     maxListBytes: config.maxListBytes,

@@ -2,11 +2,12 @@ import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GraphNode } from '../../core/node.js'
 import { TrellisError } from '../../core/errors.js'
-import type { KeyRange, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
+import type { ChangePage, KeyRange, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
 import { DecodeError } from './bytes.js'
 import { createNodeCache } from './cache.js'
 import { entryBody, entrySoul, mergeEntryInto } from './codec.js'
 import { compact as runCompaction, type CompactionResult } from './compaction.js'
+import { readChanges } from './feed.js'
 import { FRAME_HEADER, SEGMENT_HEADER } from './frame.js'
 import { writeHint, type CoveredSegment } from './hint.js'
 import { createSortedSouls, sliceNode } from './lex.js'
@@ -76,6 +77,7 @@ export interface LogStorage extends StorageAdapter {
   readonly pending: LogPendingJournal
   health(): StorageHealth
   probe(): Promise<void>
+  changes(since: string | undefined, maxBytes: number): Promise<ChangePage>
   stats(): LogStorageStats
   /** Merge all sealed segments now (writers keep going). */
   compact(options?: { onProgress?(doneBytes: number, totalBytes: number): void }): Promise<CompactionResult>
@@ -127,8 +129,10 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   for (const info of recovered.segments) segments.add(info)
   const pendingDeleted = recovered.deleted
 
-  // Append to the newest unsealed segment if it has room, else start a fresh one.
-  let active: SegmentInfo | undefined = [...recovered.segments].reverse().find((s) => !s.sealed && s.size < segmentBytes)
+  // Append to the newest segment if it is unsealed and has room, else start a fresh one. Only the newest:
+  // the change feed (feed.ts) relies on the active segment having the highest id outside a compaction.
+  const newest = recovered.segments.reduce<SegmentInfo | undefined>((a, b) => (a === undefined || b.id > a.id ? b : a), undefined)
+  let active: SegmentInfo | undefined = newest !== undefined && !newest.sealed && newest.size < segmentBytes ? newest : undefined
   if (active === undefined) {
     if (readOnly) active = { id: -1, handle: undefined as never, size: SEGMENT_HEADER, sealed: false }
     else {
@@ -255,6 +259,11 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
           },
         })
         if (result.tombstonesDropped > 0) cache.clear()
+        // The outputs have ids above the active segment: roll past them (see feed.ts).
+        if (result.outputs.length > 0 && !closed) {
+          // Not fatal when it fails (disk full): the feed is still correct, only resends more until the next roll.
+          await writer.roll(true).catch((error: unknown) => logger.warn(`trellis: rolling ${dir} after compaction failed: ${(error as Error).message}`))
+        }
         diskBytes = segments.totalBytes()
         compactions++
         return result
@@ -364,6 +373,10 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
     async souls(range?: KeyRange) {
       ensureOpen()
       return sortedSouls.query(range)
+    },
+    async changes(since: string | undefined, maxBytes: number) {
+      ensureOpen()
+      return readChanges({ dir, segments, active: () => (readOnly ? (active as SegmentInfo) : writer.active) }, since, maxBytes)
     },
     async close() {
       if (closed) return

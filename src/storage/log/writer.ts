@@ -67,7 +67,7 @@ export function createWriter(options: WriterOptions) {
   let flushing = false
   let broken: unknown = undefined
   let dirty = false
-  const rollWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = []
+  const rollWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void; force: boolean }> = []
   const idleWaiters: Array<() => void> = []
 
   const syncTimer =
@@ -110,7 +110,7 @@ export function createWriter(options: WriterOptions) {
         if (rollWaiters.length > 0) {
           const waiters = rollWaiters.splice(0)
           try {
-            if (active.size > SEGMENT_HEADER) await roll()
+            if (active.size > SEGMENT_HEADER || waiters.some((w) => w.force)) await roll()
             for (const w of waiters) w.resolve()
           } catch (error) {
             for (const w of waiters) w.reject(error)
@@ -257,10 +257,14 @@ export function createWriter(options: WriterOptions) {
         schedule()
       })
     },
-    /** Seal the active segment once queued writes are out (compaction's cut-off). */
-    roll(): Promise<void> {
+    /**
+     * Seal the active segment once queued writes are out (compaction's cut-off). An empty active segment
+     * is kept unless `force` (after compaction: the active segment must again have the highest id, which
+     * the change feed relies on to not resend compaction outputs on every pass).
+     */
+    roll(force = false): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        rollWaiters.push({ resolve, reject })
+        rollWaiters.push({ resolve, reject, force })
         schedule()
       })
     },
