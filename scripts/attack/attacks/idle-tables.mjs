@@ -42,6 +42,7 @@ export default {
   settleMs: QUIET_MS,
   async run(ctx) {
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => ctx.connect()))
+    const sentAt = Date.now()
     clients.forEach((c, n) => {
       for (let i = 0; i < GETS_PER_CLIENT; i += PER_FRAME) {
         const frame = []
@@ -51,6 +52,9 @@ export default {
     })
     // Each GET is answered "not found"; wait until the answers stop.
     await ctx.until(() => clients.every((c) => c.stats.messages >= GETS_PER_CLIENT) || clients.every((c) => Date.now() - c.stats.lastFrameAt > 1500), 30_000, 100)
+    const answered = clients.reduce((n, c) => n + c.stats.messages, 0)
+    const lastAt = Math.max(...clients.map((c) => c.stats.lastFrameAt))
+    ctx.note(`${answered} messages came back to the ${CLIENTS} clients (one "not found" per GET, plus greetings), the last ${lastAt - sentAt} ms after the GETs were sent`)
     const during = await tables(ctx)
     ctx.note(`tables while the clients were connected: routes ${during.routes} (${during.routeBytes} bytes), dedup ${during.dedup} (${during.dedupBytes} bytes)`)
     return { during }

@@ -3,6 +3,7 @@
 // Fixed: past --max-partial-frames (bytes of unfinished frames, all sockets)
 // the relay closes the socket holding most (1009). The pass is RSS within the
 // bound; the note says how many attacking sockets the relay closed.
+import { metricValue } from '../lib/http.mjs'
 import { MB } from '../lib/stats.mjs'
 
 const SOCKETS = 40
@@ -41,6 +42,12 @@ export default {
     }
     // Hold the unfinished frames while the observer samples RSS.
     await ctx.sleep(2000)
+    // What the relay counts as held, against what its process holds (no GC first: freed parser buffers of the
+    // sockets it closed stay allocated until V8 collects their Buffer objects).
+    const held = metricValue(await ctx.metrics(), 'trellis_partial_frame_bytes')
+    const usage = await ctx.memory()
+    const rss = await ctx.rss()
+    ctx.note(`at the end: partial frames held ${held === undefined ? '?' : `${(held / MB).toFixed(1)} MB`} (trellis_partial_frame_bytes); relay RSS ${(rss / MB).toFixed(0)} MB${usage ? `, array buffers ${(usage.arrayBuffers / MB).toFixed(0)} MB, JS heap used ${(usage.heapUsed / MB).toFixed(0)} MB (before any GC)` : ''}`)
     const open = sockets.filter((s) => !s.closed).length
     const codes = {}
     for (const s of sockets) if (s.closeCode !== undefined) codes[s.closeCode] = (codes[s.closeCode] ?? 0) + 1

@@ -106,6 +106,8 @@ export async function runAttack(attack, { supported, log }) {
     http: (path, options) => timedGet(`${relay.httpUrl}${path}`, options),
     metrics: () => readMetrics(relay.httpUrl),
     rss: () => observer.rss().then((r) => r.rss),
+    /** The relay's process.memoryUsage() now, without a GC (undefined if unavailable). */
+    memory: () => relay.memory().catch(() => undefined),
     /** Stop the relay with `signal` and start it again on the same port and data directory. */
     async restart(signal = 'SIGKILL') {
       await observer?.pause()

@@ -51,3 +51,9 @@ export async function collectAndMeasure(url) {
   ])
   return JSON.parse(results[2].result.value)
 }
+
+/** The process's own memory figures (bytes), without collecting anything first. */
+export async function measure(url) {
+  const [result] = await inspect(url, [['Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }]])
+  return JSON.parse(result.result.value)
+}

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { trackChild } from './cleanup.mjs'
-import { collectAndMeasure, inspectorUrl } from './inspector.mjs'
+import { collectAndMeasure, inspectorUrl, measure } from './inspector.mjs'
 
 export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url))
 
@@ -84,6 +84,11 @@ export function startRelay({ port, dataDir, flags = [], startTimeoutMs = 20_000 
         async collect() {
           if (devtools === undefined) return undefined
           return collectAndMeasure(devtools)
+        },
+        /** The relay's process.memoryUsage() as it is (no GC first); undefined when the inspector is not there. */
+        async memory() {
+          if (devtools === undefined) return undefined
+          return measure(devtools)
         },
         /** Send `signal` and wait for the exit (SIGKILL after `graceMs` if it lingers). */
         async stop(signal = 'SIGKILL', graceMs = 15_000) {
