@@ -75,7 +75,8 @@ before the attack, *peak* the highest sample from the attack's start until *afte
 last second of a settle pause once the attacker's sockets are closed, and then again once a full garbage
 collection was forced (the relay runs with \`--inspect=127.0.0.1:0\`; the harness calls
 \`HeapProfiler.collectGarbage\` after the settle pause, and nothing else): garbage V8 has not collected yet
-is not memory the relay holds, and the *RSS after* verdict uses the figure after the GC. Puts or probes still unanswered
+is not memory the relay holds, and the *RSS after* verdict uses the figure after the GC. *Peak* has no
+such correction: it includes garbage not yet collected and memory the C allocator keeps after it was freed. Puts or probes still unanswered
 when the attack ends count at their age so far.
 
 Each attack passes the bound it tests as a flag, small where the attack needs it to be reached quickly
