@@ -66,7 +66,7 @@ export async function runAttack(attack, { supported, log }) {
   const attackers = new Set()
   let relay
   let observer
-  const port = await freePort()
+  let port = await freePort()
 
   const remaining = () => deadline - Date.now()
   const sleep = (ms) =>
@@ -143,7 +143,17 @@ export async function runAttack(attack, { supported, log }) {
   }
 
   try {
-    relay = await startRelay({ port, dataDir, flags: picker.args })
+    // The port was free a moment ago; on a shared machine another process may take it first: pick another.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        relay = await startRelay({ port, dataDir, flags: picker.args })
+        break
+      } catch (error) {
+        if (attempt >= 3 || !String(error?.message).includes('EADDRINUSE')) throw error
+        row.notes.push(`port ${port} was taken before the relay listened; retried on another`)
+        port = await freePort()
+      }
+    }
     row.relayArgs = relay.args
     if (attack.setup !== undefined) await guard(attack.setup(ctx))
     observer = await startObserver({ relay, soul: `good/${attack.id}` })
