@@ -1,7 +1,8 @@
 // Runs one attack module against a fresh relay process and measures it:
 //   start relay → setup → observer (good client, /healthz, RSS) → baseline →
 //   attack (own time budget) → attacker leaves → settle → after-checks →
-//   read back the good client's acknowledged writes → stop and clean up.
+//   forced GC (the relay's inspector, loopback) and RSS again → read back the
+//   good client's acknowledged writes → stop and clean up.
 //
 // An attack module (attacks/*.mjs) default-exports:
 //   id, finding, title, what       names and the one-line description for the table
