@@ -1,10 +1,15 @@
 // Finding 11: any inbound client answering the `?` greeting with "relay": true
 // became a relay peer: it received other clients' GETs (souls and ids), their
 // not-found answers waited 2 s for it, and its invalid reply reached them raw.
+// Fixed: an inbound connection is a client unless it is a configured relay or
+// proves the cluster secret (--peer-secret); a claim alone changes nothing.
+// Held: the claimant gets none of the victim's GETs, nothing it sends reaches
+// the victim, and no answer waits on it (the old wait was 2 s; 1 s is allowed).
 import { randomId } from '../lib/wire.mjs'
 
 const VICTIM_GETS = 5
 const ANSWERED = 3
+const WAIT_MS = 1000
 
 export default {
   id: 'relay-claim',
@@ -42,7 +47,7 @@ export default {
       stop()
       if (seen.some((m) => m.put !== undefined && m.put !== null && Object.hasOwn(m.put, 'x'))) raw++
     }
-    const held = stolen.length === 0 && raw === 0
+    const held = stolen.length === 0 && raw === 0 && times.every((t) => t < WAIT_MS)
     return {
       promise: {
         held,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { trackChild } from './cleanup.mjs'
+import { collectAndMeasure, inspectorUrl, measure } from './inspector.mjs'
 
 export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url))
 
@@ -47,10 +48,15 @@ export function readRss(pid) {
  */
 export function startRelay({ port, dataDir, flags = [], startTimeoutMs = 20_000 }) {
   const args = [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn', ...flags]
-  const child = trackChild(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
+  // --inspect (loopback, a free port): the harness forces a GC through it after an attack (inspector.mjs).
+  const child = trackChild(spawn(process.execPath, ['--inspect=127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }))
   let tail = ''
+  let devtools
   const keep = (chunk) => (tail = (tail + chunk.toString()).slice(-4000))
-  child.stderr.on('data', keep)
+  child.stderr.on('data', (chunk) => {
+    keep(chunk)
+    devtools ??= inspectorUrl(tail)
+  })
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -74,6 +80,16 @@ export function startRelay({ port, dataDir, flags = [], startTimeoutMs = 20_000 
           return child.exitCode === null && child.signalCode === null
         },
         output: () => tail,
+        /** Force a full GC in the relay and return its process.memoryUsage(); undefined when the inspector is not there. */
+        async collect() {
+          if (devtools === undefined) return undefined
+          return collectAndMeasure(devtools)
+        },
+        /** The relay's process.memoryUsage() as it is (no GC first); undefined when the inspector is not there. */
+        async memory() {
+          if (devtools === undefined) return undefined
+          return measure(devtools)
+        },
         /** Send `signal` and wait for the exit (SIGKILL after `graceMs` if it lingers). */
         async stop(signal = 'SIGKILL', graceMs = 15_000) {
           if (child.exitCode !== null || child.signalCode !== null) return exited

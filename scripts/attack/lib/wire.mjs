@@ -168,10 +168,20 @@ export function openRawSocket(host, port, path = '/gun', timeoutMs = 10_000) {
         socket.destroy()
         return reject(new Error(`upgrade refused: ${head.split('\r\n')[0]}`))
       }
+      let ended = false
+      socket.once('close', () => (ended = true))
+      const frames = serverFrameReader()
+      socket.on('data', frames.push)
+      const rest = Buffer.from(head.slice(end + 4), 'latin1')
+      if (rest.length > 0) frames.push(rest)
       const raw = {
         socket,
         get closed() {
-          return socket.destroyed || socket.readableEnded
+          return ended || socket.destroyed || socket.readableEnded
+        },
+        /** The status code of the close frame the relay sent (1009: too big...), if one came. */
+        get closeCode() {
+          return frames.closeCode
         },
         /** A client frame header (masked, mask key 0 so the payload goes as is) promising `length` bytes. */
         header(length, opcode = 0x1) {
@@ -208,4 +218,54 @@ export function openRawSocket(host, port, path = '/gun', timeoutMs = 10_000) {
     }
     socket.on('data', onData)
   })
+}
+
+/**
+ * Reads the frames a server sends on a raw socket, keeping nothing but the
+ * code of a close frame: data frames are skipped by length, so a reader of
+ * megabytes holds none of them.
+ */
+function serverFrameReader() {
+  let buffered = Buffer.alloc(0)
+  let skip = 0
+  const reader = {
+    closeCode: undefined,
+    push(chunk) {
+      if (skip > 0) {
+        const n = Math.min(skip, chunk.length)
+        skip -= n
+        chunk = chunk.subarray(n)
+      }
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+      while (buffered.length >= 2) {
+        const opcode = buffered[0] & 0x0f
+        let length = buffered[1] & 0x7f
+        let head = 2
+        if (length === 126) {
+          if (buffered.length < 4) return
+          length = buffered.readUInt16BE(2)
+          head = 4
+        } else if (length === 127) {
+          if (buffered.length < 10) return
+          length = Number(buffered.readBigUInt64BE(2))
+          head = 10
+        }
+        if (opcode === 0x8) {
+          if (buffered.length < head + length) return
+          reader.closeCode = length >= 2 ? buffered.readUInt16BE(head) : 1005
+          buffered = buffered.subarray(head + length)
+          continue
+        }
+        const available = buffered.length - head
+        if (available >= length) {
+          buffered = buffered.subarray(head + length)
+          continue
+        }
+        skip = length - available
+        buffered = Buffer.alloc(0)
+        return
+      }
+    },
+  }
+  return reader
 }
