@@ -49,7 +49,8 @@ export function sortedJson(value: unknown): string | undefined {
 
 const MAX_ARRAY_INDEX = 4294967294
 
-function isArrayIndex(key: string): boolean {
+/** True for keys a plain object enumerates first, in numeric order (JSON.stringify follows that order). */
+export function isArrayIndex(key: string): boolean {
   if (key === '0') return true
   if (key === '') return false
   const c = key.charCodeAt(0)

@@ -1,7 +1,7 @@
 import type { GraphNode } from '../core/node.js'
 import { toWireGraph } from '../core/wire.js'
 import type { SlicedTask, WorkCost } from './fair.js'
-import { graphHash, sortedJson, stringHash } from './hash.js'
+import { graphHash, isArrayIndex, sortedJson, stringHash } from './hash.js'
 
 /** Elements sorted, merged or written per step: each step stays well under a millisecond. */
 const STEP = 2048
@@ -210,19 +210,4 @@ function numeric(a: string, b: string): number {
 
 function stateJson(state: number): string {
   return Number.isFinite(state) ? String(state) : 'null'
-}
-
-const MAX_ARRAY_INDEX = 4294967294
-
-/** Keys a plain object enumerates first, in numeric order (see hash.ts). */
-function isArrayIndex(key: string): boolean {
-  if (key === '0') return true
-  if (key === '') return false
-  const c = key.charCodeAt(0)
-  if (c < 49 || c > 57 || key.length > 10) return false
-  for (let i = 1; i < key.length; i++) {
-    const d = key.charCodeAt(i)
-    if (d < 48 || d > 57) return false
-  }
-  return Number(key) <= MAX_ARRAY_INDEX
 }

@@ -1,10 +1,10 @@
-import { fdatasync, ftruncate, write } from 'node:fs'
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { TrellisError } from '../../core/errors.js'
 import type { PendingJournal, PendingWrite } from '../../core/storage-contract.js'
 import type { Value } from '../../core/types.js'
+import { sync, truncateTo, writeAll } from './fd-io.js'
 import type { HealthTracker } from './health.js'
 import type { Logger } from './recovery.js'
 import { syncDir } from './segment.js'
@@ -439,26 +439,4 @@ function corruptJournal(dir: string, offset: number, reason: string): TrellisErr
     `Corrupt record in pending journal ${path} at offset ${offset}: ${reason}. Refusing to open; run \`trellis repair ${dir}\` to salvage every readable record`,
     path,
   )
-}
-
-function writeAll(fd: number, buf: Buffer, position: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = 0
-    const step = () =>
-      write(fd, buf, done, buf.length - done, position + done, (error, written) => {
-        if (error !== null) return reject(error)
-        done += written
-        if (done < buf.length) step()
-        else resolve()
-      })
-    step()
-  })
-}
-
-function truncateTo(fd: number, length: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => ftruncate(fd, length, (e) => (e === null ? resolve() : reject(e)))).then(() => sync(fd))
-}
-
-function sync(fd: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))))
 }

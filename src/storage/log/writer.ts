@@ -1,4 +1,3 @@
-import { fdatasync, ftruncate, write } from 'node:fs'
 import { open, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { GraphNode } from '../../core/node.js'
@@ -6,6 +5,7 @@ import { TrellisError } from '../../core/errors.js'
 import { ByteWriter } from './bytes.js'
 import { encodeEntry } from './codec.js'
 import { FRAME_HEADER, SEGMENT_HEADER, TYPE_ENTRIES, finishFrame, sealFrame } from './frame.js'
+import { sync, truncateTo, writeAll } from './fd-io.js'
 import type { HealthTracker } from './health.js'
 import { createSegmentFile, segmentName } from './segment.js'
 import type { SegmentInfo, SegmentSet } from './segment-set.js'
@@ -75,9 +75,7 @@ export function createWriter(options: WriterOptions) {
       ? setInterval(() => {
           if (dirty && !flushing) {
             dirty = false
-            fdatasync(active.handle.fd, (error) => {
-              if (error !== null) options.health.failed(error)
-            })
+            sync(active.handle.fd).catch((error: unknown) => options.health.failed(error))
           }
         }, options.relaxedSyncMs)
       : undefined
@@ -142,7 +140,7 @@ export function createWriter(options: WriterOptions) {
       finishFrame(current.w.buf, 0, bytes)
       if (active.size > SEGMENT_HEADER && active.size + bytes > segmentBytes) await roll()
       at = active.size
-      await writeAll(active.handle.fd, current.w.buf, bytes, at)
+      await writeAll(active.handle.fd, current.w.buf, at, bytes)
       if (durability === 'fsync') await sync(active.handle.fd)
       else dirty = true
     } catch (error) {
@@ -190,7 +188,7 @@ export function createWriter(options: WriterOptions) {
       handle = await open(path, 'r+')
       const seal = sealFrame()
       try {
-        await writeAll(active.handle.fd, seal, seal.length, active.size)
+        await writeAll(active.handle.fd, seal, active.size)
         await sync(active.handle.fd)
       } catch (error) {
         await truncateTo(active.handle.fd, active.size).catch((undoError: unknown) => {
@@ -289,26 +287,3 @@ export function createWriter(options: WriterOptions) {
 }
 
 export type Writer = ReturnType<typeof createWriter>
-
-function writeAll(fd: number, buf: Buffer, length: number, position: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = 0
-    const step = () =>
-      write(fd, buf, done, length - done, position + done, (error, written) => {
-        if (error !== null) return reject(error)
-        done += written
-        if (done < length) step()
-        else resolve()
-      })
-    step()
-  })
-}
-
-/** Cut a file back to `length` and make that durable. */
-function truncateTo(fd: number, length: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => ftruncate(fd, length, (e) => (e === null ? resolve() : reject(e)))).then(() => sync(fd))
-}
-
-function sync(fd: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))))
-}
