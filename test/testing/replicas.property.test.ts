@@ -1,0 +1,99 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { SOULS, checkParameters, differences, faultsArbitrary, makeNetwork, opArbitrary, runScenario, type Faults, type Topology } from './replicas.js'
+
+/**
+ * Multi-replica convergence to the HAM result (fast-check, seeded), on the
+ * simulated network with drops, duplicates, reordering (random delays),
+ * partitions, heals and reconnects. Puts go to random replicas with chosen
+ * states: ties with different values, tombstones, links, and future states
+ * a little ahead of the wall clock (deferred by the receivers).
+ *
+ * A failure prints fast-check's seed and path; replay it with
+ *   TRELLIS_SEED=<seed> TRELLIS_PATH=<path> npx vitest run test/testing/replicas.property.test.ts
+ * TRELLIS_LONG=1 (or TRELLIS_RUNS=<n>) runs more cases.
+ */
+
+const params = checkParameters(25, 400)
+console.log(`replica convergence: fast-check seed ${params.seed}${params.path ? ` path ${params.path}` : ''}, ${params.numRuns} runs (replay: TRELLIS_SEED=${params.seed})`)
+
+/** Three clients of one relay; every client reads every soul (so it holds, and is pushed, all of them). */
+function star(faults: Faults, log: string[]): Topology {
+  const net = makeNetwork(faults, log)
+  const relay = net.add('relay', { relay: true })
+  const clients = ['c1', 'c2', 'c3'].map((name) => net.add(name))
+  const pairs = clients.map((c) => [c, relay] as [typeof c, typeof relay])
+  const links = pairs.map(([from, to]) => net.link(from, to))
+  for (const c of clients) for (const soul of SOULS) c.gun.get(soul).on(() => {})
+  return { net, replicas: [...clients, relay], pairs, links }
+}
+
+/** Three relays linked pairwise (the lower name dials), one client on each; writes at relays and clients. */
+function relayMesh(faults: Faults, log: string[]): Topology {
+  const net = makeNetwork(faults, log)
+  const relays = ['r1', 'r2', 'r3'].map((name) => net.add(name, { relay: true }))
+  const clients = ['c1', 'c2', 'c3'].map((name) => net.add(name))
+  const pairs: [(typeof relays)[number], (typeof relays)[number]][] = [
+    [relays[0], relays[1]],
+    [relays[1], relays[2]],
+    [relays[0], relays[2]],
+    ...clients.map((c, i) => [c, relays[i]] as [typeof c, (typeof relays)[number]]),
+  ]
+  const links = pairs.map(([from, to]) => net.link(from, to))
+  for (const c of clients) for (const soul of SOULS) c.gun.get(soul).on(() => {})
+  return { net, replicas: [...relays, ...clients], pairs, links }
+}
+
+/** Three relays linked pairwise and nobody reading: writes made at the relays themselves (as REST writes are). */
+function relaysAlone(faults: Faults, log: string[]): Topology {
+  const net = makeNetwork(faults, log)
+  const relays = ['r1', 'r2', 'r3'].map((name) => net.add(name, { relay: true }))
+  const pairs: [(typeof relays)[number], (typeof relays)[number]][] = [
+    [relays[0], relays[1]],
+    [relays[1], relays[2]],
+    [relays[0], relays[2]],
+  ]
+  const links = pairs.map(([from, to]) => net.link(from, to))
+  return { net, replicas: relays, pairs, links }
+}
+
+async function property(build: (faults: Faults, log: string[]) => Topology, replicas: number, links: number) {
+  await fc.assert(
+    fc.asyncProperty(faultsArbitrary, fc.array(opArbitrary(replicas, links), { minLength: 1, maxLength: 40 }), async (faults, ops) => {
+      const log: string[] = []
+      const topology = build(faults, log)
+      try {
+        await topology.net.settle()
+        const { expected, actual } = await runScenario(topology, ops, log)
+        const diff = differences(topology.replicas, expected, actual)
+        if (diff.length > 0) {
+          throw new Error(`replicas differ from HAM (network seed ${faults.seed}, drop ${faults.drop}, dup ${faults.duplicate}, delay 0..${faults.maxDelay}):\n  ${diff.join('\n  ')}\nhistory:\n  ${log.join('\n  ')}`)
+        }
+      } finally {
+        await topology.net.close()
+      }
+    }),
+    { seed: params.seed, path: params.path, numRuns: params.numRuns, endOnFailure: process.env.TRELLIS_SHRINK !== '1' },
+  )
+}
+
+describe('replicas converge to the HAM result (fast-check, seeded; seed printed, TRELLIS_SEED replays)', () => {
+  it('three clients and their relay, under drops, duplicates, reordering, partitions, heals and reconnects', async () => {
+    await property(star, 4, 3)
+  }, 120_000)
+
+  // Relays catching each other up after a partition or a lost frame is not done by today's mesh (see the report
+  // of the test branch): enabled with TRELLIS_TEST_RELAY_CATCHUP=1 until it is.
+  it.runIf(process.env.TRELLIS_TEST_RELAY_CATCHUP === '1')('three peered relays and their clients, under the same faults', async () => {
+    await property(relayMesh, 6, 6)
+  }, 300_000)
+
+  it.runIf(process.env.TRELLIS_TEST_RELAY_CATCHUP === '1')('three peered relays, nobody reading, writes at the relays', async () => {
+    await property(relaysAlone, 3, 3)
+  }, 300_000)
+
+  it('the reference agrees with itself on the example of the HAM tie rule', () => {
+    // A sanity check of the checker: equal states, the greater JSON text wins; a link beats a string.
+    expect(JSON.stringify({ '#': 'x' }) > JSON.stringify('zzz')).toBe(true)
+  })
+})
