@@ -27,6 +27,7 @@ export interface ClusterRelay {
 export function clusterRelay(name: string, port: number, dataDir: string, pid: string, peers: () => string[]): ClusterRelay {
   let child: ChildProcess | undefined
   let starts = 0
+  let starting: Promise<void> | undefined
   let stderr = ''
   let counter = 0
   const waiting = new Map<number, (msg: { dump?: Dump; linked?: boolean; error?: string }) => void>()
@@ -61,6 +62,8 @@ export function clusterRelay(name: string, port: number, dataDir: string, pid: s
       return starts
     },
     start() {
+      // One start at a time; a start interrupted by a kill rejects (killed: true) and a later start() tries again.
+      if (starting !== undefined) return starting
       if (relay.running) return Promise.resolve()
       starts++
       const proc = fork(RELAY_SCRIPT, [String(port), dataDir, pid, peers().join(',')], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
@@ -72,7 +75,7 @@ export function clusterRelay(name: string, port: number, dataDir: string, pid: s
       proc.on('exit', () => {
         for (const done of [...waiting.values()]) done({ error: `${name} exited` })
       })
-      return new Promise<void>((resolve, reject) => {
+      starting = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           proc.kill('SIGKILL')
           reject(new Error(`${name} did not start in 20 s: ${stderr}`))
@@ -84,13 +87,14 @@ export function clusterRelay(name: string, port: number, dataDir: string, pid: s
           proc.off('exit', onExit)
           resolve()
         }
-        const onExit = (code: number | null) => {
+        const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
           clearTimeout(timer)
-          reject(new Error(`${name} exited with ${code} while starting: ${stderr}`))
+          reject(Object.assign(new Error(`${name} exited (${signal ?? code}) while starting: ${stderr}`), { killed: signal !== null }))
         }
         proc.on('message', onMessage)
         proc.once('exit', onExit)
-      })
+      }).finally(() => (starting = undefined))
+      return starting
     },
     kill(signal = 'SIGKILL') {
       const proc = child

@@ -182,7 +182,15 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
             .kill('SIGKILL')
             .then(() => sleep(fault.downMs))
             .then(() => relay.start())
-            .then(() => note(`r${fault.a} restarted (start ${relay.starts})`))
+            .then(
+              () => note(`r${fault.a} restarted (start ${relay.starts})`),
+              (error: Error & { killed?: boolean }) => {
+                // Killed again while starting (a later fault): that fault's restart brings it back.
+                if (error.killed === true) return note(`r${fault.a} killed while starting`)
+                problems.push(`r${fault.a} failed to restart: ${error.message}`)
+                note(`r${fault.a} FAILED to restart: ${error.message}`)
+              },
+            )
           restarts.add(restart)
           void restart.finally(() => restarts.delete(restart))
           return
