@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { valueText } from '../../src/core/ham.js'
@@ -306,7 +306,12 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     for (const row of proxies) for (const p of row ?? []) await p?.close()
     for (const p of clientProxies) await p.close()
     if (!keep) rmSync(root, { recursive: true, force: true })
-    else history.push(`data directories kept in ${root}`)
+    else {
+      // The whole history, every write with its ack, next to the data directories it produced.
+      const lines = [...history, ...writes.map((w) => `write c${w.client} ${w.soul}.${w.key} sent ${w.sentAt} ms, ${w.err !== undefined ? `refused: ${w.err}` : w.ackAt !== undefined ? `acked ${w.ackAt} ms` : 'never acked'}`)]
+      writeFileSync(join(root, 'history.txt'), lines.join('\n') + '\n')
+      history.push(`data directories and the full history (every write and its ack) kept in ${root} (history.txt)`)
+    }
   }
 }
 

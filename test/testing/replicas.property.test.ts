@@ -57,14 +57,20 @@ function relaysAlone(faults: Faults, log: string[]): Topology {
   return { net, replicas: relays, pairs, links }
 }
 
-async function property(build: (faults: Faults, log: string[]) => Topology, replicas: number, links: number) {
+/** A network that loses nothing: delays (reordering) and duplicates only, no partitions, no reconnects. */
+const lossless: fc.Arbitrary<Faults> = fc.record({ seed: fc.nat(), drop: fc.constant(0), duplicate: fc.constantFrom(0, 0.3), maxDelay: fc.constantFrom(0, 5, 30) })
+
+async function property(build: (faults: Faults, log: string[]) => Topology, replicas: number, links: number, reliable = false, future = true) {
+  const all = opArbitrary(replicas, links, future)
+  const ops = reliable ? all.filter((op) => op.kind !== 'partition' && op.kind !== 'reconnect') : all
   await fc.assert(
-    fc.asyncProperty(faultsArbitrary, fc.array(opArbitrary(replicas, links), { minLength: 1, maxLength: 40 }), async (faults, ops) => {
+    fc.asyncProperty(reliable ? lossless : faultsArbitrary, fc.array(ops, { minLength: 1, maxLength: 40 }), async (faults, ops) => {
       const log: string[] = []
       const topology = build(faults, log)
       try {
         await topology.net.settle()
-        const { expected, actual } = await runScenario(topology, ops, log)
+        // On a network that loses nothing, pushes alone must converge: no reconnect at the end.
+        const { expected, actual } = await runScenario(topology, ops, log, !reliable)
         const diff = differences(topology.replicas, expected, actual)
         if (diff.length > 0) {
           throw new Error(`replicas differ from HAM (network seed ${faults.seed}, drop ${faults.drop}, dup ${faults.duplicate}, delay 0..${faults.maxDelay}):\n  ${diff.join('\n  ')}\nhistory:\n  ${log.join('\n  ')}`)
@@ -91,6 +97,21 @@ describe('replicas converge to the HAM result (fast-check, seeded; seed printed,
   it.runIf(process.env.TRELLIS_TEST_RELAY_CATCHUP === '1')('three peered relays, nobody reading, writes at the relays', async () => {
     await property(relaysAlone, 3, 3)
   }, 300_000)
+
+  it('three clients and their relay on a lossless network converge by pushes alone (no reconnect; states due)', async () => {
+    await property(star, 4, 3, true, false)
+  }, 120_000)
+
+  // Issue 11 finding 12: future-state writes of two clients that fall due together are all attributed to the
+  // first writer, whose copy of the second writer's key is then never pushed. Fails on today's engine; enabled
+  // with TRELLIS_TEST_DEFERRED_ORIGIN=1 until that fix lands (then drop the condition).
+  it.runIf(process.env.TRELLIS_TEST_DEFERRED_ORIGIN === '1')('three clients and their relay on a lossless network converge by pushes alone, future states included', async () => {
+    await property(star, 4, 3, true, true)
+  }, 120_000)
+
+  it('three peered relays on a lossless network converge by pushes alone (no reconnect)', async () => {
+    await property(relaysAlone, 3, 3, true)
+  }, 120_000)
 
   it('the reference agrees with itself on the example of the HAM tie rule', () => {
     // A sanity check of the checker: equal states, the greater JSON text wins; a link beats a string.
