@@ -14,6 +14,8 @@ import { jepsenRun, type RunResult } from './run.js'
  *   TRELLIS_JEPSEN_RUNS=500 npm run test:jepsen:long  500 runs
  *   TRELLIS_SEED=<seed> npx vitest run test/jepsen   replay one run's schedule (faults and writes)
  *   TRELLIS_JEPSEN_MS=<ms>                           how long each run writes and injects faults (default 2500)
+ *   TRELLIS_JEPSEN_FAULTS=0                          no faults (a baseline)
+ *   TRELLIS_JEPSEN_FAULT_KINDS=kill,heal-all         only these kinds of fault (partition, heal, isolate, cut-client, heal-client, kill, heal-all)
  *
  * The checker always asserts that no acknowledged write is lost (each is on
  * some relay's disk, with its value). That every acknowledged write reaches
@@ -27,6 +29,7 @@ const built = fileURLToPath(new URL('../../dist/server/index.js', import.meta.ur
 const runs = Number(process.env.TRELLIS_JEPSEN_RUNS ?? 2)
 const durationMs = Number(process.env.TRELLIS_JEPSEN_MS ?? 2500)
 const strict = process.env.TRELLIS_TEST_RELAY_CATCHUP === '1'
+const kinds = process.env.TRELLIS_JEPSEN_FAULT_KINDS ? process.env.TRELLIS_JEPSEN_FAULT_KINDS.split(',') : undefined
 const firstSeed = pickSeed()
 console.log(`jepsen: ${runs} run(s) from seed ${firstSeed} (run k uses seed ${firstSeed}+k; replay one with TRELLIS_SEED=<seed> TRELLIS_JEPSEN_RUNS=1), check: ${strict ? 'everywhere' : 'durable'}`)
 
@@ -47,7 +50,7 @@ describe('Jepsen-style: relays under partitions and SIGKILL, real processes and 
     let failures = 0
     for (let k = 0; k < runs; k++) {
       const seed = (firstSeed + k) >>> 0
-      const result = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0' })
+      const result = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds })
       summaries.push(
         `seed ${seed}: ${result.acked}/${result.writes} acked, ${result.faults} faults, ${result.kills} kills, missing per relay ${result.missingPerRelay.join('/')}` +
           `${result.convergedAfterMs !== undefined ? `, converged ${result.convergedAfterMs} ms after heal` : ''}, ${result.elapsedMs} ms`,

@@ -31,6 +31,8 @@ export interface RunOptions {
   settleMs: number
   /** false: no faults at all (a baseline). */
   faults?: boolean
+  /** Only these kinds of fault (the schedule is drawn as usual, then filtered): e.g. ['kill'] or ['cut-client', 'heal-client']. */
+  faultKinds?: readonly string[]
 }
 
 export interface Write {
@@ -98,7 +100,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 export async function jepsenRun(options: RunOptions): Promise<RunResult> {
   const { seed, durationMs } = options
   const prng = createPrng(seed)
-  const schedule = options.faults === false ? [] : faultSchedule(prng, durationMs)
+  const kinds = options.faultKinds
+  const schedule = options.faults === false ? [] : faultSchedule(prng, durationMs).filter((f) => kinds === undefined || kinds.includes(f.kind))
   const writesPrng = createPrng((seed ^ 0x5bd1e995) >>> 0)
   const started = Date.now()
   const history: string[] = []
