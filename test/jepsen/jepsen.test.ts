@@ -18,7 +18,8 @@ import { jepsenRun, type RunResult } from './run.js'
  *   TRELLIS_JEPSEN_FAULT_KINDS=kill,heal-all         only these kinds of fault (partition, heal, isolate, cut-client, heal-client, kill, heal-all)
  *
  * The checker always asserts that no acknowledged write is lost (each is on
- * some relay's disk, with its value). That every acknowledged write reaches
+ * some relay's disk, with its value) and that every write is answered (acked
+ * or refused) once everything is healed. That every acknowledged write reaches
  * every relay and the relays end identical is asserted with
  * TRELLIS_TEST_RELAY_CATCHUP=1: today's relays do not catch each other up
  * after a partition or a restart (see the report of the test branch), so that

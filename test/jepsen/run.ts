@@ -242,6 +242,11 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     const unacked = writes.filter((w) => w.ackAt === undefined)
     note(`outboxes: ${clients.map((db) => db.pending).join('/')} pending; ${writes.length - unacked.length} acked, ${unacked.filter((w) => w.err !== undefined).length} refused`)
     const acked = writes.filter((w) => w.ackAt !== undefined && w.err === undefined)
+    // Liveness: with everything healed, a client's outbox resends until a relay acks; a write left unanswered is a bug.
+    const unanswered = writes.filter((w) => w.ackAt === undefined && w.err === undefined)
+    if (unanswered.length > 0) {
+      problems.push(`UNANSWERED: ${unanswered.length} writes neither acknowledged nor refused ${options.settleMs} ms after the heal, e.g. ${unanswered.slice(0, 5).map((w) => `${w.soul}.${w.key} (c${w.client}, sent at ${w.sentAt} ms)`).join(', ')}`)
+    }
 
     // ---- quiescence: poll what each relay holds itself until they agree (or the bound) ----
     let convergedAfterMs: number | undefined
