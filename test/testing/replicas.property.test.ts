@@ -11,7 +11,8 @@ import { SOULS, checkParameters, differences, faultsArbitrary, makeNetwork, opAr
  *
  * A failure prints fast-check's seed and path; replay it with
  *   TRELLIS_SEED=<seed> TRELLIS_PATH=<path> npx vitest run test/testing/replicas.property.test.ts
- * TRELLIS_LONG=1 (or TRELLIS_RUNS=<n>) runs more cases.
+ * TRELLIS_LONG=1 (or TRELLIS_RUNS=<n>) runs more cases; TRELLIS_TRACE=1 puts every frame (and its fate)
+ * in a failing case's history; TRELLIS_SHRINK=1 shrinks the counterexample (slow: each case runs real timers).
  */
 
 const params = checkParameters(25, 400)
@@ -63,7 +64,7 @@ const lossless: fc.Arbitrary<Faults> = fc.record({ seed: fc.nat(), drop: fc.cons
 async function property(build: (faults: Faults, log: string[]) => Topology, replicas: number, links: number, reliable = false, future = true) {
   const all = opArbitrary(replicas, links, future)
   const ops = reliable ? all.filter((op) => op.kind !== 'partition' && op.kind !== 'reconnect') : all
-  await fc.assert(
+  const details = await fc.check(
     fc.asyncProperty(reliable ? lossless : faultsArbitrary, fc.array(ops, { minLength: 1, maxLength: 40 }), async (faults, ops) => {
       const log: string[] = []
       const topology = build(faults, log)
@@ -81,6 +82,10 @@ async function property(build: (faults: Faults, log: string[]) => Topology, repl
     }),
     { seed: params.seed, path: params.path, numRuns: params.numRuns, endOnFailure: process.env.TRELLIS_SHRINK !== '1' },
   )
+  if (details.failed) {
+    const replay = `TRELLIS_SEED=${details.seed} TRELLIS_PATH=${details.counterexamplePath ?? ''}`
+    throw new Error(`replay this case: ${replay} (add TRELLIS_TRACE=1 for every frame, TRELLIS_SHRINK=1 to shrink)\n${fc.defaultReportMessage(details)}`)
+  }
 }
 
 describe('replicas converge to the HAM result (fast-check, seeded; seed printed, TRELLIS_SEED replays)', () => {
