@@ -49,9 +49,15 @@ describe('Jepsen-style: relays under partitions and SIGKILL, real processes and 
     if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm test does) before the Jepsen test')
     const summaries: string[] = []
     let failures = 0
+    const total = { acked: 0, writes: 0, faults: 0, kills: 0, runs: 0 }
     for (let k = 0; k < runs; k++) {
       const seed = (firstSeed + k) >>> 0
-      const result = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds })
+      const result: RunResult = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds })
+      total.runs++
+      total.acked += result.acked
+      total.writes += result.writes
+      total.faults += result.faults
+      total.kills += result.kills
       summaries.push(
         `seed ${seed}: ${result.acked}/${result.writes} acked, ${result.faults} faults, ${result.kills} kills, missing per relay ${result.missingPerRelay.join('/')}` +
           `${result.convergedAfterMs !== undefined ? `, converged ${result.convergedAfterMs} ms after heal` : ''}, ${result.elapsedMs} ms`,
@@ -64,7 +70,9 @@ describe('Jepsen-style: relays under partitions and SIGKILL, real processes and 
       }
       if (runs > 3 && (k + 1) % 10 === 0) console.log(`jepsen: ${k + 1}/${runs} runs, ${failures} failed`)
     }
-    console.log(`jepsen summary:\n  ${summaries.slice(-10).join('\n  ')}`)
+    console.log(
+      `jepsen summary: ${total.runs} runs, ${failures} failed; ${total.acked}/${total.writes} writes acknowledged, ${total.faults} faults, ${total.kills} SIGKILLs\n  ${summaries.slice(-10).join('\n  ')}`,
+    )
     expect(failures, `${failures} of ${runs} runs failed (seeds and histories printed above)`).toBe(0)
   }, Math.max(120_000, runs * (durationMs + 45_000)))
 })
