@@ -14,6 +14,7 @@ import { jepsenRun, type RunResult } from './run.js'
  *   TRELLIS_JEPSEN_RUNS=500 npm run test:jepsen:long  500 runs
  *   TRELLIS_SEED=<seed> npx vitest run test/jepsen   replay one run's schedule (faults and writes)
  *   TRELLIS_JEPSEN_MS=<ms>                           how long each run writes and injects faults (default 2500)
+ *   TRELLIS_JEPSEN_READERS=1                         clients also subscribe to every soul they write
  *   TRELLIS_JEPSEN_FAULTS=0                          no faults (a baseline)
  *   TRELLIS_JEPSEN_FAULT_KINDS=kill,heal-all         only these kinds of fault (partition, heal, isolate, cut-client, heal-client, kill, heal-all)
  *
@@ -34,9 +35,15 @@ const kinds = process.env.TRELLIS_JEPSEN_FAULT_KINDS ? process.env.TRELLIS_JEPSE
 const firstSeed = pickSeed()
 console.log(`jepsen: ${runs} run(s) from seed ${firstSeed} (run k uses seed ${firstSeed}+k; replay one with TRELLIS_SEED=<seed> TRELLIS_JEPSEN_RUNS=1), check: ${strict ? 'everywhere' : 'durable'}`)
 
+/** The switches of this run, for the replay line. */
+const switches = ['TRELLIS_JEPSEN_MS', 'TRELLIS_JEPSEN_FAULTS', 'TRELLIS_JEPSEN_FAULT_KINDS', 'TRELLIS_JEPSEN_READERS', 'TRELLIS_TEST_RELAY_CATCHUP', 'TRELLIS_JEPSEN_RELAY_OPTIONS']
+  .filter((name) => process.env[name] !== undefined && process.env[name] !== '')
+  .map((name) => `${name}=${JSON.stringify(process.env[name])}`)
+  .join(' ')
+
 function report(result: RunResult): string {
   return [
-    `jepsen run FAILED: seed ${result.seed} (replay: TRELLIS_SEED=${result.seed} TRELLIS_JEPSEN_RUNS=1${strict ? ' TRELLIS_TEST_RELAY_CATCHUP=1' : ''} npx vitest run test/jepsen)`,
+    `jepsen run FAILED: seed ${result.seed} (replay: TRELLIS_SEED=${result.seed} TRELLIS_JEPSEN_RUNS=1 ${switches} npx vitest run test/jepsen/jepsen.test.ts)`,
     ...result.problems.map((p) => `  ${p}`),
     `  ${result.writes} writes, ${result.acked} acknowledged, ${result.faults} faults (${result.kills} SIGKILLs); missing per relay disk: ${result.missingPerRelay.join('/')}`,
     'history:',
@@ -52,7 +59,7 @@ describe('Jepsen-style: relays under partitions and SIGKILL, real processes and 
     const total = { acked: 0, writes: 0, faults: 0, kills: 0, runs: 0 }
     for (let k = 0; k < runs; k++) {
       const seed = (firstSeed + k) >>> 0
-      const result: RunResult = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds })
+      const result: RunResult = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds, readers: process.env.TRELLIS_JEPSEN_READERS === '1' })
       total.runs++
       total.acked += result.acked
       total.writes += result.writes

@@ -31,6 +31,8 @@ export interface RunOptions {
   settleMs: number
   /** false: no faults at all (a baseline). */
   faults?: boolean
+  /** Every client also subscribes to every soul (`.on`): reads that re-ask after each reconnect. */
+  readers?: boolean
   /** Only these kinds of fault (the schedule is drawn as usual, then filtered): e.g. ['kill'] or ['cut-client', 'heal-client']. */
   faultKinds?: readonly string[]
 }
@@ -141,6 +143,7 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
       // Writes wait for an ack as long as the run lasts: a relay that is down or cut off acks after it is back.
       // reason: the untyped chain (the runtime object behind Db) takes any soul and key, as these writes need.
       clients.push(createDb({ peers: [url(clientProxies[c].port)], ackTimeout: 10 * 60_000 }) as unknown as RootChain)
+      if (options.readers === true) for (let k = 0; k < SOULS; k++) clients[c].get(`jepsen-${seed}-s${k}`).on(() => {})
     }
 
     const cutPair = (a: number, b: number) => {
