@@ -99,6 +99,22 @@ export function faultSchedule(prng: Prng, durationMs: number): Fault[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
+/**
+ * Start a killed relay again on its port. Another test file's free-port probe (bind, release) may hold
+ * the port for a moment: EADDRINUSE is retried a few times; anything else is the relay's failure.
+ */
+async function startAgain(relay: ClusterRelay): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await relay.start()
+    } catch (error) {
+      const killed = (error as { killed?: boolean }).killed === true
+      if (killed || attempt >= 5 || !String((error as Error).message).includes('EADDRINUSE')) throw error
+      await sleep(200 * attempt)
+    }
+  }
+}
+
 export async function jepsenRun(options: RunOptions): Promise<RunResult> {
   const { seed, durationMs } = options
   const prng = createPrng(seed)
@@ -187,7 +203,7 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
           const restart = relay
             .kill('SIGKILL')
             .then(() => sleep(fault.downMs))
-            .then(() => relay.start())
+            .then(() => startAgain(relay))
             .then(
               () => note(`r${fault.a} restarted (start ${relay.starts})`),
               (error: Error & { killed?: boolean }) => {
@@ -237,7 +253,7 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     // ---- heal everything, bring every relay back, let the outboxes drain ----
     healAll()
     while (restarts.size > 0) await Promise.all([...restarts])
-    await Promise.all(relays.map((r) => r.start()))
+    await Promise.all(relays.map((r) => startAgain(r)))
     const healedAt = Date.now()
     note(`healed: every link open, every relay up; ${writes.length} writes sent`)
     const deadline = healedAt + options.settleMs
