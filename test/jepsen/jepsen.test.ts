@@ -59,7 +59,15 @@ describe('Jepsen-style: relays under partitions and SIGKILL, real processes and 
     const total = { acked: 0, writes: 0, faults: 0, kills: 0, runs: 0 }
     for (let k = 0; k < runs; k++) {
       const seed = (firstSeed + k) >>> 0
-      const result: RunResult = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds, readers: process.env.TRELLIS_JEPSEN_READERS === '1' })
+      let result: RunResult
+      try {
+        result = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds, readers: process.env.TRELLIS_JEPSEN_READERS === '1' })
+      } catch (error) {
+        // The run itself broke (a relay that would not start, ...): a failed run, with its seed.
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+        const history = (error as { history?: string[] }).history ?? []
+        result = { seed, ok: false, problems: [`the run threw: ${message}`], history, writes: 0, acked: 0, faults: 0, kills: 0, missingPerRelay: [], elapsedMs: 0 }
+      }
       total.runs++
       total.acked += result.acked
       total.writes += result.writes

@@ -6,8 +6,8 @@ import { createDb } from '../../src/index.node.js'
 import type { RootChain } from '../../src/instance.js'
 import { createLogStorage } from '../../src/storage/log/index.js'
 import { createPrng, type Prng } from '../../src/testing/prng.js'
-import { freePort } from '../server/processes.js'
 import { clusterRelay, type ClusterRelay, type Dump } from './cluster.js'
+import { stablePort } from './ports.js'
 import { startProxy, type LinkProxy } from './proxy.js'
 
 /**
@@ -126,7 +126,11 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
   const note = (line: string) => history.push(`${String(Date.now() - started).padStart(6)} ms  ${line}`)
   const problems: string[] = []
   const root = mkdtempSync(join(tmpdir(), `trellis-jepsen-${seed}-`))
-  const relayPorts = await Promise.all(Array.from({ length: RELAYS }, () => freePort()))
+  const relayPorts: number[] = []
+  while (relayPorts.length < RELAYS) {
+    const port = await stablePort()
+    if (!relayPorts.includes(port)) relayPorts.push(port)
+  }
   // proxies[i][j]: relay i dials relay j through it; clientProxies[c]: client c dials relay c % RELAYS through it.
   const proxies: LinkProxy[][] = []
   const clientProxies: LinkProxy[] = []
@@ -326,6 +330,11 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
       missingPerRelay,
       elapsedMs: Date.now() - started,
     }
+  } catch (error) {
+    // The run itself broke (a relay that would not start, ...): keep its data and say what happened before.
+    keep = true
+    note(`the run threw: ${error instanceof Error ? error.message : String(error)}`)
+    throw Object.assign(error instanceof Error ? error : new Error(String(error)), { history })
   } finally {
     for (const db of clients) await db.close().catch(() => {})
     await Promise.all([...restarts].map((r) => r.catch(() => {})))
