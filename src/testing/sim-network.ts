@@ -16,6 +16,8 @@ export interface SimNetworkOptions {
   /** Probability that a frame is lost. Default 0. */
   drop?: number
   limits?: Partial<MeshLimits>
+  /** Told of every frame sent and what became of it (for a failing run's history). */
+  trace?: (from: string, to: string, text: string, fate: 'dropped' | 'cut' | 'sent' | 'duplicated') => void
 }
 
 export interface SimNodeOptions {
@@ -52,6 +54,8 @@ export interface SimNetwork {
   /** Frames between the two groups are dropped until `heal()`. */
   partition(a: readonly SimNode[], b: readonly SimNode[]): void
   heal(): void
+  /** Change the drop and duplicate probabilities from now on (e.g. a reliable network for a final catch-up). */
+  setFaults(faults: { drop?: number; duplicate?: number }): void
   /** Resolves once every frame is delivered and nothing new was sent for a few event-loop turns. */
   settle(): Promise<void>
   close(): Promise<void>
@@ -67,8 +71,8 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
   const seed = options.seed ?? pickSeed()
   const prng: Prng = createPrng(seed)
   const [minDelay, maxDelay] = options.delayMs ?? [0, 5]
-  const duplicate = options.duplicate ?? 0
-  const drop = options.drop ?? 0
+  let duplicate = options.duplicate ?? 0
+  let drop = options.drop ?? 0
   const nodes = new Map<string, SimNode>()
   const cut = new Set<string>()
   const links = new Set<SimLink>()
@@ -109,11 +113,14 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
 
   const deliver = (from: SimNode, to: SimNode, text: string, target: () => PeerHandle | undefined, isOpen: () => boolean) => {
     frames++
-    if (cut.has(pairKey(from, to)) || prng.chance(drop)) {
+    const isCut = cut.has(pairKey(from, to))
+    if (isCut || prng.chance(drop)) {
       dropped++
+      options.trace?.(from.name, to.name, text, isCut ? 'cut' : 'dropped')
       return
     }
     const copies = prng.chance(duplicate) ? 2 : 1
+    options.trace?.(from.name, to.name, text, copies === 2 ? 'duplicated' : 'sent')
     for (let i = 0; i < copies; i++) {
       const delay = minDelay + prng.next() * (maxDelay - minDelay)
       queue.push({
@@ -180,6 +187,10 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
     },
     heal() {
       cut.clear()
+    },
+    setFaults(faults) {
+      if (faults.drop !== undefined) drop = faults.drop
+      if (faults.duplicate !== undefined) duplicate = faults.duplicate
     },
     async settle() {
       // Quiet when no frame is queued across a few turns (handlers may send after async work).

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDb } from '../../src/index.node.js'
 import type { RootChain } from '../../src/instance.js'
-import { freePort } from '../server/processes.js'
 import { clusterRelay, type ClusterRelay } from './cluster.js'
+import { stablePort } from './ports.js'
 import { startProxy, type LinkProxy } from './proxy.js'
 
 /**
@@ -30,7 +30,7 @@ afterEach(async () => {
 async function pair(): Promise<{ relays: ClusterRelay[]; proxies: LinkProxy[]; client: RootChain }> {
   const root = mkdtempSync(join(tmpdir(), 'trellis-catchup-'))
   cleanup.push(async () => rmSync(root, { recursive: true, force: true }))
-  const ports = [await freePort(), await freePort()]
+  const ports = [await stablePort(), await stablePort()]
   const proxies = [await startProxy('r0->r1', ports[1]), await startProxy('r1->r0', ports[0])]
   for (const p of proxies) cleanup.push(() => p.close())
   const relays = [0, 1].map((i) => clusterRelay(`r${i}`, ports[i], join(root, `r${i}`), `relay-${i}`, () => [url(proxies[i].port)]))

@@ -3,11 +3,15 @@ import { existsSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createLogStorage } from '../../src/storage/log/index.js'
+import { createPrng, pickSeed } from '../../src/testing/prng.js'
 import { collectingLogger, tempDir } from './helpers.js'
 
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url))
 const built = fileURLToPath(new URL('../../dist/storage/log/index.js', import.meta.url))
 const long = process.env.TRELLIS_LONG === '1'
+// Kill times come from this seed: printed at start and with any failure; TRELLIS_SEED=<seed> replays them.
+const seed = pickSeed()
+console.log(`crash tests: seed ${seed} (replay the kill times with TRELLIS_SEED=${seed})${long ? ', long mode' : ''}`)
 let tornTails = 0
 
 interface Trial {
@@ -81,19 +85,28 @@ async function crashLoop(mode: 'writes' | 'compact', trials: number) {
   const acked = new Map<string, number>()
   let start = 0
   let compactions = 0
+  // One stream per mode, so each test replays alone (vitest -t) as well as together.
+  const prng = createPrng(seed ^ (mode === 'compact' ? 0x9e3779b9 : 0))
+  const kills: number[] = []
   try {
     for (let trial = 0; trial < trials; trial++) {
-      const killAfter = 20 + Math.floor(Math.random() * (mode === 'compact' ? 400 : 250))
-      const result = await runUntilKilled(dir, mode, start, killAfter, acked)
-      compactions += result.compactions
-      start = (await verify(dir, acked)) + 1
-      expect(readdirSync(dir).some((name) => name.endsWith('.tmp'))).toBe(false)
+      const killAfter = 20 + prng.int(mode === 'compact' ? 400 : 250)
+      kills.push(killAfter)
+      try {
+        const result = await runUntilKilled(dir, mode, start, killAfter, acked)
+        compactions += result.compactions
+        start = (await verify(dir, acked)) + 1
+        expect(readdirSync(dir).some((name) => name.endsWith('.tmp'))).toBe(false)
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error)
+        throw new Error(`crash ${mode} trial ${trial + 1}/${trials} failed; replay with TRELLIS_SEED=${seed} (kill times so far, ms: ${kills.join(',')}): ${message}`)
+      }
     }
   } finally {
     cleanup()
   }
   expect(acked.size).toBeGreaterThan(0)
-  console.log(`${mode}: ${trials} kills, ${acked.size} keys acknowledged (max state ${start - 1}), ${compactions} compactions, ${tornTails} torn tails repaired so far`)
+  console.log(`${mode}: seed ${seed}, ${trials} kills, ${acked.size} keys acknowledged (max state ${start - 1}), ${compactions} compactions, ${tornTails} torn tails repaired so far`)
   return { acked: acked.size, compactions }
 }
 

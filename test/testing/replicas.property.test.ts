@@ -1,0 +1,134 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Reference, SOULS, checkParameters, differences, faultsArbitrary, makeNetwork, opArbitrary, runScenario, type Faults, type Topology } from './replicas.js'
+
+/**
+ * Multi-replica convergence to the HAM result (fast-check, seeded), on the
+ * simulated network with drops, duplicates, reordering (random delays),
+ * partitions, heals and reconnects. Puts go to random replicas with chosen
+ * states: ties with different values, tombstones, links, and future states
+ * a little ahead of the wall clock (deferred by the receivers).
+ *
+ * A failure prints fast-check's seed and path; replay it with
+ *   TRELLIS_SEED=<seed> TRELLIS_PATH=<path> npx vitest run test/testing/replicas.property.test.ts
+ * TRELLIS_LONG=1 (or TRELLIS_RUNS=<n>) runs more cases; TRELLIS_TRACE=1 puts every frame (and its fate)
+ * in a failing case's history; TRELLIS_SHRINK=1 shrinks the counterexample (slow: each case runs real timers).
+ */
+
+const params = checkParameters(25, 400)
+console.log(`replica convergence: fast-check seed ${params.seed}${params.path ? ` path ${params.path}` : ''}, ${params.numRuns} runs (replay: TRELLIS_SEED=${params.seed})`)
+
+/** Three clients of one relay; every client reads every soul (so it holds, and is pushed, all of them). */
+function star(faults: Faults, log: string[]): Topology {
+  const net = makeNetwork(faults, log)
+  const relay = net.add('relay', { relay: true })
+  const clients = ['c1', 'c2', 'c3'].map((name) => net.add(name))
+  const pairs = clients.map((c) => [c, relay] as [typeof c, typeof relay])
+  const links = pairs.map(([from, to]) => net.link(from, to))
+  for (const c of clients) for (const soul of SOULS) c.gun.get(soul).on(() => {})
+  return { net, replicas: [...clients, relay], pairs, links }
+}
+
+/** Three relays linked pairwise (the lower name dials), one client on each; writes at relays and clients. */
+function relayMesh(faults: Faults, log: string[]): Topology {
+  const net = makeNetwork(faults, log)
+  const relays = ['r1', 'r2', 'r3'].map((name) => net.add(name, { relay: true }))
+  const clients = ['c1', 'c2', 'c3'].map((name) => net.add(name))
+  const pairs: [(typeof relays)[number], (typeof relays)[number]][] = [
+    [relays[0], relays[1]],
+    [relays[1], relays[2]],
+    [relays[0], relays[2]],
+    ...clients.map((c, i) => [c, relays[i]] as [typeof c, (typeof relays)[number]]),
+  ]
+  const links = pairs.map(([from, to]) => net.link(from, to))
+  for (const c of clients) for (const soul of SOULS) c.gun.get(soul).on(() => {})
+  return { net, replicas: [...relays, ...clients], pairs, links }
+}
+
+/** Three relays linked pairwise and nobody reading: writes made at the relays themselves (as REST writes are). */
+function relaysAlone(faults: Faults, log: string[]): Topology {
+  const net = makeNetwork(faults, log)
+  const relays = ['r1', 'r2', 'r3'].map((name) => net.add(name, { relay: true }))
+  const pairs: [(typeof relays)[number], (typeof relays)[number]][] = [
+    [relays[0], relays[1]],
+    [relays[1], relays[2]],
+    [relays[0], relays[2]],
+  ]
+  const links = pairs.map(([from, to]) => net.link(from, to))
+  return { net, replicas: relays, pairs, links }
+}
+
+/** A network that loses nothing: delays (reordering) and duplicates only, no partitions, no reconnects. */
+const lossless: fc.Arbitrary<Faults> = fc.record({ seed: fc.nat(), drop: fc.constant(0), duplicate: fc.constantFrom(0, 0.3), maxDelay: fc.constantFrom(0, 5, 30) })
+
+async function property(build: (faults: Faults, log: string[]) => Topology, replicas: number, links: number, reliable = false, future = true) {
+  const all = opArbitrary(replicas, links, future)
+  const ops = reliable ? all.filter((op) => op.kind !== 'partition' && op.kind !== 'reconnect') : all
+  const details = await fc.check(
+    fc.asyncProperty(reliable ? lossless : faultsArbitrary, fc.array(ops, { minLength: 1, maxLength: 40 }), async (faults, ops) => {
+      const log: string[] = []
+      const topology = build(faults, log)
+      try {
+        await topology.net.settle()
+        // On a network that loses nothing, pushes alone must converge: no reconnect at the end.
+        const { expected, actual } = await runScenario(topology, ops, log, !reliable)
+        const diff = differences(topology.replicas, expected, actual)
+        if (diff.length > 0) {
+          throw new Error(`replicas differ from HAM (network seed ${faults.seed}, drop ${faults.drop}, dup ${faults.duplicate}, delay 0..${faults.maxDelay}):\n  ${diff.join('\n  ')}\nhistory:\n  ${log.join('\n  ')}`)
+        }
+      } finally {
+        await topology.net.close()
+      }
+    }),
+    { seed: params.seed, path: params.path, numRuns: params.numRuns, endOnFailure: process.env.TRELLIS_SHRINK !== '1' },
+  )
+  if (details.failed) {
+    const replay = `TRELLIS_SEED=${details.seed} TRELLIS_PATH=${details.counterexamplePath ?? ''}`
+    throw new Error(`replay this case: ${replay} (add TRELLIS_TRACE=1 for every frame, TRELLIS_SHRINK=1 to shrink)\n${fc.defaultReportMessage(details)}`)
+  }
+}
+
+describe('replicas converge to the HAM result (fast-check, seeded; seed printed, TRELLIS_SEED replays)', () => {
+  it('three clients and their relay, under drops, duplicates, reordering, partitions, heals and reconnects', async () => {
+    await property(star, 4, 3)
+  }, 120_000)
+
+  // Relays catching each other up after a partition or a lost frame is not done by today's mesh (see the report
+  // of the test branch): enabled with TRELLIS_TEST_RELAY_CATCHUP=1 until it is.
+  it.runIf(process.env.TRELLIS_TEST_RELAY_CATCHUP === '1')('three peered relays and their clients, under the same faults', async () => {
+    await property(relayMesh, 6, 6)
+  }, 300_000)
+
+  it.runIf(process.env.TRELLIS_TEST_RELAY_CATCHUP === '1')('three peered relays, nobody reading, writes at the relays', async () => {
+    await property(relaysAlone, 3, 3)
+  }, 300_000)
+
+  it('three clients and their relay on a lossless network converge by pushes alone (no reconnect; states due)', async () => {
+    await property(star, 4, 3, true, false)
+  }, 120_000)
+
+  // Issue 11 finding 12: future-state writes of two clients that fall due together are all attributed to the
+  // first writer, whose copy of the second writer's key is then never pushed. Fails on today's engine; enabled
+  // with TRELLIS_TEST_DEFERRED_ORIGIN=1 until that fix lands (then drop the condition).
+  it.runIf(process.env.TRELLIS_TEST_DEFERRED_ORIGIN === '1')('three clients and their relay on a lossless network converge by pushes alone, future states included', async () => {
+    await property(star, 4, 3, true, true)
+  }, 120_000)
+
+  it('three peered relays on a lossless network converge by pushes alone (no reconnect)', async () => {
+    await property(relaysAlone, 3, 3, true)
+  }, 120_000)
+
+  it('the reference model follows HAM: newer state wins; on a tie the greater JSON text (null over strings, a link over all, 9 over 10)', () => {
+    const ref = new Reference()
+    ref.add('s', 'newer', 'old', 1)
+    ref.add('s', 'newer', 'new', 2)
+    ref.add('s', 'newer', 'older', 1)
+    ref.add('s', 'tomb', 'zzz', 5)
+    ref.add('s', 'tomb', null, 5)
+    ref.add('s', 'link', null, 5)
+    ref.add('s', 'link', { '#': 'a' }, 5)
+    ref.add('s', 'num', 10, 5)
+    ref.add('s', 'num', 9, 5)
+    expect(ref.text('s')).toBe('"link"={"#":"a"}@5,"newer"="new"@2,"num"=9@5,"tomb"=null@5')
+  })
+})
