@@ -17,6 +17,8 @@ export interface ServerConfig {
   maxMemoryNodes: number
   /** Estimated bytes of the nodes kept in memory in front of the storage (oldest first out). */
   maxMemoryBytes: number
+  /** Estimated bytes of decoded nodes the log storage caches behind that (least recently used out). */
+  storageCacheBytes: number
   /** Future-state keys held until due; past it (or the bytes bound) a put with future keys is refused. */
   maxDeferred: number
   maxDeferredBytes: number
@@ -88,6 +90,7 @@ const SPECS: Spec[] = [
   { key: 'maxPeers', flag: 'max-peers', env: 'MAX_PEERS', kind: 'count', value: '<n>', help: 'Most Gun connections accepted; newcomers get a mob notice', defaultText: '10000' },
   { key: 'maxMemoryNodes', flag: 'max-memory-nodes', env: 'MAX_MEMORY_NODES', kind: 'count', value: '<n>', help: 'Nodes kept in memory in front of the data directory (oldest out first)', defaultText: '250000' },
   { key: 'maxMemoryBytes', flag: 'max-memory-bytes', env: 'MAX_MEMORY_BYTES', kind: 'bytes', value: '<size>', help: 'Estimated bytes of nodes kept in memory in front of the data directory (oldest out first)', defaultText: '256mb', maxBytes: 1024 ** 4 },
+  { key: 'storageCacheBytes', flag: 'storage-cache-bytes', env: 'STORAGE_CACHE_BYTES', kind: 'bytes', value: '<size>', help: "Estimated bytes of decoded nodes the data directory's read cache keeps (least recently used out; a bigger node is not cached)", defaultText: '64mb', maxBytes: 1024 ** 4 },
   { key: 'maxDeferred', flag: 'max-deferred', env: 'MAX_DEFERRED', kind: 'count', value: '<n>', help: 'Future-state keys held until due; a put that would pass it is refused', defaultText: '100000' },
   { key: 'maxDeferredBytes', flag: 'max-deferred-bytes', env: 'MAX_DEFERRED_BYTES', kind: 'bytes', value: '<size>', help: 'Estimated bytes of future-state keys held; a put that would pass it is refused', defaultText: '64mb' },
   { key: 'maxFutureMs', flag: 'max-future', env: 'MAX_FUTURE', kind: 'duration', value: '<time>', help: "A put with a state further ahead of the relay's clock is refused", defaultText: '24h' },
@@ -130,6 +133,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxSubscribers: 1000,
   maxMemoryNodes: 250_000,
   maxMemoryBytes: 256 * 1024 * 1024,
+  storageCacheBytes: 64 * 1024 * 1024,
   maxDeferred: 100_000,
   maxDeferredBytes: 64 * 1024 * 1024,
   maxFutureMs: 24 * 3_600_000,

@@ -19,7 +19,7 @@ export interface MetricsSources {
 
 /** Sizes the log store reports; other stores report none. */
 interface StorageWithStats {
-  stats(): { diskBytes?: number; queuedBytes?: number; pendingWrites?: number; pendingFileBytes?: number }
+  stats(): { diskBytes?: number; queuedBytes?: number; pendingWrites?: number; pendingFileBytes?: number; cachedBytes?: number }
 }
 
 function storageStats(node: TrellisNode): ReturnType<StorageWithStats['stats']> | undefined {
@@ -170,6 +170,10 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
   gaugeFrom('trellis_storage_pending_journal_bytes', 'Bytes of the pending journal file on disk (log engine)', [], () => {
     const stats = storageStats(node)
     return stats?.pendingFileBytes === undefined ? [] : [[{}, stats.pendingFileBytes]]
+  })
+  gaugeFrom('trellis_storage_cache_bytes', 'Estimated bytes of decoded nodes in the log storage read cache (bound: --storage-cache-bytes)', [], () => {
+    const stats = storageStats(node)
+    return stats?.cachedBytes === undefined ? [] : [[{}, stats.cachedBytes]]
   })
   gaugeFrom('trellis_node_cache_bytes', 'Estimated bytes of the nodes held in memory (bound: --max-memory-bytes)', [], () => [[{}, node.engine.stats().memoryBytes]])
   gaugeFrom('trellis_deferred_writes', 'Future-state keys held until due (bound: --max-deferred)', [], () => [[{}, node.engine.stats().deferred]])

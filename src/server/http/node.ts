@@ -18,6 +18,8 @@ export interface TrellisNodeOptions {
   dataDir?: string
   /** With `dataDir`: the log refuses writes that would take it past this many bytes on disk. */
   quotaBytes?: number
+  /** With `dataDir`: estimated bytes of decoded nodes the log keeps in its read cache (default 64 MiB). */
+  storageCacheBytes?: number
   storage?: StorageAdapter
   /** Whether `storage` survives a restart. Default true for a given storage. */
   storageIsDurable?: boolean
@@ -94,7 +96,7 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   const log = options.log ?? (() => {})
   let storage = options.storage
   let durable = options.storageIsDurable ?? storage !== undefined
-  if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir, { quotaBytes: options.quotaBytes }))
+  if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir, { quotaBytes: options.quotaBytes, cacheBytes: options.storageCacheBytes }))
   // A relay with a data directory keeps its pid across restarts (other relays' cursors into its feed
   // are keyed by it) and the cursors it holds into theirs (catch-up resumes where it stopped).
   let pid = options.pid

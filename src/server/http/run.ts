@@ -44,6 +44,7 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
     validation: { maxSoulChars: config.maxSoulChars, maxKeyChars: config.maxKeyChars, maxValueChars: config.maxValueChars },
     maxListBytes: config.maxListBytes,
     maxMemoryBytes: config.maxMemoryBytes,
+    storageCacheBytes: config.storageCacheBytes,
     maxDeferred: config.maxDeferred,
     maxDeferredBytes: config.maxDeferredBytes,
     maxFutureMs: config.maxFutureMs,

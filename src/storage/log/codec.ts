@@ -3,6 +3,7 @@ import { GraphNode } from '../../core/node.js'
 import { wins } from '../../core/ham.js'
 import { TrellisError, describeType } from '../../core/errors.js'
 import type { Value } from '../../core/types.js'
+import { KEY_OVERHEAD, valueBytes } from '../../core/memory-bound.js'
 import { ByteReader, DecodeError, type ByteWriter } from './bytes.js'
 
 /**
@@ -121,8 +122,26 @@ export function entrySoul(buf: Buffer, bodyStart: number, bodyEnd: number): stri
 export function mergeEntryInto(target: GraphNode, buf: Buffer, bodyStart: number, bodyEnd: number): string {
   const r = new ByteReader(buf, bodyStart, bodyEnd)
   const soul = r.str()
+  mergeKeys(target, r, bodyEnd)
+  return soul
+}
+
+/**
+ * `mergeEntryInto`, returning instead how much the merge changed `target`'s
+ * estimated bytes (src/core/memory-bound.ts `nodeBytes`): what the node
+ * cache counts, without rescanning the node.
+ */
+export function mergeEntrySized(target: GraphNode, buf: Buffer, bodyStart: number, bodyEnd: number): number {
+  const r = new ByteReader(buf, bodyStart, bodyEnd)
+  r.str()
+  return mergeKeys(target, r, bodyEnd)
+}
+
+/** Decode the keys of an entry body (after its soul) into `target`; returns the estimated byte change. */
+function mergeKeys(target: GraphNode, r: ByteReader, bodyEnd: number): number {
   const count = r.varint()
   let state = NaN
+  let delta = 0
   for (let i = 0; i < count; i++) {
     const key = r.str()
     const tag = r.u8()
@@ -156,16 +175,23 @@ export function mergeEntryInto(target: GraphNode, buf: Buffer, bodyStart: number
       default:
         throw new DecodeError(`unknown value tag ${tag}`)
     }
-    mergeKey(target, key, value, state)
+    delta += mergeKey(target, key, value, state)
   }
   if (r.pos !== bodyEnd) throw new DecodeError('entry has trailing bytes')
-  return soul
+  return delta
 }
 
-/** HAM-merge one key into a node. */
-export function mergeKey(target: GraphNode, key: string, value: Value, state: number): void {
+/** HAM-merge one key into a node; returns how much it changed the node's estimated bytes. */
+export function mergeKey(target: GraphNode, key: string, value: Value, state: number): number {
   const i = target.indexOf(key)
-  if (i === -1 || wins(state, value, target.states[i], target.values[i])) target.set(key, value, state)
+  if (i === -1) {
+    target.set(key, value, state)
+    return KEY_OVERHEAD + 2 * key.length + valueBytes(value)
+  }
+  const old = target.values[i]
+  if (!wins(state, value, target.states[i], old)) return 0
+  target.setAt(i, value, state)
+  return valueBytes(value) - valueBytes(old)
 }
 
 /** HAM-merge every key of `source` into `target`. */

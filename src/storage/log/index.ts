@@ -1,11 +1,12 @@
 import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GraphNode } from '../../core/node.js'
+import { NODE_OVERHEAD } from '../../core/memory-bound.js'
 import { TrellisError } from '../../core/errors.js'
 import type { ChangePage, KeyRange, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
 import { DecodeError } from './bytes.js'
 import { createNodeCache } from './cache.js'
-import { entryBody, entrySoul, mergeEntryInto } from './codec.js'
+import { entryBody, entrySoul, mergeEntrySized } from './codec.js'
 import { compact as runCompaction, type CompactionResult } from './compaction.js'
 import { readChanges } from './feed.js'
 import { FRAME_HEADER, SEGMENT_HEADER } from './frame.js'
@@ -36,6 +37,13 @@ export interface LogStorageOptions {
   segmentBytes?: number
   /** Decoded nodes kept in the LRU cache. Default 50 000. */
   cacheNodes?: number
+  /**
+   * Estimated bytes of the decoded nodes kept in the LRU cache (the engine's
+   * estimate, src/core/memory-bound.ts). Default 64 MiB: 50 000 typical nodes
+   * of a few short keys fit in it, so for them the count stays the bound that
+   * matters, while big nodes cannot pile up. A node over it is not cached.
+   */
+  cacheBytes?: number
   /** Refuse writes that would take the segments past this many bytes. */
   quotaBytes?: number
   /** Write a new hint after this many bytes of log. Default 64 MiB. */
@@ -62,6 +70,8 @@ export interface LogStorageStats {
   garbageBytes: number
   garbageRatio: number
   cachedNodes: number
+  /** Estimated bytes of the cached nodes (bound: `cacheBytes`). */
+  cachedBytes: number
   /** Bytes accepted by put() but not yet durable. */
   queuedBytes: number
   /** Group commits so far: one write and (in fsync mode) one fsync each. */
@@ -86,6 +96,9 @@ export interface LogStorage extends StorageAdapter {
   readonly dir: string
 }
 
+/** Default `cacheBytes` (see there). */
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+
 const defaultLogger: Logger = { warn: (message) => process.stderr.write(`${message}\n`) }
 
 /** Open (or create) a log-structured store in `options.dir`, recovering from whatever a crash left. */
@@ -104,7 +117,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   if (!readOnly) await mkdir(dir, { recursive: true })
   const release = readOnly ? async () => undefined : await acquireLock(dir)
 
-  const cache = createNodeCache(options.cacheNodes ?? 50_000)
+  const cache = createNodeCache(options.cacheNodes ?? 50_000, options.cacheBytes ?? DEFAULT_CACHE_BYTES)
   const health = new HealthTracker()
   const durability = options.durability ?? 'fsync'
   let recovered
@@ -191,7 +204,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
       // A cached node stays current; a node not cached is not decoded into the cache here: the writer
       // (the engine) holds what it just wrote in memory, so that would be a second copy paid on every commit.
       const cached = cache.peek(soul)
-      if (cached !== undefined) mergeEntryInto(cached, buf, offset + 8, offset + length)
+      if (cached !== undefined) cache.grow(soul, mergeEntrySized(cached, buf, offset + 8, offset + length))
       if (isNew) sortedSouls.added(soul)
     }
     diskBytes = segments.totalBytes()
@@ -276,17 +289,23 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
   function cachedNode(soul: string): GraphNode | undefined {
     let node = cache.get(soul)
     if (node === undefined) {
-      node = readNode(soul)
-      if (node !== undefined) cache.set(soul, node)
+      const read = readNode(soul)
+      if (read === undefined) return undefined
+      node = read.node
+      cache.set(soul, node, read.bytes)
     }
     return node
   }
 
-  /** A node merged from its fragments. Synchronous: reads are preads that hit the page cache (see segment-set). */
-  function readNode(soul: string): GraphNode | undefined {
+  /**
+   * A node merged from its fragments, with its estimated bytes (counted while decoding, not by a rescan).
+   * Synchronous: reads are preads that hit the page cache (see segment-set).
+   */
+  function readNode(soul: string): { node: GraphNode; bytes: number } | undefined {
     const head = index.head(soul)
     if (head === undefined) return undefined
     const node = new GraphNode(soul)
+    let bytes = NODE_OVERHEAD + 2 * soul.length
     for (let slot = head; slot !== -1; slot = index.next[slot]) {
       const seg = index.seg[slot]
       const off = index.off[slot]
@@ -295,13 +314,13 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
       try {
         const body = entryBody(buf, 0, buf.length)
         if (entrySoul(buf, body.start, body.end) !== soul) throw new DecodeError('entry names another soul')
-        mergeEntryInto(node, buf, body.start, body.end)
+        bytes += mergeEntrySized(node, buf, body.start, body.end)
       } catch (error) {
         if (error instanceof DecodeError) throw corrupt(dir, segmentName(seg), off, error.message)
         throw error
       }
     }
-    return node
+    return { node, bytes }
   }
 
   /** Room under the quota for a small write (what probe() checks besides the disk). */
@@ -407,6 +426,7 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
         garbageBytes: Math.max(0, diskBytes - live),
         garbageRatio: diskBytes === 0 ? 0 : Math.max(0, diskBytes - live) / diskBytes,
         cachedNodes: cache.size,
+        cachedBytes: cache.bytes,
         queuedBytes: readOnly ? 0 : writer.queuedBytes,
         commits: readOnly ? 0 : writer.commits,
         compactions,
