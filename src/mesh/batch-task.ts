@@ -3,8 +3,8 @@ import type { WireMessage } from './message.js'
 import type { Peer } from './peer.js'
 
 /**
- * The rest of a batch frame with more than `per` messages, handled `per` messages per step in the
- * peer's turns (fair.ts), in order. A 45 KB frame can hold 1000 one-soul GETs, each a subscription,
+ * A batch frame with more than `per` messages, handled `per` messages per step in the peer's turns
+ * (fair.ts), in order, none on arrival. A 45 KB frame can hold 1000 one-soul GETs, each a subscription,
  * a route, an answer and an ask-back GET: in one go that held the event loop for tens of ms, frame
  * after frame. Each message is charged one key of the peer's budget, and a step counts as `per`
  * messages' share of a slice, so a full step ends the peer's slice.

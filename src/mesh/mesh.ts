@@ -539,15 +539,12 @@ export function createMesh(options: MeshOptions): Mesh {
             if (decoded.kind === 'ignored') return
             const raw = decoded.single ? text : undefined
             const messages = decoded.messages
-            // A batch of many messages is work in count too: the first slice now, the rest in the peer's turns.
-            const count = messages.length > sliceMessages ? sliceMessages : messages.length
-            for (let i = 0; i < count; i++) {
+            // A batch of many messages is work in count too: it is handled in the peer's turns, a slice at a time
+            // (none of it now: ten such frames read in one poll would otherwise be ten slices before anyone's turn).
+            if (messages.length > sliceMessages) return fair.batch(peer, new BatchTask(peer, messages, 0, sliceMessages, charsPerMessage, hearBatched))
+            for (let i = 0; i < messages.length; i++) {
               if (peer.closed) return
               hearMessage(messages[i], peer, raw)
-            }
-            if (count < messages.length && !peer.closed) {
-              fair.charge(peer, count)
-              fair.batch(peer, new BatchTask(peer, messages, count, sliceMessages, charsPerMessage, hearBatched))
             }
           } catch (error) {
             // reason: no input may take the process down; a handler bug costs one message.
