@@ -11,10 +11,11 @@ import { nextTurn } from './scheduler.js'
  * map lookup and a subtraction. Everything else waits in the peer's lane:
  * frames past `sliceChars`, frames from a peer whose earlier work is still
  * waiting (a peer's frames keep their order), frames from a peer over its
- * budget, and sliced tasks (a big GET's reply, one chunk per step). Lanes
+ * budget, and sliced tasks (a big GET's reply, one chunk per step; a batch
+ * frame of more than `sliceMessages` messages, that many per step). Lanes
  * are served round-robin, a slice (`sliceChars` of work) each, and a turn
- * ends after `turnMs`, so sockets are polled — and other peers' small frames
- * run — between slices. A peer's waiting frames are bounded: past half of
+ * ends after `turnMs` or `sliceMessages` messages, so sockets are polled —
+ * and other peers' small frames run — between slices. A peer's waiting frames are bounded: past half of
  * `maxPeerBacklogChars` its socket stops being read (TCP pushes back), past
  * all of it the connection is closed with 1013.
  */
