@@ -11,10 +11,11 @@ import { nextTurn } from './scheduler.js'
  * map lookup and a subtraction. Everything else waits in the peer's lane:
  * frames past `sliceChars`, frames from a peer whose earlier work is still
  * waiting (a peer's frames keep their order), frames from a peer over its
- * budget, and sliced tasks (a big GET's reply, one chunk per step). Lanes
+ * budget, and sliced tasks (a big GET's reply, one chunk per step; a batch
+ * frame of more than `sliceMessages` messages, that many per step). Lanes
  * are served round-robin, a slice (`sliceChars` of work) each, and a turn
- * ends after `turnMs`, so sockets are polled — and other peers' small frames
- * run — between slices. A peer's waiting frames are bounded: past half of
+ * ends after `turnMs` or `sliceMessages` messages, so sockets are polled —
+ * and other peers' small frames run — between slices. A peer's waiting frames are bounded: past half of
  * `maxPeerBacklogChars` its socket stops being read (TCP pushes back), past
  * all of it the connection is closed with 1013.
  */
@@ -30,6 +31,11 @@ export interface WorkCost {
   keys: number
   /** Characters produced: measure a slice (not charged; inbound frames are what the character budget counts). */
   chars: number
+  /**
+   * Messages handled (a batch frame's slice). Their handlers' asynchronous tails (a GET's answer after
+   * its read, a put's ack) run after the turn, unseen by its clock: a turn ends after `sliceMessages`.
+   */
+  messages: number
 }
 
 /** Where a deferred frame goes when its turn comes: the mesh's per-connection handler. */
@@ -52,6 +58,8 @@ export interface FairStats {
   deferredFrames: number
   /** Sliced tasks started (big GET replies). */
   slicedTasks: number
+  /** Batch frames of more than `sliceMessages` messages, handled a slice at a time. */
+  slicedBatches: number
   /** Times a peer's work waited because it was over its key or character budget. */
   budgetWaits: number
   /** Connections closed because their backlog passed `maxPeerBacklogChars`. */
@@ -63,6 +71,8 @@ export interface Fair {
   deferFrame(peer: Peer, text: string, sink: FrameSink): boolean
   /** Queue sliced work for a peer; it runs in the peer's turns, after the peer's earlier tasks. */
   task(peer: Peer, task: SlicedTask): void
+  /** Queue the rest of a batch frame (BatchTask): like `task`, counted apart. */
+  batch(peer: Peer, task: SlicedTask): void
   /** Charge a peer's key budget for work done outside its lane (keys written, or served in a small reply). */
   charge(peer: Peer, keys: number): void
   stats(): FairStats
@@ -167,12 +177,16 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
   // A sliced reply waits while this much is still queued for the peer's socket.
   const outputHighWater = Math.floor(limits.maxQueueChars / 4)
   const outputPollMs = 2
-  const cost: WorkCost = { keys: 0, chars: 0 }
+  const cost: WorkCost = { keys: 0, chars: 0, messages: 0 }
+  const sliceMessages = Math.max(1, limits.sliceMessages)
+  // Messages handled in this turn (frames count one each): a turn ends at `sliceMessages`.
+  let turnMessages = 0
   let scheduled = false
   let busy = 0
   let totalBacklog = 0
   let deferredFrames = 0
   let slicedTasks = 0
+  let slicedBatches = 0
   let budgetWaits = 0
   let backlogCloses = 0
 
@@ -265,6 +279,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
         const task = lane.tasks[lane.taskHead]
         cost.keys = 0
         cost.chars = 0
+        cost.messages = 0
         let done: boolean
         try {
           done = task.step(cost)
@@ -275,6 +290,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
         }
         if (budgeted(peer)) lane.keys.spend(cost.keys)
         spent += Math.max(cost.chars, 1)
+        turnMessages += cost.messages
         if (done) {
           lane.tasks[lane.taskHead++] = undefined as unknown as SlicedTask
           if (lane.taskHead === lane.tasks.length) {
@@ -294,6 +310,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
         resumeIfDrained(lane)
         if (budgeted(peer)) lane.chars.spend(text.length)
         spent += text.length
+        turnMessages++
         lane.running = true
         try {
           lane.sink?.hear(text)
@@ -301,7 +318,7 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
           lane.running = false
         }
       }
-      if (spent >= sliceChars || performance.now() - start >= SLICE_MS) {
+      if (spent >= sliceChars || turnMessages >= sliceMessages || performance.now() - start >= SLICE_MS) {
         if (!lane.hasWork) return idle(lane)
         lane.state = READY
         ready.push(lane)
@@ -312,12 +329,13 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
 
   const turn = () => {
     scheduled = false
+    turnMessages = 0
     const deadline = performance.now() + limits.turnMs
     while (ready.size > 0) {
       const lane = ready.shift() as Lane
       if (lane.state !== READY) continue
       runLane(lane)
-      if (performance.now() >= deadline) break
+      if (turnMessages >= sliceMessages || performance.now() >= deadline) break
     }
     if (ready.size > 0) schedule()
   }
@@ -365,11 +383,18 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
       lane.tasks.push(task)
       wake(lane)
     },
+    batch(peer, task) {
+      const lane = laneOf(peer, undefined)
+      if (lane.dead || peer.closed) return
+      slicedBatches++
+      lane.tasks.push(task)
+      wake(lane)
+    },
     charge(peer, keys) {
       if (budgeted(peer)) laneOf(peer, undefined).keys.spend(keys)
     },
     stats() {
-      return { backlogChars: totalBacklog, busyPeers: busy, deferredFrames, slicedTasks, budgetWaits, backlogCloses }
+      return { backlogChars: totalBacklog, busyPeers: busy, deferredFrames, slicedTasks, slicedBatches, budgetWaits, backlogCloses }
     },
   }
 }

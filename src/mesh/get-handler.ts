@@ -24,9 +24,14 @@ import { ReplyTask } from './reply-task.js'
 export function createGetHandler(mesh: MeshContext) {
   const { engine, limits, routes } = mesh
 
-  const notFound = (peer: Peer, ask: string) => mesh.send(peer, { '#': randomId(), '@': ask })
-
   const fair = fairFor(mesh)
+
+  // Every GET costs its asker at least one key of its budget, found or not (a GET of a missing soul
+  // still costs a read, a subscription, a route and answers).
+  const notFound = (peer: Peer, ask: string) => {
+    fair.charge(peer, 1)
+    mesh.send(peer, { '#': randomId(), '@': ask })
+  }
 
   /**
    * Replies carrying `nodes`. Up to `chunkKeys` keys go at once in one message; more are written by a

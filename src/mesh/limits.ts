@@ -55,9 +55,11 @@ export interface MeshLimits extends PeerLimits, ValidationLimits {
   // ---- fairness (src/mesh/fair.ts, docs/mesh.md "Fairness") ----
   /** Frames longer than this always wait for their peer's turn; also the work one peer does per turn (chars). */
   sliceChars: number
+  /** Messages of one batch frame handled at a time; the rest wait for the peer's turns, a slice at a time. */
+  sliceMessages: number
   /** A scheduler turn ends (and the event loop polls sockets) after this many ms of queued work. */
   turnMs: number
-  /** Keys a client may have served (GET replies) or written (×4, puts of over 64 keys) per second; burst 4 s. Over it, its work waits. */
+  /** Keys a client may have served (GET replies; at least one a GET, one a message of a sliced batch) or written (×4, puts of over 64 keys) per second; burst 4 s. Over it, its work waits. */
   peerKeysPerSecond: number
   /** Characters of frames a client may send per second; burst 4 s. Over it, its frames wait. */
   peerCharsPerSecond: number
@@ -91,6 +93,7 @@ export const DEFAULT_LIMITS: MeshLimits = {
   maxPeers: 10_000,
   maxAskedPerPeer: 100_000,
   sliceChars: 64 * 1024,
+  sliceMessages: 64,
   turnMs: 4,
   peerKeysPerSecond: 250_000,
   peerCharsPerSecond: 8 * 1024 * 1024,

@@ -1,6 +1,7 @@
 import type { Engine, Network, Origin } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
 import { parseWireGraph, wireGraphText } from '../core/wire.js'
+import { BatchTask } from './batch-task.js'
 import { createBoundedMap } from './bounded-map.js'
 import { decodeFrame } from './codec.js'
 import { createDedup } from './dedup.js'
@@ -258,6 +259,10 @@ export function createMesh(options: MeshOptions): Mesh {
 
   // Fairness (src/mesh/fair.ts, docs/mesh.md "Fairness"): see the hook in `hear` below.
   const fair = fairFor(context)
+  const sliceMessages = Math.max(1, limits.sliceMessages)
+  // A full slice of messages ends the peer's slice, as `sliceChars` of frames would.
+  const charsPerMessage = Math.ceil(Math.max(1, limits.sliceChars) / sliceMessages)
+  const hearBatched = (msg: WireMessage, peer: Peer) => hearMessage(msg, peer, undefined)
   const handleGet = createGetHandler(context)
   const handlePut = createPutHandler(context)
   const handleReply = createReplyHandler(context, outbox)
@@ -533,9 +538,13 @@ export function createMesh(options: MeshOptions): Mesh {
             if (decoded.kind === 'error') return sendError(peer, decoded.err)
             if (decoded.kind === 'ignored') return
             const raw = decoded.single ? text : undefined
-            for (const msg of decoded.messages) {
+            const messages = decoded.messages
+            // A batch of many messages is work in count too: it is handled in the peer's turns, a slice at a time
+            // (none of it now: ten such frames read in one poll would otherwise be ten slices before anyone's turn).
+            if (messages.length > sliceMessages) return fair.batch(peer, new BatchTask(peer, messages, 0, sliceMessages, charsPerMessage, hearBatched))
+            for (let i = 0; i < messages.length; i++) {
               if (peer.closed) return
-              hearMessage(msg, peer, raw)
+              hearMessage(messages[i], peer, raw)
             }
           } catch (error) {
             // reason: no input may take the process down; a handler bug costs one message.

@@ -11,7 +11,7 @@ import { DebtBucket } from '../../src/mesh/rate.js'
 function slicedHash(node: GraphNode): { hash: number; steps: number } {
   let hash: number | undefined
   const task = new NodeHashTask(node, (h) => (hash = h))
-  const cost: WorkCost = { keys: 0, chars: 0 }
+  const cost: WorkCost = { keys: 0, chars: 0, messages: 0 }
   let steps = 1
   while (!task.step(cost)) steps++
   return { hash: hash as number, steps }
@@ -85,6 +85,37 @@ describe('fair scheduler in a mesh (in process)', () => {
     expect(closes).toEqual([CLOSE_BACKLOG])
     expect(i).toBeGreaterThan(50_000 / 900)
     expect(i).toBeLessThan(50_000 / 800 + 4000 / 800 + 3)
+    mesh.close()
+  })
+
+  it('handles a batch frame of over 64 messages in its peer\'s turns, 64 at a time, in order, the peer\'s next frames after it', async () => {
+    const { createMesh } = await import('../../src/mesh/mesh.js')
+    const { createEngine } = await import('../../src/core/engine.js')
+    const { fairStatsOf } = await import('../../src/mesh/fair.js')
+    const engine = createEngine()
+    // packChars 1: every message is written at once (no batching till the end of the turn).
+    const mesh = createMesh({ engine, relay: true, limits: { packChars: 1 } })
+    const answered: string[] = []
+    const handle = mesh.connect(
+      {
+        send: (text) => {
+          for (const m of text.matchAll(/"@":"(q\d+)"/g)) answered.push(m[1])
+        },
+        close: () => {},
+        bufferedAmount: () => 0,
+      },
+      { outgoing: false },
+    )
+    const gets = (from: number, to: number) => JSON.stringify(Array.from({ length: to - from }, (_, i) => ({ '#': `q${from + i}`, get: { '#': `none/${from + i}` } })))
+    handle.hear(gets(0, 300))
+    handle.hear(gets(300, 310)) // queued behind the first frame's rest
+    // Nothing of it ran on arrival: it waits for the peer's turns (answers would come in microtasks).
+    for (let tick = 0; tick < 100; tick++) await Promise.resolve()
+    expect(answered.length).toBeLessThanOrEqual(64)
+    expect(fairStatsOf(mesh.peers)?.slicedBatches).toBe(1)
+    // Each turn is a setImmediate: after a few, everything is answered, in the order asked.
+    for (let turn = 0; turn < 50 && answered.length < 310; turn++) await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(answered).toEqual(Array.from({ length: 310 }, (_, i) => `q${i}`))
     mesh.close()
   })
 })

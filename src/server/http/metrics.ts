@@ -199,6 +199,7 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
     return [
       [{ event: 'deferred_frame' }, stats?.deferredFrames ?? 0],
       [{ event: 'sliced_task' }, stats?.slicedTasks ?? 0],
+      [{ event: 'sliced_batch' }, stats?.slicedBatches ?? 0],
       [{ event: 'budget_wait' }, stats?.budgetWaits ?? 0],
       [{ event: 'backlog_close' }, stats?.backlogCloses ?? 0],
     ]
