@@ -72,6 +72,7 @@ export function createGetHandler(mesh: MeshContext) {
       asker,
       waiting,
       gotData: false,
+      askerDone: answeredLocally,
       answered(peer: Peer) {
         waiting.delete(peer)
         if (waiting.size === 0) finish()

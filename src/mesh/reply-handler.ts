@@ -38,7 +38,12 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
   /** Merge a forwarded GET's data, then pass it to the asker; chunks go in the order they came. */
   const forwardData = (route: ForwardRoute, nodes: GraphNode[], peer: Peer, id: string, ask: string, next: string | undefined) => {
     const asker = route.asker
-    mesh.mergingReplies.set(id, asker)
+    // The asker is left out of the push of what this merge changes, as the reply itself goes to it — unless
+    // it already has a complete answer under this id (ours from memory, or another relay peer's): it has
+    // freed its route and will drop this reply, so what we learn here reaches it as a push (it is
+    // subscribed to the soul by its GET), else it would stay stale until the key changes again.
+    if (route.askerDone !== true) mesh.mergingReplies.set(id, asker)
+    if (next === undefined) route.askerDone = true
     route.merging = (route.merging ?? 0) + 1
     const merged = mesh.mergeNodes(nodes, peer, id).finally(() => mesh.mergingReplies.delete(id))
     route.tail = (route.tail ?? Promise.resolve()).then(

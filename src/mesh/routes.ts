@@ -24,6 +24,11 @@ export type Route =
       /** Replies with data still being merged, and whether any reached the asker (reply-handler). */
       merging?: number
       delivered?: boolean
+      /**
+       * The asker already has a complete answer under this id (ours from memory, or an earlier relay
+       * peer's last chunk): it has freed its route, so later replies to it are dropped there.
+       */
+      askerDone?: boolean
     }
   | { kind: 'publish'; entry: OutboxEntry }
   | { kind: 'resubscribe' }
