@@ -64,7 +64,11 @@ export function createGetHandler(mesh: MeshContext) {
       if (done) return
       done = true
       clearTimeout(timer)
-      if (!route.gotData && !answeredLocally && !asker.closed) notFound(asker, ask)
+      if (!route.gotData && !answeredLocally && !asker.closed) {
+        notFound(asker, ask)
+        // Data a relay peer sends after this (past the timeout) reaches the asker as a push (reply-handler).
+        route.askerDone = true
+      }
     }
     const timer = setTimeout(finish, limits.forwardTimeoutMs)
     const route = {

@@ -56,7 +56,10 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
         // was all the data, the asker is owed the "not found" the route skipped because data had come.
         if (route.merging === 0 && route.delivered !== true) {
           route.gotData = false
-          if (route.waiting.size === 0 && !asker.closed) mesh.send(asker, { '@': ask })
+          if (route.waiting.size === 0 && !asker.closed) {
+            mesh.send(asker, { '@': ask })
+            route.askerDone = true
+          }
         }
         return
       }
@@ -115,7 +118,10 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
           // A relay peer's error goes back to the asker, cut short; its bare "not found" stays here:
           // another peer may still have it, and the asker hears one "not found" from us (route.finish).
           const err = field(msg, 'err')
-          if (err !== undefined && !route.asker.closed) mesh.send(route.asker, { '@': ack, err: String(err).slice(0, MAX_ERR_CHARS) })
+          if (err !== undefined && !route.asker.closed) {
+            mesh.send(route.asker, { '@': ack, err: String(err).slice(0, MAX_ERR_CHARS) })
+            route.askerDone = true
+          }
         }
         if (last) route.answered(peer)
         return

@@ -25,8 +25,9 @@ export type Route =
       merging?: number
       delivered?: boolean
       /**
-       * The asker already has a complete answer under this id (ours from memory, or an earlier relay
-       * peer's last chunk): it has freed its route, so later replies to it are dropped there.
+       * The asker already has a complete answer under this id (ours from memory, an earlier relay peer's
+       * last chunk, an error, or our "not found"): it has freed its route, so later replies to it are
+       * dropped there, and what they change reaches it as a push instead (reply-handler).
        */
       askerDone?: boolean
     }

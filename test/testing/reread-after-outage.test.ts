@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { GraphNode } from '../../src/core/node.js'
+import type { StorageAdapter } from '../../src/core/storage-contract.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 import { createSimNetwork, type SimNetwork, type SimNodeOptions } from '../../src/testing/index.js'
 
@@ -37,12 +39,13 @@ describe('a client re-reading after an outage', () => {
     let clientLink = net.link(c1, r1)
     c1.gun.get('doc').on(() => {})
     await net.settle()
-    r1.gun.get('doc').put({ k: 'old' })
+    r1.gun.get('doc').put({ k: 'v1' })
     await net.settle()
-    expect(c1.engine.peek('doc')?.get('k')).toBe('old')
-    // The outage: r2's write does not reach r1 (nor, through it, c1).
+    expect(c1.engine.peek('doc')?.get('k')).toBe('v1')
+    // The outage: r2's write does not reach r1 (nor, through it, c1). It wins by state, or on a tie of states
+    // (the same millisecond) by its greater text.
     net.partition([r2], [r1, c1])
-    r2.gun.get('doc').put({ k: 'new' })
+    r2.gun.get('doc').put({ k: 'v2' })
     await net.settle()
     net.heal()
     // Both links were lost in the outage and are redialled.
@@ -51,7 +54,58 @@ describe('a client re-reading after an outage', () => {
     relayLink = net.link(r1, r2)
     clientLink = net.link(c1, r1)
     await net.settle()
-    expect(r1.engine.peek('doc')?.get('k')).toBe('new')
-    expect(c1.engine.peek('doc')?.get('k')).toBe('new')
+    expect(r1.engine.peek('doc')?.get('k')).toBe('v2')
+    expect(c1.engine.peek('doc')?.get('k')).toBe('v2')
+  })
+})
+
+describe('a client re-reading through a relay whose relay peer answers late', () => {
+  it('gets the data that comes after the relay told it "not found"', async () => {
+    // r2 holds the soul in storage and reads it slowly (the gate); r1 gives up waiting (forwardTimeoutMs)
+    // and tells c1 "not found", which ends c1's re-read. r2's answer then reaches r1, which merges it:
+    // it must reach c1 too (as a push: c1 is subscribed by its GET and no longer takes the reply).
+    net = createSimNetwork({ seed: 9, delayMs: [0, 0], limits: { forwardTimeoutMs: 20 } })
+    const backing = createMemoryStorage()
+    const held = new GraphNode('doc')
+    held.set('k', 'v', 1_700_000_000_000)
+    await backing.put([held])
+    let open: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const slow: StorageAdapter = {
+      get: async (soul, range) => {
+        await gate
+        return backing.get(soul, range)
+      },
+      put: (nodes) => backing.put(nodes),
+      souls: (range) => backing.souls(range),
+      close: () => backing.close(),
+    }
+    const r1 = net.add('r1', { relay: true })
+    const r2 = net.add('r2', { relay: true, storage: slow })
+    const c1 = net.add('c1')
+    // c1 reads the soul while r1 has no relay peer: "not found".
+    let clientLink = net.link(c1, r1)
+    c1.gun.get('doc').on(() => {})
+    await net.settle()
+    // c1's link is lost; r1 links to r2 meanwhile (with no subscriber of the soul, so it asks r2 nothing).
+    clientLink.close()
+    net.link(r1, r2)
+    await net.settle()
+    // c1 reconnects and re-asks r1, which forwards to r2 and waits.
+    clientLink = net.link(c1, r1)
+    await net.settle()
+    const routes = c1.mesh.stats().routes
+    const start = Date.now()
+    while (c1.mesh.stats().routes >= routes) {
+      if (Date.now() - start > 5_000) throw new Error('c1 never heard "not found"')
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    open()
+    await net.settle()
+    const wait = Date.now()
+    while (r1.engine.peek('doc') === undefined && Date.now() - wait < 5_000) await new Promise((r) => setTimeout(r, 5))
+    await net.settle()
+    expect(r1.engine.peek('doc')?.get('k')).toBe('v')
+    expect(c1.engine.peek('doc')?.get('k')).toBe('v')
   })
 })
