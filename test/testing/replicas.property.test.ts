@@ -91,9 +91,15 @@ const relayPairs = (relays: SimNode[]): [SimNode, SimNode][] => [
   [relays[0], relays[2]],
 ]
 
-/** Three peered relays (above), one client on each; writes at relays and clients. */
+/**
+ * Three peered relays (above), one client on each; writes at relays and clients. Frames on one link
+ * arrive in order, as on a WebSocket (delays still reorder frames across links): when a relay answers a
+ * client's re-read itself and then passes on a relay peer's older answer under the same id, a client that
+ * took the older one first frees its read and drops the newer (TRELLIS_SEED=173129824 TRELLIS_PATH=297
+ * without `ordered`) — a reordering a real connection never makes.
+ */
 function relayMesh(faults: Faults, log: string[]): Topology {
-  const net = makeNetwork(faults, log)
+  const net = makeNetwork(faults, log, true)
   const relays = addRelays(net, true)
   const clients = ['c1', 'c2', 'c3'].map((name) => net.add(name))
   const pairs: [SimNode, SimNode][] = [...relayPairs(relays), ...clients.map((c, i) => [c, relays[i]] as [SimNode, SimNode])]

@@ -233,10 +233,10 @@ export function differences(replicas: SimNode[], expected: Map<string, string>, 
 }
 
 /** A network with `faults` (drops start at `startScenario`); with TRELLIS_TRACE=1 every frame (and its fate) goes into `log`, for a failing run's history. */
-export function makeNetwork(faults: Faults, log?: string[]): SimNetwork {
+export function makeNetwork(faults: Faults, log?: string[], ordered = false): SimNetwork {
   const trace = process.env.TRELLIS_TRACE === '1' && log !== undefined ? (from: string, to: string, text: string, fate: string) => void log.push(`  ${from}->${to} ${fate} ${text.slice(0, 300)}`) : undefined
   // Drops begin once the topology is up (startScenario).
-  return createSimNetwork({ seed: faults.seed, drop: 0, duplicate: faults.duplicate, delayMs: [0, faults.maxDelay], trace })
+  return createSimNetwork({ seed: faults.seed, ordered, drop: 0, duplicate: faults.duplicate, delayMs: [0, faults.maxDelay], trace })
 }
 
 /** fast-check parameters from the environment: TRELLIS_SEED (and TRELLIS_PATH) replay a run; TRELLIS_LONG=1 runs many more. */
