@@ -100,6 +100,8 @@ interface LinkState {
   nextAt: number
   /** Our last request was refused as "not a relay link": asked again as soon as they ask us (they proved us). */
   refused: boolean
+  /** They asked us for our feed since our request in flight was sent (so they hold our link for a relay's now). */
+  askedUs: boolean
 }
 
 export function createCatchUp(context: CatchUpContext, options: CatchUpOptions = {}): CatchUp {
@@ -162,6 +164,7 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     const id = randomId()
     st.inflight = id
     st.merging = false
+    st.askedUs = false
     st.sentAt = Date.now()
     const msg: WireMessage = { '#': id, dam: 'sync' }
     const since = cursors.get(st.pid)
@@ -186,6 +189,7 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     if (serving.has(peer)) return
     // They ask us, so they hold this link for a relay's now: if they refused us before, ask again.
     const mine = links.get(peer)
+    if (mine !== undefined) mine.askedUs = true
     if (mine !== undefined && mine.refused && mine.inflight === undefined) {
       mine.refused = false
       startPass(mine)
@@ -220,8 +224,15 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
       // Not proven to them (yet: their check may still be running, or they cannot prove us at all). No retry
       // loop: the moment they prove our link they ask us for our feed, and that request makes us ask again
       // (serve()); otherwise the next interval does.
-      if (err === REFUSED_NOT_RELAY) st.refused = true
-      else context.log(`catch-up: ${peer.name} refused: ${err.slice(0, 200)}`)
+      if (err === REFUSED_NOT_RELAY) {
+        // Their request can overtake this refusal (they proved our link after refusing us, then asked us
+        // before the refusal got here): it found nothing refused to restart, so ask again now.
+        if (st.askedUs) {
+          endPass(st, intervalMs)
+          return startPass(st)
+        }
+        st.refused = true
+      } else context.log(`catch-up: ${peer.name} refused: ${err.slice(0, 200)}`)
       return endPass(st, intervalMs)
     }
     const next = stringField(msg, 'next')
@@ -312,7 +323,7 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
       if (closed || !peer.relay || peer.closed || peer.pid === undefined) return
       let st = links.get(peer)
       if (st === undefined) {
-        st = { peer, pid: peer.pid, inflight: undefined, merging: false, sentAt: 0, nextAt: 0, refused: false }
+        st = { peer, pid: peer.pid, inflight: undefined, merging: false, sentAt: 0, nextAt: 0, refused: false, askedUs: false }
         links.set(peer, st)
       }
       if (st.inflight === undefined) startPass(st)

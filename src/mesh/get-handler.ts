@@ -69,7 +69,11 @@ export function createGetHandler(mesh: MeshContext) {
       if (done) return
       done = true
       clearTimeout(timer)
-      if (!route.gotData && !answeredLocally && !asker.closed) notFound(asker, ask)
+      if (!route.gotData && !answeredLocally && !asker.closed) {
+        notFound(asker, ask)
+        // Data a relay peer sends after this (past the timeout) reaches the asker as a push (reply-handler).
+        route.askerDone = true
+      }
     }
     const timer = setTimeout(finish, limits.forwardTimeoutMs)
     const route = {
@@ -77,6 +81,7 @@ export function createGetHandler(mesh: MeshContext) {
       asker,
       waiting,
       gotData: false,
+      askerDone: answeredLocally,
       answered(peer: Peer) {
         waiting.delete(peer)
         if (waiting.size === 0) finish()

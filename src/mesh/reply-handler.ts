@@ -38,7 +38,12 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
   /** Merge a forwarded GET's data, then pass it to the asker; chunks go in the order they came. */
   const forwardData = (route: ForwardRoute, nodes: GraphNode[], peer: Peer, id: string, ask: string, next: string | undefined) => {
     const asker = route.asker
-    mesh.mergingReplies.set(id, asker)
+    // The asker is left out of the push of what this merge changes, as the reply itself goes to it — unless
+    // it already has a complete answer under this id (ours from memory, or another relay peer's): it has
+    // freed its route and will drop this reply, so what we learn here reaches it as a push (it is
+    // subscribed to the soul by its GET), else it would stay stale until the key changes again.
+    if (route.askerDone !== true) mesh.mergingReplies.set(id, asker)
+    if (next === undefined) route.askerDone = true
     route.merging = (route.merging ?? 0) + 1
     const merged = mesh.mergeNodes(nodes, peer, id).finally(() => mesh.mergingReplies.delete(id))
     route.tail = (route.tail ?? Promise.resolve()).then(
@@ -51,7 +56,10 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
         // was all the data, the asker is owed the "not found" the route skipped because data had come.
         if (route.merging === 0 && route.delivered !== true) {
           route.gotData = false
-          if (route.waiting.size === 0 && !asker.closed) mesh.send(asker, { '@': ask })
+          if (route.waiting.size === 0 && !asker.closed) {
+            mesh.send(asker, { '@': ask })
+            route.askerDone = true
+          }
         }
         return
       }
@@ -110,7 +118,10 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
           // A relay peer's error goes back to the asker, cut short; its bare "not found" stays here:
           // another peer may still have it, and the asker hears one "not found" from us (route.finish).
           const err = field(msg, 'err')
-          if (err !== undefined && !route.asker.closed) mesh.send(route.asker, { '@': ack, err: String(err).slice(0, MAX_ERR_CHARS) })
+          if (err !== undefined && !route.asker.closed) {
+            mesh.send(route.asker, { '@': ack, err: String(err).slice(0, MAX_ERR_CHARS) })
+            route.askerDone = true
+          }
         }
         if (last) route.answered(peer)
         return

@@ -24,6 +24,12 @@ export type Route =
       /** Replies with data still being merged, and whether any reached the asker (reply-handler). */
       merging?: number
       delivered?: boolean
+      /**
+       * The asker already has a complete answer under this id (ours from memory, an earlier relay peer's
+       * last chunk, an error, or our "not found"): it has freed its route, so later replies to it are
+       * dropped there, and what they change reaches it as a push instead (reply-handler).
+       */
+      askerDone?: boolean
     }
   | { kind: 'publish'; entry: OutboxEntry }
   | { kind: 'resubscribe' }

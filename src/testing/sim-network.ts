@@ -11,6 +11,11 @@ export interface SimNetworkOptions {
   seed?: number
   /** Per-frame delay range in virtual ms; frames overtake each other inside it (reordering). Default [0, 5]. */
   delayMs?: [number, number]
+  /**
+   * Frames on one link, in one direction, arrive in the order they were sent, as on a WebSocket (TCP);
+   * delays still reorder frames across links. Default false: frames on a link overtake each other too.
+   */
+  ordered?: boolean
   /** Probability that a frame is delivered twice. Default 0. */
   duplicate?: number
   /** Probability that a frame is lost. Default 0. */
@@ -111,7 +116,7 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
     }
   }
 
-  const deliver = (from: SimNode, to: SimNode, text: string, target: () => PeerHandle | undefined, isOpen: () => boolean) => {
+  const deliver = (from: SimNode, to: SimNode, text: string, target: () => PeerHandle | undefined, isOpen: () => boolean, lane: { last: number }) => {
     frames++
     const isCut = cut.has(pairKey(from, to))
     if (isCut || prng.chance(drop)) {
@@ -123,8 +128,11 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
     options.trace?.(from.name, to.name, text, copies === 2 ? 'duplicated' : 'sent')
     for (let i = 0; i < copies; i++) {
       const delay = minDelay + prng.next() * (maxDelay - minDelay)
+      // In order on the link: never due before the frame sent ahead of it (equal times go by sequence).
+      const at = options.ordered === true ? Math.max(virtualNow + delay, lane.last) : virtualNow + delay
+      lane.last = at
       queue.push({
-        at: virtualNow + delay,
+        at,
         seq: sequence++,
         run: () => {
           const handle = target()
@@ -163,6 +171,8 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
       let fromHandle: PeerHandle | undefined
       let toHandle: PeerHandle | undefined
       const isOpen = () => open
+      const toFrom = { last: 0 }
+      const fromTo = { last: 0 }
       const closeBoth = () => {
         if (!open) return
         open = false
@@ -171,11 +181,11 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
         toHandle?.closed()
       }
       toHandle = to.mesh.connect(
-        { send: (text) => deliver(to, from, text, () => fromHandle, isOpen), close: closeBoth, bufferedAmount: () => 0 },
+        { send: (text) => deliver(to, from, text, () => fromHandle, isOpen, toFrom), close: closeBoth, bufferedAmount: () => 0 },
         { outgoing: false },
       )
       fromHandle = from.mesh.connect(
-        { send: (text) => deliver(from, to, text, () => toHandle, isOpen), close: closeBoth, bufferedAmount: () => 0 },
+        { send: (text) => deliver(from, to, text, () => toHandle, isOpen, fromTo), close: closeBoth, bufferedAmount: () => 0 },
         { outgoing: true, url: `sim://${to.name}`, relay: from.mesh.relay && to.mesh.relay },
       )
       const link: SimLink = { from, to, close: closeBoth }

@@ -116,6 +116,15 @@ export interface Topology {
   /** Each link as it was made, so it can be dropped and made again (a reconnect). */
   pairs: [SimNode, SimNode][]
   links: SimLink[]
+  /**
+   * Resolves once the topology is what a deployment would be at rest after its links (re)opened:
+   * relay links proven and, where relays catch each other up, a catch-up pass done over each since `since`
+   * (ms, wall clock). Called before the first op (`since` undefined: links proven only; see `startScenario`)
+   * and after the final reconnect.
+   */
+  ready?: (since?: number) => Promise<void>
+  /** Told just before the final reconnect. */
+  reconnecting?: () => void
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -178,13 +187,17 @@ export async function runScenario(topology: Topology, ops: readonly Op[], log: s
   while (Date.now() <= latestFuture + 5) await new Promise((r) => setTimeout(r, Math.max(1, latestFuture + 6 - Date.now())))
   await new Promise((r) => setTimeout(r, 5))
   await net.settle()
+  const since = Date.now()
   if (reconnectAtEnd) {
+    topology.reconnecting?.()
     for (let i = 0; i < links.length; i++) {
       links[i].close()
       links[i] = net.link(pairs[i][0], pairs[i][1])
     }
   }
   log.push(reconnectAtEnd ? 'final: heal, futures due, every link reconnected' : 'final: futures due (no reconnect)')
+  await net.settle()
+  if (reconnectAtEnd) await topology.ready?.(since)
   await net.settle()
   // Pushes caused by merges of catch-up replies can start after a quiet spell: settle until stable.
   for (let i = 0; i < 3; i++) {
@@ -195,6 +208,16 @@ export async function runScenario(topology: Topology, ops: readonly Op[], log: s
   for (const soul of SOULS) expected.set(soul, reference.text(soul))
   const actual = replicas.map((node) => new Map(SOULS.map((soul) => [soul, replicaText(node, soul)])))
   return { expected, actual }
+}
+
+/**
+ * Bring a new topology up the way a deployment starts: its links open and handshake on a network that
+ * loses nothing (a lost handshake frame would be a broken socket, redialled), then the faults begin.
+ */
+export async function startScenario(topology: Topology, faults: Faults): Promise<void> {
+  await topology.net.settle()
+  await topology.ready?.()
+  topology.net.setFaults({ drop: faults.drop })
 }
 
 /** A readable account of where replicas differ from the reference. */
@@ -209,10 +232,11 @@ export function differences(replicas: SimNode[], expected: Map<string, string>, 
   return out
 }
 
-/** With TRELLIS_TRACE=1 every frame (and its fate) goes into `log`, for a failing run's history. */
-export function makeNetwork(faults: Faults, log?: string[]): SimNetwork {
+/** A network with `faults` (drops start at `startScenario`); with TRELLIS_TRACE=1 every frame (and its fate) goes into `log`, for a failing run's history. */
+export function makeNetwork(faults: Faults, log?: string[], ordered = false): SimNetwork {
   const trace = process.env.TRELLIS_TRACE === '1' && log !== undefined ? (from: string, to: string, text: string, fate: string) => void log.push(`  ${from}->${to} ${fate} ${text.slice(0, 300)}`) : undefined
-  return createSimNetwork({ seed: faults.seed, drop: faults.drop, duplicate: faults.duplicate, delayMs: [0, faults.maxDelay], trace })
+  // Drops begin once the topology is up (startScenario).
+  return createSimNetwork({ seed: faults.seed, ordered, drop: 0, duplicate: faults.duplicate, delayMs: [0, faults.maxDelay], trace })
 }
 
 /** fast-check parameters from the environment: TRELLIS_SEED (and TRELLIS_PATH) replay a run; TRELLIS_LONG=1 runs many more. */
