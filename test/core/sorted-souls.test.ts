@@ -6,6 +6,7 @@ import { createSortedSouls } from '../../src/core/sorted-souls.js'
 import { inRange, type KeyRange, type StorageAdapter } from '../../src/core/storage-contract.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 import { S } from './helpers.js'
+import { waitUntil } from '../support/wait.js'
 
 /** What a listing must be: every soul inside the range, sorted, reversed on request, cut at the limit. */
 function model(souls: Iterable<string>, range: KeyRange | undefined): string[] {
@@ -96,8 +97,7 @@ describe('engine.souls', () => {
     const engine = createEngine({ storage: stalled })
     expect(await engine.souls({ prefix: 'u/' })).toEqual(['u/a'])
     void engine.put(['u/b'].map(nodeOf), { kind: 'local', id: '1' })
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(engine.peek('u/b')).toBeDefined()
+    await waitUntil(() => engine.peek('u/b') !== undefined, 'the write is applied in memory')
     expect(await engine.souls({ prefix: 'u/' })).toEqual(['u/a'])
   })
 })

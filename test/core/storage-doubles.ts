@@ -1,5 +1,6 @@
 import type { PendingJournal, PendingWrite, StorageAdapter } from '../../src/core/storage-contract.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
+import { waitUntil } from '../support/wait.js'
 
 /** A pending journal kept in a Map that outlives engines (a "restart" reuses it); `hold()` keeps adds waiting. */
 export function journalDouble() {
@@ -89,16 +90,7 @@ export function enospc(): Error {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
 }
 
-/** Resolve with the first value `check` returns that is not undefined, polling on every event-loop turn; reject after `ms`. */
+/** Resolve with the first value `check` returns that is not undefined; reject after `ms`. */
 export function eventually<T>(check: () => T | undefined, ms = 5000, what = 'condition'): Promise<T> {
-  const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      const value = check()
-      if (value !== undefined) return resolve(value)
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(poll, 5)
-    }
-    poll()
-  })
+  return waitUntil(check, what, ms)
 }

@@ -7,6 +7,7 @@ import type { RootChain } from '../../src/instance.js'
 import { clusterRelay, type ClusterRelay } from './cluster.js'
 import { stablePort } from './ports.js'
 import { startProxy, type LinkProxy } from './proxy.js'
+import { waitUntil } from '../support/wait.js'
 
 /**
  * The smallest cases behind the Jepsen test's failures, with real relay
@@ -18,7 +19,6 @@ import { startProxy, type LinkProxy } from './proxy.js'
  */
 
 const url = (port: number) => `http://127.0.0.1:${port}/gun`
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let cleanup: (() => Promise<void>)[] = []
 
 afterEach(async () => {
@@ -43,13 +43,7 @@ async function pair(): Promise<{ relays: ClusterRelay[]; proxies: LinkProxy[]; c
   return { relays, proxies, client }
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await sleep(50)
-  }
-}
+const until = (check: () => Promise<boolean>, timeoutMs: number, what: string) => waitUntil(check, what, timeoutMs)
 
 const write = (client: RootChain, soul: string, key: string, value: string) =>
   new Promise<void>((resolve, reject) => client.get(soul).put({ [key]: value }, (ack: { err?: string }) => (ack.err === undefined ? resolve() : reject(new Error(ack.err)))))

@@ -9,6 +9,7 @@ import { createPrng, type Prng } from '../../src/testing/prng.js'
 import { clusterRelay, type ClusterRelay, type Dump } from './cluster.js'
 import { stablePort } from './ports.js'
 import { startProxy, type LinkProxy } from './proxy.js'
+import { waitUntil } from '../support/wait.js'
 
 /**
  * One Jepsen-style run: 3 relay processes peered through TCP proxies the
@@ -97,6 +98,8 @@ export function faultSchedule(prng: Prng, durationMs: number): Fault[] {
   return faults
 }
 
+// Timing of the experiment itself, never a wait for a result: the seeded fault schedule, the writers'
+// pacing, how long a killed relay stays down, the settle bound. Waiting for an outcome goes through waitUntil.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
 /**
@@ -154,10 +157,7 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     }
     await Promise.all(relays.map((r) => r.start()))
     // The relays' links to each other are up before anyone writes (writes made earlier are a separate case).
-    for (const deadline = Date.now() + 15_000; ; await sleep(20)) {
-      if ((await Promise.all(relays.map((r) => r.linked()))).every(Boolean)) break
-      if (Date.now() > deadline) throw new Error('the relays did not link up in 15 s')
-    }
+    await waitUntil(async () => (await Promise.all(relays.map((r) => r.linked()))).every(Boolean), 'the relays link up', 15_000)
     note(`seed ${seed}: ${RELAYS} relays up (ports ${relayPorts.join(', ')}), data in ${root}`)
     for (let c = 0; c < CLIENTS; c++) {
       // Writes wait for an ack as long as the run lasts: a relay that is down or cut off acks after it is back.
@@ -261,7 +261,8 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     const healedAt = Date.now()
     note(`healed: every link open, every relay up; ${writes.length} writes sent`)
     const deadline = healedAt + options.settleMs
-    while (clients.some((db) => db.pending > 0) && Date.now() < deadline) await sleep(20)
+    // Every client's outbox drains (synced() settles once each write is answered), or the settle bound passes.
+    await Promise.race([Promise.all(clients.map((db) => db.synced())), sleep(deadline - Date.now())])
     const unacked = writes.filter((w) => w.ackAt === undefined)
     note(`outboxes: ${clients.map((db) => db.pending).join('/')} pending; ${writes.length - unacked.length} acked, ${unacked.filter((w) => w.err !== undefined).length} refused`)
     const acked = writes.filter((w) => w.ackAt !== undefined && w.err === undefined)
@@ -274,19 +275,21 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     // ---- quiescence: poll what each relay holds itself until they agree (or the bound) ----
     let convergedAfterMs: number | undefined
     if (options.check === 'everywhere') {
-      for (;;) {
-        const dumps = await Promise.all(relays.map((r) => r.dump().catch(() => undefined)))
-        if (dumps.every((d) => d !== undefined) && agree(dumps as Dump[]) && acked.every((w) => (dumps[0] as Dump)[w.soul]?.[w.key] !== undefined)) {
-          convergedAfterMs = Date.now() - healedAt
-          note(`replicas agree (${convergedAfterMs} ms after the heal)`)
-          break
-        }
-        if (Date.now() > deadline) {
-          note(`replicas still differ ${options.settleMs} ms after the heal`)
-          break
-        }
-        await sleep(50)
-      }
+      const converged = await waitUntil(
+        async () => {
+          const dumps = await Promise.all(relays.map((r) => r.dump().catch(() => undefined)))
+          return dumps.every((d) => d !== undefined) && agree(dumps as Dump[]) && acked.every((w) => (dumps[0] as Dump)[w.soul]?.[w.key] !== undefined)
+        },
+        'the replicas agree',
+        Math.max(0, deadline - Date.now()),
+      ).then(
+        () => true,
+        () => false,
+      )
+      if (converged) {
+        convergedAfterMs = Date.now() - healedAt
+        note(`replicas agree (${convergedAfterMs} ms after the heal)`)
+      } else note(`replicas still differ ${options.settleMs} ms after the heal`)
     }
 
     // ---- stop, then read every data directory with the storage engine itself ----

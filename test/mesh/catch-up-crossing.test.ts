@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createEngine } from '../../src/core/engine.js'
 import { createMesh } from '../../src/mesh/mesh.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
+import { waitUntil } from '../support/wait.js'
 
 /**
  * Found by test/testing/replicas.property.test.ts (peered relays, TRELLIS_SEED=385472385): relay A dials B
@@ -23,13 +24,7 @@ describe('catch-up: a refusal overtaken by the other relay asking us', () => {
       handle.peer.batcher.flush()
       return sent.flatMap((t) => [JSON.parse(t)].flat() as Array<Record<string, unknown>>).filter((m) => m.dam === 'sync' && m['@'] === undefined)
     }
-    const until = async (check: () => boolean, what: string) => {
-      const start = Date.now()
-      while (!check()) {
-        if (Date.now() - start > 5_000) throw new Error(`timed out waiting until ${what}`)
-        await new Promise((r) => setTimeout(r, 5))
-      }
-    }
+    const until = (check: () => boolean, what: string) => waitUntil(check, what, 5_000)
     // B greets our dialled link: the handshake is done on our side, and we ask for B's feed.
     handle.hear(JSON.stringify({ '#': 'g1', dam: '?', pid: 'b', nonce: 'n' }))
     await until(() => requests().length === 1, 'we ask b for its feed')

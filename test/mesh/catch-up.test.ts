@@ -5,6 +5,7 @@ import { GraphNode } from '../../src/core/node.js'
 import { createMesh } from '../../src/mesh/mesh.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 import { createSimNetwork, type SimNetwork, type SimNode } from '../../src/testing/index.js'
+import { waitUntil } from '../support/wait.js'
 
 /**
  * Catch-up between relays (src/mesh/catch-up.ts) on the simulated network:
@@ -13,13 +14,7 @@ import { createSimNetwork, type SimNetwork, type SimNode } from '../../src/testi
  * push across the partition was lost.
  */
 
-const until = async (check: () => boolean | Promise<boolean>, what: string, ms = 10_000) => {
-  const start = Date.now()
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 10_000) => waitUntil(check, what, ms)
 
 async function dump(engine: Engine): Promise<Record<string, Record<string, [unknown, number]>>> {
   const out: Record<string, Record<string, [unknown, number]>> = {}

@@ -2,6 +2,7 @@ import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import { rawClient, type RawClient } from './helpers.js'
 import { startLimitedRelay, type LimitedRelay } from './fairness-helpers.js'
+import { waitUntil } from '../support/wait.js'
 
 // Issue 11 #10: work per message was not bounded — 20 GETs of a 100k-key node in one frame delayed
 // another client's one-key put ack by seconds. These run against a real relay process (dist/).
@@ -162,12 +163,10 @@ describe('fairness: one peer flooding large GETs', () => {
     // Once the heavy client is waiting for its budget, a light client's put still goes through at once.
     const r = relay
     const backlog: (number | undefined)[] = []
-    for (;;) {
+    await waitUntil(async () => {
       backlog.push(await r.metric('trellis_inbound_backlog_chars'))
-      if ((backlog.at(-1) ?? 0) > 0) break
-      if (backlog.length > 400) throw new Error(`the heavy client's frames never waited: ${backlog.slice(-5).join(', ')}`)
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+      return (backlog.at(-1) ?? 0) > 0
+    }, "the heavy client's frames wait in its lane (backlog > 0)")
     light.send({ '#': 'l1', put: { light: { _: { '#': 'light', '>': { a: S } }, a: 1 } } })
     expect((await light.waitFor((m) => m['@'] === 'l1', 10_000)).ok).toBe(true)
     const heavyAckedBeforeLight = heavy.heard.filter((m) => typeof m['@'] === 'string' && (m['@'] as string).startsWith('h')).length

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { rawClient } from './helpers.js'
 import { startLimitedRelay, type LimitedRelay } from './fairness-helpers.js'
+import { waitUntil } from '../support/wait.js'
 
 // Issue 11 #6: half-received frames were bounded per socket only (16 MiB × up to 10 000 peers):
 // 40 sockets each holding 14 MB of an unfinished frame grew RSS by 510 MB.
@@ -66,12 +67,16 @@ describe('partial frames across sockets', () => {
     const fit = Math.floor(BUDGET / SENT)
     let closed = 0
     for (const a of attackers) void a.closed.then(() => closed++)
-    const start = Date.now()
-    while (closed < SOCKETS - fit) {
-      if (Date.now() - start > 20_000) throw new Error(`only ${closed} of ${SOCKETS} stalled sockets were closed; partial bytes ${readings.join(', ')}`)
-      await read()
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await waitUntil(
+      async () => {
+        await read()
+        return closed >= SOCKETS - fit
+      },
+      `the stalled sockets past the budget are closed (${SOCKETS - fit} of ${SOCKETS})`,
+      20_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}: ${closed} closed; partial bytes ${readings.join(', ')}`)
+    })
     await read()
     // Every reading, taken while the stalled sockets were being read and closed, was within the budget.
     for (const bytes of readings) {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
+import { waitUntil } from '../support/wait.js'
 
 export const require = createRequire(import.meta.url)
 
@@ -80,11 +81,7 @@ export function tmpDir(prefix = 'trellis-test-'): string {
 
 /** Wait until `check` returns true (polling), or fail. */
 export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
+  await waitUntil(check, what, timeoutMs)
 }
 
 interface StockGunModule {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parsePrometheus } from '../server-http/prometheus.js'
 import { rawClient, until, type RawClient } from './helpers.js'
 import { freePort, startRelayProcess, type RelayProcess } from './processes.js'
+import { waitUntil } from '../support/wait.js'
 
 type Msg = Record<string, unknown>
 
@@ -39,13 +40,18 @@ async function tables(port: number, metric: string): Promise<Record<string, numb
 
 /** Poll the relay's metrics (an event we wait for, not a fixed sleep) until `check` holds. */
 async function metricsUntil(port: number, check: (sizes: Record<string, number>, bytes: Record<string, number>) => boolean, timeoutMs: number, what: string) {
-  const start = Date.now()
-  for (;;) {
-    const [sizes, bytes] = [await tables(port, 'trellis_mesh_table_size'), await tables(port, 'trellis_mesh_table_bytes')]
-    if (check(sizes, bytes)) return { sizes, bytes }
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}: sizes ${JSON.stringify(sizes)}, bytes ${JSON.stringify(bytes)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  let last = ''
+  return waitUntil(
+    async () => {
+      const [sizes, bytes] = [await tables(port, 'trellis_mesh_table_size'), await tables(port, 'trellis_mesh_table_bytes')]
+      last = `sizes ${JSON.stringify(sizes)}, bytes ${JSON.stringify(bytes)}`
+      return check(sizes, bytes) && { sizes, bytes }
+    },
+    what,
+    timeoutMs,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message} (${last})`)
+  })
 }
 
 const node = (soul: string, value: string) => ({ [soul]: { _: { '#': soul, '>': { v: Date.now() } }, v: value } })

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parsePrometheus } from '../server-http/prometheus.js'
 import { rawClient, type RawClient } from './helpers.js'
 import { freePort } from './processes.js'
+import { waitUntil } from '../support/wait.js'
 
 /**
  * The cluster secret end to end, with `trellis serve` processes (flag and environment variable): a
@@ -39,13 +40,19 @@ async function metric(port: number, name: string, labels: Record<string, string>
 }
 
 async function metricUntil(port: number, name: string, labels: Record<string, string>, check: (v: number) => boolean): Promise<number> {
-  const start = Date.now()
-  for (;;) {
-    const value = await metric(port, name, labels)
-    if (check(value)) return value
-    if (Date.now() - start > 10_000) throw new Error(`timed out waiting for ${name} ${JSON.stringify(labels)}: ${value}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  let last = NaN
+  return waitUntil(
+    async () => {
+      last = await metric(port, name, labels)
+      return check(last) && { value: last }
+    },
+    `${name} ${JSON.stringify(labels)} passes its check`,
+  ).then(
+    (found) => found.value,
+    (error: unknown) => {
+      throw new Error(`${(error as Error).message}: ${last}`)
+    },
+  )
 }
 
 const writesFromPeers = (port: number) => metric(port, 'trellis_writes_total', { origin: 'peer' })
