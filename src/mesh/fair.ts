@@ -197,6 +197,15 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
     return lane
   }
 
+  /** Queue sliced work in the peer's lane; false when the lane or the peer is gone. */
+  const enqueue = (peer: Peer, task: SlicedTask): boolean => {
+    const lane = laneOf(peer, undefined)
+    if (lane.dead || peer.closed) return false
+    lane.tasks.push(task)
+    wake(lane)
+    return true
+  }
+
   const schedule = () => {
     if (scheduled) return
     scheduled = true
@@ -377,18 +386,10 @@ export function createFair(limits: MeshLimits, log: (line: string) => void = () 
       return true
     },
     task(peer, task) {
-      const lane = laneOf(peer, undefined)
-      if (lane.dead || peer.closed) return
-      slicedTasks++
-      lane.tasks.push(task)
-      wake(lane)
+      if (enqueue(peer, task)) slicedTasks++
     },
     batch(peer, task) {
-      const lane = laneOf(peer, undefined)
-      if (lane.dead || peer.closed) return
-      slicedBatches++
-      lane.tasks.push(task)
-      wake(lane)
+      if (enqueue(peer, task)) slicedBatches++
     },
     charge(peer, keys) {
       if (budgeted(peer)) laneOf(peer, undefined).keys.spend(keys)
