@@ -25,7 +25,6 @@ export class GraphNode {
     this.keys = keys
     this.values = values
     this.states = states
-    if (keys.length > INDEX_THRESHOLD) this.buildIndex()
   }
 
   get size(): number {
@@ -35,6 +34,9 @@ export class GraphNode {
   indexOf(key: string): number {
     if (this.index !== undefined) return this.index.get(key) ?? -1
     const keys = this.keys
+    // Built on the first lookup, not on construction: a node that is only read through (a put's
+    // incoming node, a reply's slice) never pays for a Map of its keys.
+    if (keys.length > INDEX_THRESHOLD) return this.buildIndex().get(key) ?? -1
     for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i
     return -1
   }
@@ -69,7 +71,6 @@ export class GraphNode {
     this.values.push(value)
     this.states.push(state)
     if (this.index !== undefined) this.index.set(key, at)
-    else if (at + 1 > INDEX_THRESHOLD) this.buildIndex()
   }
 
   /** Overwrite the key at position `at` (from `indexOf`). */
@@ -101,9 +102,10 @@ export class GraphNode {
     return out
   }
 
-  private buildIndex(): void {
+  private buildIndex(): Map<string, number> {
     const index = new Map<string, number>()
     for (let i = 0; i < this.keys.length; i++) index.set(this.keys[i], i)
     this.index = index
+    return index
   }
 }

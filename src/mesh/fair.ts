@@ -20,7 +20,7 @@ import { nextTurn } from './scheduler.js'
  * all of it the connection is closed with 1013.
  */
 
-/** One bounded part of a peer's work at a time (a big GET's reply). */
+/** One bounded part of a peer's work at a time (a big GET's reply, a big put's checks). */
 export interface SlicedTask {
   /** Do one bounded part and add what it cost to `cost`; true when nothing is left. */
   step(cost: WorkCost): boolean
@@ -56,7 +56,7 @@ export interface FairStats {
   busyPeers: number
   /** Frames that waited for their peer's turn instead of running on arrival. */
   deferredFrames: number
-  /** Sliced tasks started (big GET replies). */
+  /** Sliced tasks started (big GET replies, big puts). */
   slicedTasks: number
   /** Batch frames of more than `sliceMessages` messages, handled a slice at a time. */
   slicedBatches: number

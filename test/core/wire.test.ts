@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { parseWireGraph, toWireGraph, wireGraphText } from '../../src/core/wire.js'
+import { parseWireGraph, toWireGraph, WireGraphParser, wireGraphText } from '../../src/core/wire.js'
 import { GraphNode } from '../../src/core/node.js'
 import { applyWire, freshEngine, S, valueAt } from './helpers.js'
 
@@ -112,5 +112,56 @@ describe('wire graph validation', () => {
       }),
       { seed: 20261121, numRuns: 200 },
     )
+  })
+})
+
+describe('WireGraphParser (a put checked a slice at a time)', () => {
+  const graphOf = (nodes: Array<[string, Array<[string, unknown]>]>) => {
+    const graph: Record<string, unknown> = {}
+    for (const [soul, entries] of nodes) {
+      const states: Record<string, unknown> = {}
+      const wire: Record<string, unknown> = { _: { '#': soul, '>': states } }
+      for (const [key, value] of entries) {
+        Object.defineProperty(wire, key, { value, enumerable: true, writable: true, configurable: true })
+        Object.defineProperty(states, key, { value: 1, enumerable: true, writable: true, configurable: true })
+      }
+      Object.defineProperty(graph, soul, { value: wire, enumerable: true, writable: true, configurable: true })
+    }
+    return graph
+  }
+  const run = (graph: unknown, per: number) => {
+    const parser = new WireGraphParser(graph)
+    let steps = 1
+    while (!parser.step(per)) steps++
+    return { nodes: parser.nodes, steps }
+  }
+  const outcome = (f: () => unknown) => {
+    try {
+      return { ok: f() }
+    } catch (error) {
+      return { err: (error as Error).message }
+    }
+  }
+
+  it('gives the same nodes, or the same refusal, as parseWireGraph whatever the slice size (seeded)', () => {
+    const key = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('__proto__', 'constructor', '_', ''))
+    const value = fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null), fc.constant({ '#': 'x' }), fc.constant({ bad: 1 }), fc.constant(Number.NaN))
+    const node = fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.array(fc.tuple(key, value), { maxLength: 12 }))
+    fc.assert(
+      fc.property(fc.array(node, { maxLength: 4 }), fc.integer({ min: 1, max: 7 }), (nodes, per) => {
+        const graph = graphOf(nodes)
+        const whole = outcome(() => parseWireGraph(graph).map((n) => [n.soul, n.keys, n.values, n.states]))
+        const sliced = outcome(() => run(graph, per).nodes.map((n) => [n.soul, n.keys, n.values, n.states]))
+        expect(sliced).toEqual(whole)
+      }),
+      { seed: 7, numRuns: 500 },
+    )
+  })
+
+  it('reads a 10 000-key node in bounded steps and refuses it for a bad key met in its last step', () => {
+    const entries: Array<[string, unknown]> = Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i])
+    expect(run(graphOf([['big', entries]]), 1000).steps).toBeGreaterThanOrEqual(10)
+    entries.push(['last', { not: 'a link' }])
+    expect(() => run(graphOf([['big', entries]]), 1000)).toThrow(/last/)
   })
 })

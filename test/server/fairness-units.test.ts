@@ -118,4 +118,43 @@ describe('fair scheduler in a mesh (in process)', () => {
     expect(answered).toEqual(Array.from({ length: 310 }, (_, i) => `q${i}`))
     mesh.close()
   })
+
+  it('checks a put of many keys in its peer\'s turns, all or nothing: a small put heard after it is applied first', async () => {
+    const { createMesh } = await import('../../src/mesh/mesh.js')
+    const { createEngine } = await import('../../src/core/engine.js')
+    const { fairStatsOf } = await import('../../src/mesh/fair.js')
+    const engine = createEngine()
+    // sliceChars past the frame's size: the frame runs on arrival, and only the put's own slicing can defer it.
+    const mesh = createMesh({ engine, relay: true, limits: { sliceChars: 16 * 1024 * 1024 } })
+    const replies: string[] = []
+    const link = { send: (text: string) => void replies.push(text), close: () => {}, bufferedAmount: () => 0 }
+    const big = mesh.connect(link, { outgoing: false })
+    const small = mesh.connect(link, { outgoing: false })
+    const bigPut = (id: string, soul: string, lastValue: unknown) => {
+      const states: Record<string, number> = {}
+      const node: Record<string, unknown> = { _: { '#': soul, '>': states } }
+      for (let i = 0; i < 20_000; i++) {
+        node[`k${i}`] = i
+        states[`k${i}`] = 1700000000000
+      }
+      node.last = lastValue
+      states.last = 1700000000000
+      return JSON.stringify({ '#': id, put: { [soul]: node } })
+    }
+    big.hear(bigPut('b1', 'big', 'fine'))
+    small.hear(JSON.stringify({ '#': 's1', put: { small: { _: { '#': 'small', '>': { a: 1700000000000 } }, a: 1 } } }))
+    // The small put is in; the big one is still being checked, and none of it is visible.
+    expect(engine.peek('small')?.get('a')).toBe(1)
+    expect(engine.peek('big')).toBeUndefined()
+    expect(fairStatsOf(mesh.peers)?.slicedTasks).toBe(1)
+    const acked = (id: string) => replies.some((text) => text.includes(`"@":"${id}"`))
+    for (let turn = 0; turn < 200 && !acked('b1'); turn++) await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(engine.peek('big')?.size).toBe(20_001)
+    // A bad key at the very end refuses the whole put: nothing of it is stored.
+    big.hear(bigPut('b2', 'big2', { not: 'a link' }))
+    for (let turn = 0; turn < 200 && !acked('b2'); turn++) await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(replies.find((text) => text.includes('"@":"b2"'))).toMatch(/"err":/)
+    expect(engine.peek('big2')).toBeUndefined()
+    mesh.close()
+  })
 })
