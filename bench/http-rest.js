@@ -15,7 +15,10 @@ const connections = Number(values.connections)
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
 function startRelay(args) {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  })
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (d) => {
@@ -47,7 +50,11 @@ async function scenario(label, relayArgs) {
   const idle = await rss(base)
   // 1000 nodes to read.
   for (let i = 0; i < 1000; i++) {
-    await fetch(`${base}/api/v1/data/bench/u${i}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `user ${i}`, n: i, ok: true }) })
+    await fetch(`${base}/api/v1/data/bench/u${i}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `user ${i}`, n: i, ok: true }),
+    })
   }
   let i = 0
   const get = await run({
@@ -81,7 +88,9 @@ async function scenario(label, relayArgs) {
 await scenario('durable (log storage, fsync before 200)', ['--data', mkdtempSync(join(tmpdir(), 'trellis-bench-http-'))])
 await scenario('memory', ['--memory'])
 
-console.log(`trellis serve REST API — autocannon ${connections} connections × ${duration} s per run; ${cpus().length} CPUs (${cpus()[0].model}); Node ${process.version}`)
+console.log(
+  `trellis serve REST API — autocannon ${connections} connections × ${duration} s per run; ${cpus().length} CPUs (${cpus()[0].model}); Node ${process.version}`,
+)
 console.log('| storage | op | req/s | p50 ms | p99 ms | requests | errors |')
 console.log('|---|---|---:|---:|---:|---:|---:|')
 for (const r of rows) if (r.op) console.log(`| ${r.label} | ${r.op} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.errors} |`)

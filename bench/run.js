@@ -28,7 +28,9 @@ async function main() {
   const jobs = select(catalogue(opts), opts.scenarios)
   const startedAt = new Date()
   const machine = machineInfo()
-  log(`trellis bench: ${opts.quick ? 'quick, ' : ''}${jobs.length} scenarios, ${opts.runs} run(s) each; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`)
+  log(
+    `trellis bench: ${opts.quick ? 'quick, ' : ''}${jobs.length} scenarios, ${opts.runs} run(s) each; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
+  )
 
   const { results, impls } = await runJobs(jobs, opts, log)
   const machineAfter = machineInfo()
@@ -42,7 +44,20 @@ async function main() {
   printTable(rows, failures, pending, notes, say)
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
-  const markdown = renderMarkdown({ rows, checks, failures, pending, notes, machine, machineAfter, impls, opts, command, startedAt, elapsedMs: Date.now() - startedAt.getTime() })
+  const markdown = renderMarkdown({
+    rows,
+    checks,
+    failures,
+    pending,
+    notes,
+    machine,
+    machineAfter,
+    impls,
+    opts,
+    command,
+    startedAt,
+    elapsedMs: Date.now() - startedAt.getTime(),
+  })
   // Only a full run of every scenario and implementation may replace the committed report.
   const complete = !opts.quick && opts.scenarios.length === 0 && !opts.impls
   const out = opts.out ?? (complete ? join(ROOT, 'BENCHMARKS.md') : join(tmpdir(), `trellis-bench${opts.quick ? '-quick' : ''}.md`))
@@ -52,13 +67,17 @@ async function main() {
   if (opts.json) {
     const packages = impls.map((i) => ({ id: i.id, label: i.label, version: i.version, available: i.available, reason: i.reason }))
     const scenarios = results.map(({ job, perImpl }) => ({ id: job.id, group: job.group, title: job.title, params: job.params, impls: perImpl }))
-    process.stdout.write(`${JSON.stringify({ ok, quick: opts.quick, runs: opts.runs, startedAt, elapsedMs: Date.now() - startedAt.getTime(), machine, machineAfter, packages, scenarios, rows, failures, pending, notes, report: out }, null, 2)}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ ok, quick: opts.quick, runs: opts.runs, startedAt, elapsedMs: Date.now() - startedAt.getTime(), machine, machineAfter, packages, scenarios, rows, failures, pending, notes, report: out }, null, 2)}\n`,
+    )
   }
   return ok ? 0 : 1
 }
 
 main().then(
-  (code) => { process.exitCode = code },
+  (code) => {
+    process.exitCode = code
+  },
   (err) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
     process.exitCode = 2

@@ -21,7 +21,9 @@ const port = await new Promise((resolve) => {
     s.close(() => resolve(p))
   })
 })
-const relay = spawn(process.execPath, [CLI, 'serve', '--memory', '--port', String(port), '--log-level', 'silent', '--no-admin'], { stdio: ['ignore', 'pipe', 'inherit'] })
+const relay = spawn(process.execPath, [CLI, 'serve', '--memory', '--port', String(port), '--log-level', 'silent', '--no-admin'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
 await new Promise((resolve) => relay.stdout.on('data', (d) => String(d).includes('listening') && resolve()))
 const url = `ws://127.0.0.1:${port}/gun`
 
@@ -36,7 +38,9 @@ async function metrics() {
 }
 const report = async (phase, extra = {}) => {
   const m = await metrics()
-  console.log(JSON.stringify({ phase, routes: m.size.routes, routeBytes: m.bytes.routes, dedup: m.size.dedup, dedupBytes: m.bytes.dedup, rssMB: m.rssMB, ...extra }))
+  console.log(
+    JSON.stringify({ phase, routes: m.size.routes, routeBytes: m.bytes.routes, dedup: m.size.dedup, dedupBytes: m.bytes.dedup, rssMB: m.rssMB, ...extra }),
+  )
 }
 
 function open(answer = {}) {
@@ -46,7 +50,8 @@ function open(answer = {}) {
   ws.on('message', (data) => {
     for (const msg of [JSON.parse(String(data))].flat()) {
       heard.push(msg)
-      if (msg.dam === '?' && msg['@'] === undefined) ws.send(JSON.stringify({ '#': 'hs' + Math.random(), dam: '?', pid: 'p' + Math.random(), '@': msg['#'], ...answer }))
+      if (msg.dam === '?' && msg['@'] === undefined)
+        ws.send(JSON.stringify({ '#': 'hs' + Math.random(), dam: '?', pid: 'p' + Math.random(), '@': msg['#'], ...answer }))
     }
     for (const w of [...waiters]) w()
   })
@@ -105,7 +110,9 @@ for (let i = 0; i < 20; i++) {
 }
 times.sort((a, b) => a - b)
 const claimantSawGets = claimant.heard.filter((m) => m.get !== undefined && String(m['#']).startsWith('read-')).length
-console.log(JSON.stringify({ phase: 'claimant connected', readNotFoundMsP50: +times[10].toFixed(1), readNotFoundMsMax: +times[19].toFixed(1), claimantSawGets }))
+console.log(
+  JSON.stringify({ phase: 'claimant connected', readNotFoundMsP50: +times[10].toFixed(1), readNotFoundMsMax: +times[19].toFixed(1), claimantSawGets }),
+)
 
 claimant.ws.close()
 reader.ws.close()

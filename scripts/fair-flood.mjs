@@ -52,7 +52,7 @@ if (!isMainThread) {
     const text = (d) => d.toString()
     let pending = 0
     ws.on('message', (data) => {
-      for (const m of text(data).matchAll(/"@":"fp\d+-\d+"/g)) {
+      for (const _m of text(data).matchAll(/"@":"fp\d+-\d+"/g)) {
         acked++
         if (++pending % gets === 0 && !stop) send()
       }
@@ -65,63 +65,63 @@ if (!isMainThread) {
       parentPort.postMessage({ answered: acked, reconnects: 0, bytes: 0 })
     })
   } else {
-  let frame = 0
-  let stop = false
-  const remaining = new Map() // get id → chunks still to come
-  const outstanding = new Map() // frame → GETs not fully answered
-  let answered = 0
-  let reconnects = 0
-  let bytes = 0
-  const pattern = /"@":"fl(\d+)-(\d+)"/g
-  const run = async () => {
-    while (!stop) {
-      const ws = await open(url)
-      remaining.clear()
-      outstanding.clear()
-      const send = () => {
-        const f = ++frame
-        const msgs = []
-        for (let i = 0; i < gets; i++) {
-          msgs.push({ '#': `fl${f}-${i}`, get: { '#': soul } })
-          remaining.set(`fl${f}-${i}`, chunks)
+    let frame = 0
+    let stop = false
+    const remaining = new Map() // get id → chunks still to come
+    const outstanding = new Map() // frame → GETs not fully answered
+    let answered = 0
+    let reconnects = 0
+    let bytes = 0
+    const pattern = /"@":"fl(\d+)-(\d+)"/g
+    const run = async () => {
+      while (!stop) {
+        const ws = await open(url)
+        remaining.clear()
+        outstanding.clear()
+        const send = () => {
+          const f = ++frame
+          const msgs = []
+          for (let i = 0; i < gets; i++) {
+            msgs.push({ '#': `fl${f}-${i}`, get: { '#': soul } })
+            remaining.set(`fl${f}-${i}`, chunks)
+          }
+          outstanding.set(f, gets)
+          ws.send(JSON.stringify(msgs))
         }
-        outstanding.set(f, gets)
-        ws.send(JSON.stringify(msgs))
-      }
-      ws.on('message', (data) => {
-        const text = data.toString()
-        bytes += text.length
-        for (const m of text.matchAll(pattern)) {
-          const id = `fl${m[1]}-${m[2]}`
-          const left = remaining.get(id)
-          if (left === undefined) continue
-          if (left > 1) remaining.set(id, left - 1)
-          else {
-            remaining.delete(id)
-            answered++
-            const f = Number(m[1])
-            const n = outstanding.get(f) - 1
-            if (n > 0) outstanding.set(f, n)
+        ws.on('message', (data) => {
+          const text = data.toString()
+          bytes += text.length
+          for (const m of text.matchAll(pattern)) {
+            const id = `fl${m[1]}-${m[2]}`
+            const left = remaining.get(id)
+            if (left === undefined) continue
+            if (left > 1) remaining.set(id, left - 1)
             else {
-              outstanding.delete(f)
-              if (!stop) send()
+              remaining.delete(id)
+              answered++
+              const f = Number(m[1])
+              const n = outstanding.get(f) - 1
+              if (n > 0) outstanding.set(f, n)
+              else {
+                outstanding.delete(f)
+                if (!stop) send()
+              }
             }
           }
+        })
+        const closed = new Promise((r) => ws.once('close', r))
+        send()
+        send()
+        const code = await Promise.race([closed, new Promise((r) => parentPort.once('message', () => ((stop = true), r('stop'))))])
+        if (code === 'stop') {
+          ws.terminate()
+          break
         }
-      })
-      const closed = new Promise((r) => ws.once('close', r))
-      send()
-      send()
-      const code = await Promise.race([closed, new Promise((r) => parentPort.once('message', () => ((stop = true), r('stop'))))])
-      if (code === 'stop') {
-        ws.terminate()
-        break
+        reconnects++
       }
-      reconnects++
+      parentPort.postMessage({ answered, reconnects, bytes })
     }
-    parentPort.postMessage({ answered, reconnects, bytes })
-  }
-  run()
+    run()
   }
 } else {
   // ---- the relay, the seeding and the measuring client ----
@@ -139,12 +139,20 @@ if (!isMainThread) {
   const limits = arg('limits', undefined)
   const env = limits === undefined ? process.env : { ...process.env, TRELLIS_TEST_LIMITS: limits }
   const relay = spawn(process.execPath, [fixture, '0', dir], { stdio: ['ignore', 'pipe', 'inherit'], env })
-  const deadline = setTimeout(() => {
-    console.error('fair-flood: over time, stopping')
-    relay.kill('SIGKILL')
-    process.exit(2)
-  }, (seconds + 120) * 1000)
-  const port = await new Promise((resolve) => relay.stdout.on('data', (d) => { const m = /READY (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])) }))
+  const deadline = setTimeout(
+    () => {
+      console.error('fair-flood: over time, stopping')
+      relay.kill('SIGKILL')
+      process.exit(2)
+    },
+    (seconds + 120) * 1000,
+  )
+  const port = await new Promise((resolve) =>
+    relay.stdout.on('data', (d) => {
+      const m = /READY (\d+)/.exec(d.toString())
+      if (m) resolve(Number(m[1]))
+    }),
+  )
   const url = `ws://127.0.0.1:${port}/gun`
   const S = Date.now() - 60_000
 
@@ -154,7 +162,11 @@ if (!isMainThread) {
   seeder.on('message', (data) => {
     const text = data.toString()
     if (text === '[]') return
-    for (const m of [].concat(JSON.parse(text))) if (m['@'] && acks.has(m['@'])) { acks.get(m['@'])(m); acks.delete(m['@']) }
+    for (const m of [].concat(JSON.parse(text)))
+      if (m['@'] && acks.has(m['@'])) {
+        acks.get(m['@'])(m)
+        acks.delete(m['@'])
+      }
   })
   const soul = 'flood-big'
   for (let from = 0; mode === 'gets' && from < keys; from += 5000) {
@@ -183,7 +195,10 @@ if (!isMainThread) {
     if (text === '[]') return
     for (const m of [].concat(JSON.parse(text))) {
       const w = waiting.get(m['@'])
-      if (w !== undefined) { waiting.delete(m['@']); w(m) }
+      if (w !== undefined) {
+        waiting.delete(m['@'])
+        w(m)
+      }
     }
   })
   const latencies = []
@@ -193,8 +208,14 @@ if (!isMainThread) {
     const id = `w${i}`
     const t0 = performance.now()
     const ack = await new Promise((resolve) => {
-      const timer = setTimeout(() => { waiting.delete(id); resolve({ err: 'timeout' }) }, 30_000)
-      waiting.set(id, (m) => { clearTimeout(timer); resolve(m) })
+      const timer = setTimeout(() => {
+        waiting.delete(id)
+        resolve({ err: 'timeout' })
+      }, 30_000)
+      waiting.set(id, (m) => {
+        clearTimeout(timer)
+        resolve(m)
+      })
       client.send(JSON.stringify({ '#': id, put: { small: { _: { '#': 'small', '>': { k: S + i } }, k: i } } }))
     })
     if (ack.ok !== true) errors++
@@ -213,10 +234,21 @@ if (!isMainThread) {
   if (useDisk) rmSync(dir, { recursive: true, force: true })
   const sorted = [...latencies].sort((a, b) => a - b)
   const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1)
-  if (mode === 'puts') console.log(`flood: ${gets} puts of a ${keys}-key node per frame, 2 frames outstanding, ${seconds}s, storage ${useDisk ? 'log (disk)' : 'memory'}${limits ? `, limits ${limits}` : ''}`)
-  else console.log(`flood: ${gets} GETs of a ${keys}-key node per frame, 2 frames outstanding, ${seconds}s, storage ${useDisk ? 'log (disk)' : 'memory'}${limits ? `, limits ${limits}` : ''}`)
-  console.log(`well-behaved put acks: n=${latencies.length} p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms, errors ${errors}`)
+  if (mode === 'puts')
+    console.log(
+      `flood: ${gets} puts of a ${keys}-key node per frame, 2 frames outstanding, ${seconds}s, storage ${useDisk ? 'log (disk)' : 'memory'}${limits ? `, limits ${limits}` : ''}`,
+    )
+  else
+    console.log(
+      `flood: ${gets} GETs of a ${keys}-key node per frame, 2 frames outstanding, ${seconds}s, storage ${useDisk ? 'log (disk)' : 'memory'}${limits ? `, limits ${limits}` : ''}`,
+    )
+  console.log(
+    `well-behaved put acks: n=${latencies.length} p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms, errors ${errors}`,
+  )
   if (mode === 'puts') console.log(`flood puts acked: ${flood.answered}; relay RSS ${(Number(rss) / 1e6).toFixed(0)} MB`)
-  else console.log(`flood GETs fully answered: ${flood.answered} (${(flood.bytes / 1e6).toFixed(0)} MB received, flooder reconnected ${flood.reconnects} times); relay RSS ${(Number(rss) / 1e6).toFixed(0)} MB`)
+  else
+    console.log(
+      `flood GETs fully answered: ${flood.answered} (${(flood.bytes / 1e6).toFixed(0)} MB received, flooder reconnected ${flood.reconnects} times); relay RSS ${(Number(rss) / 1e6).toFixed(0)} MB`,
+    )
   process.exit(0)
 }

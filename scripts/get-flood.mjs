@@ -21,15 +21,22 @@ const PER_FRAME = 1000
 
 if (process.argv[2] === 'flooders') {
   const url = process.argv[3]
-  const socks = await Promise.all(Array.from({ length: CLIENTS }, () => new Promise((resolve) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false })
-    ws.once('open', () => resolve(ws))
-  })))
+  const socks = await Promise.all(
+    Array.from(
+      { length: CLIENTS },
+      () =>
+        new Promise((resolve) => {
+          const ws = new WebSocket(url, { perMessageDeflate: false })
+          ws.once('open', () => resolve(ws))
+        }),
+    ),
+  )
   let answers = 0
   const want = CLIENTS * FRAMES * PER_FRAME
-  for (const ws of socks) ws.on('message', (d) => {
-    for (const _ of d.toString().matchAll(/"@":"f\d+-\d+-\d+"/g)) if (++answers === want) process.send({ done: true })
-  })
+  for (const ws of socks)
+    ws.on('message', (d) => {
+      for (const _ of d.toString().matchAll(/"@":"f\d+-\d+-\d+"/g)) if (++answers === want) process.send({ done: true })
+    })
   process.on('message', () => {
     socks.forEach((ws, c) => {
       for (let f = 0; f < FRAMES; f++) {
@@ -42,20 +49,37 @@ if (process.argv[2] === 'flooders') {
   process.send({ ready: true })
 } else {
   const fixture = fileURLToPath(new URL('../test/server/fixtures/relay-process.mjs', import.meta.url))
-  const relay = spawn(process.execPath, [fixture, '0', '-'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TRELLIS_TEST_LIMITS: arg('--limits', '{}') } })
-  const deadline = setTimeout(() => { relay.kill('SIGKILL'); process.exit(2) }, 120_000)
-  const port = await new Promise((resolve) => relay.stdout.on('data', (d) => { const m = /READY (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])) }))
+  const relay = spawn(process.execPath, [fixture, '0', '-'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TRELLIS_TEST_LIMITS: arg('--limits', '{}') },
+  })
+  const deadline = setTimeout(() => {
+    relay.kill('SIGKILL')
+    process.exit(2)
+  }, 120_000)
+  const port = await new Promise((resolve) =>
+    relay.stdout.on('data', (d) => {
+      const m = /READY (\d+)/.exec(d.toString())
+      if (m) resolve(Number(m[1]))
+    }),
+  )
   const url = `ws://127.0.0.1:${port}/gun`
-  const good = await new Promise((resolve) => { const ws = new WebSocket(url, { perMessageDeflate: false }); ws.once('open', () => resolve(ws)) })
+  const good = await new Promise((resolve) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false })
+    ws.once('open', () => resolve(ws))
+  })
   const child = fork(fileURLToPath(import.meta.url), ['flooders', url, '--clients', String(CLIENTS), '--frames', String(FRAMES)])
   await new Promise((resolve) => child.once('message', resolve))
   const acks = new Map()
-  good.on('message', (d) => { for (const m of d.toString().matchAll(/"@":"(w-?\d+)"/g)) acks.get(m[1])?.() })
-  const put = (n) => new Promise((resolve) => {
-    const t = performance.now()
-    acks.set(`w${n}`, () => resolve(performance.now() - t))
-    good.send(JSON.stringify({ '#': `w${n}`, put: { good: { _: { '#': 'good', '>': { k: Date.now() } }, k: n } } }))
+  good.on('message', (d) => {
+    for (const m of d.toString().matchAll(/"@":"(w-?\d+)"/g)) acks.get(m[1])?.()
   })
+  const put = (n) =>
+    new Promise((resolve) => {
+      const t = performance.now()
+      acks.set(`w${n}`, () => resolve(performance.now() - t))
+      good.send(JSON.stringify({ '#': `w${n}`, put: { good: { _: { '#': 'good', '>': { k: Date.now() } }, k: n } } }))
+    })
   for (let n = 0; n < 50; n++) await put(-1 - n) // warm up
   let done = false
   const t0 = performance.now()
@@ -69,7 +93,9 @@ if (process.argv[2] === 'flooders') {
   const took = performance.now() - t0
   lat.sort((a, b) => a - b)
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(1)
-  console.log(`${CLIENTS} clients × ${FRAMES} frames × ${PER_FRAME} GETs answered in ${took.toFixed(0)} ms; good put-ack over ${lat.length} puts: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${lat.at(-1).toFixed(1)} ms`)
+  console.log(
+    `${CLIENTS} clients × ${FRAMES} frames × ${PER_FRAME} GETs answered in ${took.toFixed(0)} ms; good put-ack over ${lat.length} puts: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${lat.at(-1).toFixed(1)} ms`,
+  )
   clearTimeout(deadline)
   child.kill()
   good.close()

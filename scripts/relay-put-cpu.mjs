@@ -13,28 +13,50 @@ const i = process.argv.indexOf('--puts')
 const total = i === -1 ? 200_000 : Number(process.argv[i + 1])
 const fixture = fileURLToPath(new URL('../test/server/fixtures/relay-process.mjs', import.meta.url))
 const relay = spawn(process.execPath, [fixture, '0', '-'], { stdio: ['ignore', 'pipe', 'inherit'] })
-const deadline = setTimeout(() => { relay.kill('SIGKILL'); process.exit(2) }, 120_000)
-const port = await new Promise((resolve) => relay.stdout.on('data', (d) => { const m = /READY (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])) }))
+const deadline = setTimeout(() => {
+  relay.kill('SIGKILL')
+  process.exit(2)
+}, 120_000)
+const port = await new Promise((resolve) =>
+  relay.stdout.on('data', (d) => {
+    const m = /READY (\d+)/.exec(d.toString())
+    if (m) resolve(Number(m[1]))
+  }),
+)
 const cpu = async () => Number(/^process_cpu_seconds_total (\S+)$/m.exec(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))[1])
-const open = () => new Promise((resolve) => { const ws = new WebSocket(`ws://127.0.0.1:${port}/gun`, { perMessageDeflate: false }); ws.once('open', () => resolve(ws)) })
+const open = () =>
+  new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/gun`, { perMessageDeflate: false })
+    ws.once('open', () => resolve(ws))
+  })
 const writers = await Promise.all([open(), open(), open(), open()])
 const S = Date.now() - 10_000
 const put = (id, soul, key, value, state) => JSON.stringify({ '#': id, put: { [soul]: { _: { '#': soul, '>': { [key]: state } }, [key]: value } } })
-const run = (count, tag) => new Promise((resolve) => {
-  let acked = 0
-  let sent = 0
-  writers.forEach((w, wi) => {
-    let inflight = 0
-    const pump = () => { while (inflight < 256 && sent < count) { inflight++; const n = sent++; w.send(put(`${tag}${n}`, `soul${n % 1000}`, `k${wi}`, n, S + n / 1000)) } }
-    w.removeAllListeners('message')
-    w.on('message', (data) => {
-      const text = data.toString()
-      for (const _ of text.matchAll(/"ok":true/g)) { inflight--; if (++acked === count) resolve() }
+const run = (count, tag) =>
+  new Promise((resolve) => {
+    let acked = 0
+    let sent = 0
+    writers.forEach((w, wi) => {
+      let inflight = 0
+      const pump = () => {
+        while (inflight < 256 && sent < count) {
+          inflight++
+          const n = sent++
+          w.send(put(`${tag}${n}`, `soul${n % 1000}`, `k${wi}`, n, S + n / 1000))
+        }
+      }
+      w.removeAllListeners('message')
+      w.on('message', (data) => {
+        const text = data.toString()
+        for (const _ of text.matchAll(/"ok":true/g)) {
+          inflight--
+          if (++acked === count) resolve()
+        }
+        pump()
+      })
       pump()
     })
-    pump()
   })
-})
 await run(20_000, 'warm')
 const c0 = await cpu()
 const t0 = performance.now()

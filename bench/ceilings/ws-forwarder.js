@@ -15,6 +15,10 @@ export async function startWsForwarder() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${server.address().port}/gun`,
-    close: () => new Promise((resolve) => { wss.close(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        wss.close()
+        server.close(() => resolve())
+      }),
   }
 }

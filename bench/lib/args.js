@@ -20,20 +20,36 @@ export function parseArgs(argv) {
     }
     const name = arg.split('=')[0]
     switch (name) {
-      case '--quick': opts.quick = true; break
-      case '--json': opts.json = true; break
-      case '--gun-1m': opts.gun1m = true; break
-      case '--scenario': opts.scenarios.push(...value().split(',').filter(Boolean)); break
-      case '--impl': opts.impls = value().split(',').filter(Boolean); break
-      case '--out': opts.out = value(); break
+      case '--quick':
+        opts.quick = true
+        break
+      case '--json':
+        opts.json = true
+        break
+      case '--gun-1m':
+        opts.gun1m = true
+        break
+      case '--scenario':
+        opts.scenarios.push(...value().split(',').filter(Boolean))
+        break
+      case '--impl':
+        opts.impls = value().split(',').filter(Boolean)
+        break
+      case '--out':
+        opts.out = value()
+        break
       case '--runs': {
         const n = Number(value())
         if (!Number.isInteger(n) || n < 1) throw new Error('--runs needs a positive integer')
         opts.runs = n
         break
       }
-      case '--help': case '-h': opts.help = HELP; break
-      default: throw new Error(`unknown option ${arg}\n${HELP}`)
+      case '--help':
+      case '-h':
+        opts.help = HELP
+        break
+      default:
+        throw new Error(`unknown option ${arg}\n${HELP}`)
     }
   }
   opts.runs ??= opts.quick ? 1 : 3

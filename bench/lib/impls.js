@@ -87,10 +87,15 @@ function ceilingImpl(id) {
 /** Load one implementation; never throws: an unavailable one says why. */
 export async function loadImpl(id) {
   switch (id) {
-    case 'gun': return gunImpl()
-    case 'trellis': return trellisImpl()
-    case 'ws': case 'lmdb': return ceilingImpl(id)
-    default: return { id, available: false, reason: `unknown implementation ${id}`, features: {} }
+    case 'gun':
+      return gunImpl()
+    case 'trellis':
+      return trellisImpl()
+    case 'ws':
+    case 'lmdb':
+      return ceilingImpl(id)
+    default:
+      return { id, available: false, reason: `unknown implementation ${id}`, features: {} }
   }
 }
 
@@ -128,7 +133,9 @@ function gitRev() {
 function readRef(ref) {
   const loose = `${ROOT}.git/${ref}`
   if (existsSync(loose)) return readFileSync(loose, 'utf8').trim()
-  const packed = readFileSync(`${ROOT}.git/packed-refs`, 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`))
+  const packed = readFileSync(`${ROOT}.git/packed-refs`, 'utf8')
+    .split('\n')
+    .find((l) => l.endsWith(` ${ref}`))
   return packed?.split(' ')[0]
 }
 

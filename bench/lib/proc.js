@@ -38,17 +38,21 @@ export function runInChild(task, { verbose = false } = {}) {
     }
     forward(child.stdout, false)
     forward(child.stderr, true)
-    const timer = setTimeout(
-      () => finish({ ok: false, error: `timed out after ${Math.round(task.timeoutMs / 1000)} s` }),
-      task.timeoutMs,
-    )
+    const timer = setTimeout(() => finish({ ok: false, error: `timed out after ${Math.round(task.timeoutMs / 1000)} s` }), task.timeoutMs)
     child.on('message', (msg) => {
       if (msg?.type === 'result') finish({ ok: true, result: msg.result })
       else if (msg?.type === 'error') finish({ ok: false, error: msg.error })
     })
     child.on('exit', (code, signal) => {
       // Give a just-sent IPC message a tick to arrive before calling this a crash.
-      setTimeout(() => finish({ ok: false, error: `child exited (${signal ?? code}) without a result${stderrTail ? `: ${stderrTail.trim().split('\n').slice(-3).join(' / ')}` : ''}` }), 50)
+      setTimeout(
+        () =>
+          finish({
+            ok: false,
+            error: `child exited (${signal ?? code}) without a result${stderrTail ? `: ${stderrTail.trim().split('\n').slice(-3).join(' / ')}` : ''}`,
+          }),
+        50,
+      )
     })
     child.send({ type: 'run', task })
   })

@@ -13,8 +13,14 @@ export async function startRelayProcess(kind, { startTimeoutMs = 20_000 } = {}) 
     const timer = setTimeout(() => reject(new Error(`${kind} relay did not start within ${startTimeoutMs} ms`)), startTimeoutMs)
     child.once('exit', (code) => reject(new Error(`${kind} relay exited (${code}) before it was ready`)))
     child.on('message', (msg) => {
-      if (msg?.type === 'ready') { clearTimeout(timer); resolve(msg.url) }
-      if (msg?.type === 'error') { clearTimeout(timer); reject(new Error(msg.error)) }
+      if (msg?.type === 'ready') {
+        clearTimeout(timer)
+        resolve(msg.url)
+      }
+      if (msg?.type === 'error') {
+        clearTimeout(timer)
+        reject(new Error(msg.error))
+      }
     })
   })
   return {

@@ -12,7 +12,9 @@ export function buildRows(results) {
       const values = {}
       for (const [id, entry] of Object.entries(perImpl)) {
         const summary = entry.samples[metric.key] ? summarize(entry.samples[metric.key]) : undefined
-        values[id] = summary ? { ...summary, status: entry.status, checkFailed: entry.checks.some((c) => !c.ok) } : { status: entry.status === 'ok' ? 'failed' : entry.status, reason: entry.reason ?? entry.errors[0] }
+        values[id] = summary
+          ? { ...summary, status: entry.status, checkFailed: entry.checks.some((c) => !c.ok) }
+          : { status: entry.status === 'ok' ? 'failed' : entry.status, reason: entry.reason ?? entry.errors[0] }
       }
       const t = values.trellis?.median
       const g = values.gun?.median

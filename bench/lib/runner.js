@@ -23,7 +23,16 @@ export async function runJobs(jobs, opts, log) {
         active.push(id)
       }
     }
-    log(`\n${job.title}${active.length < ids.length ? `  (${ids.filter((i) => !active.includes(i)).map((i) => `${i}: ${perImpl[i].status}`).join(', ')})` : ''}`)
+    log(
+      `\n${job.title}${
+        active.length < ids.length
+          ? `  (${ids
+              .filter((i) => !active.includes(i))
+              .map((i) => `${i}: ${perImpl[i].status}`)
+              .join(', ')})`
+          : ''
+      }`,
+    )
 
     const dirs = {}
     try {
@@ -35,7 +44,10 @@ export async function runJobs(jobs, opts, log) {
           if (entry.status === 'failed' && entry.setupFailed) continue
           if (run >= (job.runsCap?.[id] ?? Infinity)) continue
           const params = { ...job.params, ...job.implParams?.[id], ...(dirs[id] ? { dir: dirs[id] } : {}) }
-          const outcome = await runInChild({ module: job.module, fn: job.fn, impl: id, params, nodeArgs: job.nodeArgs, timeoutMs: job.timeoutMs }, { verbose: opts.verbose })
+          const outcome = await runInChild(
+            { module: job.module, fn: job.fn, impl: id, params, nodeArgs: job.nodeArgs, timeoutMs: job.timeoutMs },
+            { verbose: opts.verbose },
+          )
           record(entry, outcome, `run ${run + 1}`)
           log(`  ${id.padEnd(8)} run ${run + 1}/${Math.min(opts.runs, job.runsCap?.[id] ?? Infinity)}  ${describe(job, outcome)}`)
         }
@@ -51,7 +63,14 @@ export async function runJobs(jobs, opts, log) {
 /** The job's setup (filling a store) runs once per implementation; its metrics are single samples. */
 async function setUp(job, id, entry, dirs, log) {
   dirs[id] = tempDir(`${id}-${job.id}`)
-  const outcome = await runInChild({ module: job.module, fn: job.setup.fn, impl: id, params: { ...job.setup.params, dir: dirs[id] }, nodeArgs: job.nodeArgs, timeoutMs: job.timeoutMs })
+  const outcome = await runInChild({
+    module: job.module,
+    fn: job.setup.fn,
+    impl: id,
+    params: { ...job.setup.params, dir: dirs[id] },
+    nodeArgs: job.nodeArgs,
+    timeoutMs: job.timeoutMs,
+  })
   record(entry, outcome, 'setup')
   if (!outcome.ok) entry.setupFailed = true
   log(`  ${id.padEnd(8)} setup       ${describe(job, outcome)}`)
@@ -73,10 +92,12 @@ function record(entry, outcome, when) {
   for (const c of checks) entry.checks.push({ ...c, when })
 }
 
-function describe(job, outcome) {
+function describe(_job, outcome) {
   if (!outcome.ok) return `FAILED: ${outcome.error}`
   const { metrics = {}, checks = [] } = outcome.result
-  const shown = Object.entries(metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join('  ')
+  const shown = Object.entries(metrics)
+    .map(([k, v]) => `${k}=${formatNumber(v)}`)
+    .join('  ')
   const bad = checks.filter((c) => !c.ok)
   return `${shown}${bad.length ? `  CHECK FAILED: ${bad.map((c) => `${c.name} (${c.detail})`).join('; ')}` : ''}`
 }

@@ -28,6 +28,8 @@ for (let r = 0; r < rounds + 1; r++) {
 for (const { name, times } of parsers) {
   times.sort((a, b) => a - b)
   const median = times[Math.floor(times.length / 2)]
-  console.log(`${name}: parseWireGraph, ${puts} one-key puts x ${rounds} rounds: best ${times[0].toFixed(0)} ns/put (${Math.round(1e9 / times[0]).toLocaleString('en')} puts/s), median ${median.toFixed(0)} ns/put CPU`)
+  console.log(
+    `${name}: parseWireGraph, ${puts} one-key puts x ${rounds} rounds: best ${times[0].toFixed(0)} ns/put (${Math.round(1e9 / times[0]).toLocaleString('en')} puts/s), median ${median.toFixed(0)} ns/put CPU`,
+  )
 }
 if (sink === 0) console.log('no nodes parsed')

@@ -17,8 +17,12 @@ const relay = await startRelay({ port: await freePort(), dataDir: dir, flags: ['
 const c = await connectWire(relay.wsUrl)
 const good = await connectWire(relay.wsUrl)
 function bigPut(soul, count, firstState) {
-  const states = {}; const node = { _: { '#': soul, '>': states } }
-  for (let k = 0; k < count; k++) { states[`k${k}`] = firstState + k; node[`k${k}`] = k }
+  const states = {}
+  const node = { _: { '#': soul, '>': states } }
+  for (let k = 0; k < count; k++) {
+    states[`k${k}`] = firstState + k
+    node[`k${k}`] = k
+  }
   return node
 }
 async function timed(label, msg) {
@@ -32,8 +36,10 @@ async function timed(label, msg) {
   await new Promise((r) => setTimeout(r, 1))
   const tg = performance.now()
   good.send({ '#': gid, put: { g: { _: { '#': 'g', '>': { a: Date.now() } }, a: 1 } } })
-  await ack; const ta = performance.now() - t
-  await gack; const tga = performance.now() - tg
+  await ack
+  const ta = performance.now() - t
+  await gack
+  const tga = performance.now() - tg
   console.log(`${label}: attacker answered in ${ta.toFixed(0)} ms; a good put sent 1 ms later acked in ${tga.toFixed(0)} ms`)
 }
 for (let i = 0; i < 3; i++) await timed(`10k-key put, current state #${i}`, { put: { [`now${i}`]: bigPut(`now${i}`, 10000, Date.now()) } })
@@ -44,15 +50,21 @@ for (let i = 0; i < 3; i++) {
   const last = ids[ids.length - 1]
   const t = performance.now()
   const done = c.waitFor((m) => m['@'] === last, 30000)
-  const gid = randomId(); const gack = good.waitFor((m) => m['@'] === gid, 30000)
+  const gid = randomId()
+  const gack = good.waitFor((m) => m['@'] === gid, 30000)
   c.sendText(JSON.stringify(ids.map((id, k) => ({ '#': id, get: { '#': `miss${i}/${k}` } }))))
   await new Promise((r) => setTimeout(r, 1))
   const tg = performance.now()
   good.send({ '#': gid, put: { g: { _: { '#': 'g', '>': { a: Date.now() } }, a: 1 } } })
-  await done; const ta = performance.now() - t
+  await done
+  const ta = performance.now() - t
   await gack
-  console.log(`1000 GETs of missing souls in one frame (${JSON.stringify(ids.map((id, k) => ({ '#': id, get: { '#': `miss${i}/${k}` } }))).length} chars) #${i}: last answer after ${ta.toFixed(0)} ms; good put acked in ${(performance.now() - tg).toFixed(0)} ms`)
+  console.log(
+    `1000 GETs of missing souls in one frame (${JSON.stringify(ids.map((id, k) => ({ '#': id, get: { '#': `miss${i}/${k}` } }))).length} chars) #${i}: last answer after ${ta.toFixed(0)} ms; good put acked in ${(performance.now() - tg).toFixed(0)} ms`,
+  )
 }
-c.close(); good.close()
-await relay.stop('SIGKILL'); rmSync(dir, { recursive: true, force: true })
+c.close()
+good.close()
+await relay.stop('SIGKILL')
+rmSync(dir, { recursive: true, force: true })
 process.exit(0)

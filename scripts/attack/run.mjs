@@ -45,7 +45,10 @@ async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`)
   installExitHooks()
   if (!(options.budgetScale > 0)) throw new Error('--budget-scale takes a positive number')
-  const chosen = (options.only === undefined ? attacks : attacks.filter((a) => options.only.includes(a.id))).map((a) => ({ ...a, budgetMs: a.budgetMs * options.budgetScale }))
+  const chosen = (options.only === undefined ? attacks : attacks.filter((a) => options.only.includes(a.id))).map((a) => ({
+    ...a,
+    budgetMs: a.budgetMs * options.budgetScale,
+  }))
   if (chosen.length === 0) throw new Error(`no attack matches ${options.only}; see --list`)
   const supported = supportedServeFlags()
   const startedAt = Date.now()

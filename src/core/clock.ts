@@ -43,7 +43,7 @@ export function createClock(wallTime: () => number = Date.now, drift = 0): State
       // with ours may already have stamped t + N/999 in it. Treating that as future would hold
       // its write (and a relay's push of it) for a 1 ms timer: the latency tail of a busy writer.
       const t = wallTime() + drift + LAST_IN_MILLISECOND
-      return t > last ? t : last
+      return Math.max(t, last)
     },
   }
 }

@@ -236,7 +236,15 @@ export function createDeferral(options: DeferralOptions) {
 
 export type Deferral = ReturnType<typeof createDeferral>
 
-function makeItem(id: string, soul: string, key: string, value: Value, state: number, origin: Origin, waiter: DeferredWaiter | undefined): DeferredWrite<Origin> {
+function makeItem(
+  id: string,
+  soul: string,
+  key: string,
+  value: Value,
+  state: number,
+  origin: Origin,
+  waiter: DeferredWaiter | undefined,
+): DeferredWrite<Origin> {
   return { id, soul, key, value, state, origin, due: state, bytes: deferredBytes(soul, key, value), cancelled: false, waiter }
 }
 

@@ -68,12 +68,7 @@ export interface DeferredQueue<O> {
  * write it already acknowledged. A write counts from `add` until `settle`,
  * so writes released but not yet durable still count.
  */
-export function createDeferredQueue<O>(
-  maxCount: number,
-  maxBytes: number,
-  now: () => number,
-  release: (due: DeferredWrite<O>[]) => void,
-): DeferredQueue<O> {
+export function createDeferredQueue<O>(maxCount: number, maxBytes: number, now: () => number, release: (due: DeferredWrite<O>[]) => void): DeferredQueue<O> {
   const heap: DeferredWrite<O>[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   let timerDue = Infinity

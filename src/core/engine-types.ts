@@ -3,10 +3,7 @@ import type { GraphNode } from './node.js'
 import type { KeyRange, StorageAdapter } from './storage-contract.js'
 
 /** Where a write came from: this process (the chain API, REST, CLI) or a peer on the mesh. */
-export type Origin =
-  | { kind: 'local'; id: string }
-  | { kind: 'peer'; peer: unknown; id?: string }
-  | { kind: 'storage' }
+export type Origin = { kind: 'local'; id: string } | { kind: 'peer'; peer: unknown; id?: string } | { kind: 'storage' }
 
 /** What one write did. */
 export interface PutOutcome {

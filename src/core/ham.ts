@@ -12,13 +12,7 @@ import type { Value } from './types.js'
  */
 export type HamOutcome = 'accept' | 'defer' | 'historical' | 'same' | 'lose'
 
-export function ham(
-  machineState: number,
-  incomingState: number,
-  incomingValue: Value,
-  currentState: number,
-  currentValue: Value | undefined,
-): HamOutcome {
+export function ham(machineState: number, incomingState: number, incomingValue: Value, currentState: number, currentValue: Value | undefined): HamOutcome {
   if (incomingState > machineState) return 'defer'
   if (incomingState < currentState) return 'historical'
   if (incomingState > currentState) return 'accept'

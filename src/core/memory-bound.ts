@@ -63,12 +63,7 @@ export function nodeBytes(node: GraphNode): number {
   return bytes
 }
 
-export function createMemoryBound(
-  graph: Map<string, GraphNode>,
-  maxNodes: number,
-  maxBytes: number,
-  hasListeners: (soul: string) => boolean,
-): MemoryBound {
+export function createMemoryBound(graph: Map<string, GraphNode>, maxNodes: number, maxBytes: number, hasListeners: (soul: string) => boolean): MemoryBound {
   const pins = new Map<string, number>()
   const pinned = (soul: string) => pins.has(soul) || hasListeners(soul)
   // Unbounded (memory is the store): nothing to count.

@@ -144,7 +144,8 @@ export function checkData(data: unknown, base: readonly string[], limits: Valida
     if (!isPlainData(value)) return refuse(invalidData(value, clipPath(dotted)), path)
     if (seen.has(value)) return undefined // a circular reference becomes a link
     seen.add(value)
-    if (depth > maxDepth) return refuse(new TrellisError('INVALID_DATA', `Invalid data: nested deeper than ${maxDepth} levels at ${clipPath(dotted)}`, clipPath(dotted)), path)
+    if (depth > maxDepth)
+      return refuse(new TrellisError('INVALID_DATA', `Invalid data: nested deeper than ${maxDepth} levels at ${clipPath(dotted)}`, clipPath(dotted)), path)
     // `_` first, as the chain reads it first (it may name the node's soul).
     if (Object.hasOwn(value, '_')) {
       const meta = value._

@@ -190,7 +190,7 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
     // They ask us, so they hold this link for a relay's now: if they refused us before, ask again.
     const mine = links.get(peer)
     if (mine !== undefined) mine.askedUs = true
-    if (mine !== undefined && mine.refused && mine.inflight === undefined) {
+    if (mine?.refused && mine.inflight === undefined) {
       mine.refused = false
       startPass(mine)
     }
@@ -202,7 +202,17 @@ export function createCatchUp(context: CatchUpContext, options: CatchUpOptions =
         serving.delete(peer)
         if (peer.closed || closed) return
         const text =
-          '{"#":' + JSON.stringify(randomId()) + ',"@":' + JSON.stringify(id) + ',"dam":"sync","next":' + JSON.stringify(page.next) + ',"done":' + (page.done ? 'true' : 'false') + ',"put":' + wireGraphText(oneNodePerSoul(page.nodes)) + '}'
+          '{"#":' +
+          JSON.stringify(randomId()) +
+          ',"@":' +
+          JSON.stringify(id) +
+          ',"dam":"sync","next":' +
+          JSON.stringify(page.next) +
+          ',"done":' +
+          (page.done ? 'true' : 'false') +
+          ',"put":' +
+          wireGraphText(oneNodePerSoul(page.nodes)) +
+          '}'
         stats.pagesServed++
         stats.bytesServed += text.length
         context.sendText(peer, text)

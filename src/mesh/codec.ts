@@ -5,10 +5,7 @@ import { FRAME_PARSE_ERROR, FRAME_TOO_BIG, isPlainObject, type WireMessage } fro
  * `{"dam":"!","err":…}`, or nothing worth answering (Gun ignores text that
  * does not start with `[` or `{`).
  */
-export type Decoded =
-  | { kind: 'messages'; messages: WireMessage[]; single: boolean }
-  | { kind: 'error'; err: string }
-  | { kind: 'ignored' }
+export type Decoded = { kind: 'messages'; messages: WireMessage[]; single: boolean } | { kind: 'error'; err: string } | { kind: 'ignored' }
 
 const IGNORED: Decoded = { kind: 'ignored' }
 

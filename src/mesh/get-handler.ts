@@ -62,7 +62,15 @@ export function createGetHandler(mesh: MeshContext) {
   const budgetOf = (get: Record<string, unknown>) => lexBudget(get, limits.lexDefaultBytes, limits.lexMaxBytes)
 
   /** Pass a GET on to relay peers; their replies go back to the asker (reply-handler). `soul`: a one-soul GET, remembered as asked. */
-  const forward = (msg: WireMessage, get: Record<string, unknown>, ask: string, asker: Peer, targets: Peer[], answeredLocally: boolean, soul: string | undefined) => {
+  const forward = (
+    msg: WireMessage,
+    get: Record<string, unknown>,
+    ask: string,
+    asker: Peer,
+    targets: Peer[],
+    answeredLocally: boolean,
+    soul: string | undefined,
+  ) => {
     const waiting = new Set(targets)
     let done = false
     const finish = () => {

@@ -1,4 +1,4 @@
-import type { Engine, Network, Origin } from '../core/engine-types.js'
+import type { Engine, Network } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
 import { parseWireGraph, wireGraphText } from '../core/wire.js'
 import { BatchTask } from './batch-task.js'
@@ -326,7 +326,11 @@ export function createMesh(options: MeshOptions): Mesh {
       }
       case 'mob': {
         const suggested = field(msg, 'peers')
-        const urls = isPlainObject(suggested) ? Object.keys(suggested).filter((u) => /^(wss?|https?):\/\//.test(u)).slice(0, 32) : []
+        const urls = isPlainObject(suggested)
+          ? Object.keys(suggested)
+              .filter((u) => /^(wss?|https?):\/\//.test(u))
+              .slice(0, 32)
+          : []
         eventsOf.get(peer)?.onMob?.(urls)
         return
       }
@@ -351,9 +355,7 @@ export function createMesh(options: MeshOptions): Mesh {
     onRelayLink: (peer) => catchUp?.linkReady(peer),
   })
   const catchUp: CatchUp | undefined =
-    relay && options.catchUp !== undefined
-      ? createCatchUp({ engine, parse: (put) => parseWireGraph(put, limits), sendText, log }, options.catchUp)
-      : undefined
+    relay && options.catchUp !== undefined ? createCatchUp({ engine, parse: (put) => parseWireGraph(put, limits), sendText, log }, options.catchUp) : undefined
 
   function closePeer(peer: Peer, code: number, reason: string): void {
     if (peer.closed) return

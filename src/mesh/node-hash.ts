@@ -26,7 +26,9 @@ export class NodeHashTask implements SlicedTask {
   private hash = 0
   private first = true
   /** Merge state: the list being sorted, its copy, the run width, and where the pass is. */
-  private sorting: { list: string[]; other: string[]; width: number; lo: number; i: number; j: number; k: number; less: (a: string, b: string) => boolean } | undefined
+  private sorting:
+    | { list: string[]; other: string[]; width: number; lo: number; i: number; j: number; k: number; less: (a: string, b: string) => boolean }
+    | undefined
   /** Names up to here sort before `_`. */
   private split = 0
   private soulJson: string

@@ -22,7 +22,8 @@ export function createPeerProof(secret: string): PeerProof {
   const key = subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
   // Newline-separated: pids and nonces are bounded wire strings; a pid with a newline cannot shift fields
   // because the field count is fixed and each side builds the text from the fields it holds.
-  const text = (acceptor: string, nonce: string, dialler: string) => encoder.encode(`${LABEL}\n${acceptor.length}:${acceptor}\n${nonce.length}:${nonce}\n${dialler.length}:${dialler}`)
+  const text = (acceptor: string, nonce: string, dialler: string) =>
+    encoder.encode(`${LABEL}\n${acceptor.length}:${acceptor}\n${nonce.length}:${nonce}\n${dialler.length}:${dialler}`)
   return {
     async sign(acceptor, nonce, dialler) {
       const mac = await subtle.sign('HMAC', await key, text(acceptor, nonce, dialler))

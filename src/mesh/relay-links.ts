@@ -263,7 +263,6 @@ export function createRelayLinks(context: RelayLinksContext) {
     }
   }
 
-
   return {
     greet,
     hearGreeting,

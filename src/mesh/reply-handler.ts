@@ -46,31 +46,33 @@ export function createReplyHandler(mesh: MeshContext, outbox: Outbox) {
     if (next === undefined) route.askerDone = true
     route.merging = (route.merging ?? 0) + 1
     const merged = mesh.mergeNodes(nodes, peer, id).finally(() => mesh.mergingReplies.delete(id))
-    route.tail = (route.tail ?? Promise.resolve()).then(
-      () => merged,
-      () => merged,
-    ).then((ok) => {
-      route.merging = (route.merging ?? 1) - 1
-      if (!ok) {
-        // The engine refused the data (storage, verification): nothing of it reaches the asker. If that
-        // was all the data, the asker is owed the "not found" the route skipped because data had come.
-        if (route.merging === 0 && route.delivered !== true) {
-          route.gotData = false
-          if (route.waiting.size === 0 && !asker.closed) {
-            mesh.send(asker, { '@': ask })
-            route.askerDone = true
+    route.tail = (route.tail ?? Promise.resolve())
+      .then(
+        () => merged,
+        () => merged,
+      )
+      .then((ok) => {
+        route.merging = (route.merging ?? 1) - 1
+        if (!ok) {
+          // The engine refused the data (storage, verification): nothing of it reaches the asker. If that
+          // was all the data, the asker is owed the "not found" the route skipped because data had come.
+          if (route.merging === 0 && route.delivered !== true) {
+            route.gotData = false
+            if (route.waiting.size === 0 && !asker.closed) {
+              mesh.send(asker, { '@': ask })
+              route.askerDone = true
+            }
           }
+          return
         }
-        return
-      }
-      if (asker.closed) return
-      route.delivered = true
-      // Hashed as any reply we send (`##`: the asker's dedup of equal replies from several relays).
-      const put = toWireGraph(nodes)
-      const reply: WireMessage = { '#': id, '@': ask, '##': graphHash(put), put }
-      if (next !== undefined) reply['%'] = next
-      mesh.send(asker, reply)
-    })
+        if (asker.closed) return
+        route.delivered = true
+        // Hashed as any reply we send (`##`: the asker's dedup of equal replies from several relays).
+        const put = toWireGraph(nodes)
+        const reply: WireMessage = { '#': id, '@': ask, '##': graphHash(put), put }
+        if (next !== undefined) reply['%'] = next
+        mesh.send(asker, reply)
+      })
   }
 
   return (msg: WireMessage, ack: string, id: string, peer: Peer, _raw: string | undefined): void => {

@@ -81,44 +81,319 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as
 const SPECS: Spec[] = [
   { key: 'port', flag: 'port', env: 'PORT', kind: 'port', value: '<n>', help: 'TCP port to listen on (0 picks a free one)', defaultText: '8765' },
   { key: 'host', flag: 'host', env: 'HOST', kind: 'string', value: '<addr>', help: 'Interface to bind (0.0.0.0 for all)', defaultText: '127.0.0.1' },
-  { key: 'dataDir', flag: 'data', env: 'DATA_DIR', kind: 'path', value: '<dir>', help: "Data directory (log storage, fsync before ack); '' keeps data in memory", defaultText: './data' },
+  {
+    key: 'dataDir',
+    flag: 'data',
+    env: 'DATA_DIR',
+    kind: 'path',
+    value: '<dir>',
+    help: "Data directory (log storage, fsync before ack); '' keeps data in memory",
+    defaultText: './data',
+  },
   { key: 'memory', flag: 'memory', env: undefined, kind: 'bool', value: '', help: 'Keep data in memory only (nothing written to disk)', defaultText: 'off' },
-  { key: 'peers', flag: 'peers', env: 'PEERS', kind: 'urls', value: '<urls>', help: 'Comma-separated relays to peer with (http(s):// or ws(s)://…/gun)', defaultText: 'none' },
-  { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'level', value: '<level>', help: `Structured log level: ${LEVELS.join(', ')}`, defaultText: 'info' },
-  { key: 'corsOrigins', flag: 'cors', env: 'CORS_ORIGINS', kind: 'origins', value: '<origins>', help: "Origins allowed to call the API from a browser (comma-separated, or '*')", defaultText: 'none' },
-  { key: 'bodyLimit', flag: 'body-limit', env: 'BODY_LIMIT', kind: 'bytes', value: '<size>', help: 'Largest API request body (e.g. 1mb, 256kb); larger gets 413', defaultText: '1mb' },
-  { key: 'maxPeers', flag: 'max-peers', env: 'MAX_PEERS', kind: 'count', value: '<n>', help: 'Most Gun connections accepted; newcomers get a mob notice', defaultText: '10000' },
-  { key: 'maxMemoryNodes', flag: 'max-memory-nodes', env: 'MAX_MEMORY_NODES', kind: 'count', value: '<n>', help: 'Nodes kept in memory in front of the data directory (oldest out first)', defaultText: '250000' },
-  { key: 'maxMemoryBytes', flag: 'max-memory-bytes', env: 'MAX_MEMORY_BYTES', kind: 'bytes', value: '<size>', help: 'Estimated bytes of nodes kept in memory in front of the data directory (oldest out first)', defaultText: '256mb', maxBytes: 1024 ** 4 },
-  { key: 'storageCacheBytes', flag: 'storage-cache-bytes', env: 'STORAGE_CACHE_BYTES', kind: 'bytes', value: '<size>', help: "Estimated bytes of decoded nodes the data directory's read cache keeps (least recently used out; a bigger node is not cached)", defaultText: '64mb', maxBytes: 1024 ** 4 },
-  { key: 'maxDeferred', flag: 'max-deferred', env: 'MAX_DEFERRED', kind: 'count', value: '<n>', help: 'Future-state keys held until due; a put that would pass it is refused', defaultText: '100000' },
-  { key: 'maxDeferredBytes', flag: 'max-deferred-bytes', env: 'MAX_DEFERRED_BYTES', kind: 'bytes', value: '<size>', help: 'Estimated bytes of future-state keys held; a put that would pass it is refused', defaultText: '64mb' },
-  { key: 'maxFutureMs', flag: 'max-future', env: 'MAX_FUTURE', kind: 'duration', value: '<time>', help: "A put with a state further ahead of the relay's clock is refused", defaultText: '24h' },
-  { key: 'maxSubscribers', flag: 'max-subscribers', env: 'MAX_SUBSCRIBERS', kind: 'count', value: '<n>', help: 'Most live REST subscriptions (SSE and WebSocket)', defaultText: '1000' },
-  { key: 'requestTimeoutMs', flag: 'request-timeout', env: 'REQUEST_TIMEOUT', kind: 'duration', value: '<time>', help: 'Time a client has to send a whole request (e.g. 30s; 0 = none)', defaultText: '30s' },
-  { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT', kind: 'duration', value: '<time>', help: 'Idle keep-alive connections close after this', defaultText: '72s' },
-  { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: 'SHUTDOWN_TIMEOUT', kind: 'duration', value: '<time>', help: 'On SIGTERM/SIGINT, exit (code 1) if draining takes longer', defaultText: '10s' },
+  {
+    key: 'peers',
+    flag: 'peers',
+    env: 'PEERS',
+    kind: 'urls',
+    value: '<urls>',
+    help: 'Comma-separated relays to peer with (http(s):// or ws(s)://…/gun)',
+    defaultText: 'none',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    kind: 'level',
+    value: '<level>',
+    help: `Structured log level: ${LEVELS.join(', ')}`,
+    defaultText: 'info',
+  },
+  {
+    key: 'corsOrigins',
+    flag: 'cors',
+    env: 'CORS_ORIGINS',
+    kind: 'origins',
+    value: '<origins>',
+    help: "Origins allowed to call the API from a browser (comma-separated, or '*')",
+    defaultText: 'none',
+  },
+  {
+    key: 'bodyLimit',
+    flag: 'body-limit',
+    env: 'BODY_LIMIT',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Largest API request body (e.g. 1mb, 256kb); larger gets 413',
+    defaultText: '1mb',
+  },
+  {
+    key: 'maxPeers',
+    flag: 'max-peers',
+    env: 'MAX_PEERS',
+    kind: 'count',
+    value: '<n>',
+    help: 'Most Gun connections accepted; newcomers get a mob notice',
+    defaultText: '10000',
+  },
+  {
+    key: 'maxMemoryNodes',
+    flag: 'max-memory-nodes',
+    env: 'MAX_MEMORY_NODES',
+    kind: 'count',
+    value: '<n>',
+    help: 'Nodes kept in memory in front of the data directory (oldest out first)',
+    defaultText: '250000',
+  },
+  {
+    key: 'maxMemoryBytes',
+    flag: 'max-memory-bytes',
+    env: 'MAX_MEMORY_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Estimated bytes of nodes kept in memory in front of the data directory (oldest out first)',
+    defaultText: '256mb',
+    maxBytes: 1024 ** 4,
+  },
+  {
+    key: 'storageCacheBytes',
+    flag: 'storage-cache-bytes',
+    env: 'STORAGE_CACHE_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: "Estimated bytes of decoded nodes the data directory's read cache keeps (least recently used out; a bigger node is not cached)",
+    defaultText: '64mb',
+    maxBytes: 1024 ** 4,
+  },
+  {
+    key: 'maxDeferred',
+    flag: 'max-deferred',
+    env: 'MAX_DEFERRED',
+    kind: 'count',
+    value: '<n>',
+    help: 'Future-state keys held until due; a put that would pass it is refused',
+    defaultText: '100000',
+  },
+  {
+    key: 'maxDeferredBytes',
+    flag: 'max-deferred-bytes',
+    env: 'MAX_DEFERRED_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Estimated bytes of future-state keys held; a put that would pass it is refused',
+    defaultText: '64mb',
+  },
+  {
+    key: 'maxFutureMs',
+    flag: 'max-future',
+    env: 'MAX_FUTURE',
+    kind: 'duration',
+    value: '<time>',
+    help: "A put with a state further ahead of the relay's clock is refused",
+    defaultText: '24h',
+  },
+  {
+    key: 'maxSubscribers',
+    flag: 'max-subscribers',
+    env: 'MAX_SUBSCRIBERS',
+    kind: 'count',
+    value: '<n>',
+    help: 'Most live REST subscriptions (SSE and WebSocket)',
+    defaultText: '1000',
+  },
+  {
+    key: 'requestTimeoutMs',
+    flag: 'request-timeout',
+    env: 'REQUEST_TIMEOUT',
+    kind: 'duration',
+    value: '<time>',
+    help: 'Time a client has to send a whole request (e.g. 30s; 0 = none)',
+    defaultText: '30s',
+  },
+  {
+    key: 'keepAliveTimeoutMs',
+    flag: 'keep-alive-timeout',
+    env: 'KEEP_ALIVE_TIMEOUT',
+    kind: 'duration',
+    value: '<time>',
+    help: 'Idle keep-alive connections close after this',
+    defaultText: '72s',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    flag: 'shutdown-timeout',
+    env: 'SHUTDOWN_TIMEOUT',
+    kind: 'duration',
+    value: '<time>',
+    help: 'On SIGTERM/SIGINT, exit (code 1) if draining takes longer',
+    defaultText: '10s',
+  },
   { key: 'admin', flag: 'admin', env: 'ADMIN', kind: 'bool', value: '', help: 'Serve the admin UI at / (--no-admin to turn off)', defaultText: 'on' },
   { key: 'metrics', flag: 'metrics', env: 'METRICS', kind: 'bool', value: '', help: 'Serve Prometheus metrics at /metrics (--no-metrics)', defaultText: 'on' },
   { key: 'api', flag: 'api', env: 'API', kind: 'bool', value: '', help: 'Serve the REST API under /api/v1 (--no-api)', defaultText: 'on' },
-  { key: 'maxSoulChars', flag: 'max-soul-chars', env: 'MAX_SOUL_CHARS', kind: 'count', value: '<n>', help: 'Longest soul a write may use (wire, REST, chain); longer is refused with an error', defaultText: '4096' },
-  { key: 'maxKeyChars', flag: 'max-key-chars', env: 'MAX_KEY_CHARS', kind: 'count', value: '<n>', help: 'Longest key a write may use; longer is refused with an error', defaultText: '4096' },
-  { key: 'maxValueChars', flag: 'max-value-chars', env: 'MAX_VALUE_CHARS', kind: 'count', value: '<n>', help: 'Longest string value a write may store; longer is refused with an error', defaultText: '4194304' },
-  { key: 'maxListBytes', flag: 'max-list-bytes', env: 'MAX_LIST_BYTES', kind: 'bytes', value: '<size>', help: 'Largest /api/v1/souls answer; a page stops short with a next cursor', defaultText: '1mb' },
-  { key: 'peerSecret', flag: 'peer-secret', env: 'TRELLIS_PEER_SECRET', kind: 'string', value: '<secret>', help: 'Shared cluster secret: relays dialling us prove it (HMAC, never sent) to be treated as relay peers', defaultText: 'none' },
-  { key: 'maxSendQueue', flag: 'max-send-queue', env: 'MAX_SEND_QUEUE', kind: 'bytes', value: '<size>', help: 'Bytes queued for one Gun connection before it is dropped (slow consumer)', defaultText: '16mb' },
-  { key: 'maxDedupBytes', flag: 'max-dedup-bytes', env: 'MAX_DEDUP_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the dedup table (oldest out)', defaultText: '8mb' },
-  { key: 'maxRouteBytes', flag: 'max-route-bytes', env: 'MAX_ROUTE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of message ids in the pending-request table (oldest answered "not found")', defaultText: '4mb' },
-  { key: 'maxSubscriptionBytes', flag: 'max-subscription-bytes', env: 'MAX_SUBSCRIPTION_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed, all peers (new souls refused past it)', defaultText: '256mb' },
-  { key: 'maxSubscriptionBytesPerPeer', flag: 'max-subscription-bytes-per-peer', env: 'MAX_SUBSCRIPTION_BYTES_PER_PEER', kind: 'bytes', value: '<size>', help: 'Bytes of souls and keys subscribed for one peer', defaultText: '4mb' },
-  { key: 'maxPartialFrameBytes', flag: 'max-partial-frames', env: 'MAX_PARTIAL_FRAMES', kind: 'bytes', value: '<size>', help: 'Bytes of unfinished WebSocket frames held across all sockets; past it the socket holding most is closed (1009)', defaultText: '64mb' },
-  { key: 'peerKeysPerSecond', flag: 'peer-keys-per-second', env: 'PEER_KEYS_PER_SECOND', kind: 'count', value: '<n>', help: 'Keys a client may have served (GET replies; at least 1 a GET) or written (x4, puts of over 64 keys) per second (burst 4 s); over it, its work waits', defaultText: '250000' },
-  { key: 'peerBytesPerSecond', flag: 'peer-bytes-per-second', env: 'PEER_BYTES_PER_SECOND', kind: 'bytes', value: '<size>', help: 'Frame bytes a client may send per second (burst 4 s); over it, its frames wait', defaultText: '8mb' },
-  { key: 'maxPeerBacklog', flag: 'max-peer-backlog', env: 'MAX_PEER_BACKLOG', kind: 'bytes', value: '<size>', help: "Frames one peer may have waiting for its turn; reading pauses at half, the connection closes (1013) past it", defaultText: '16mb' },
-  { key: 'sync', flag: 'sync', env: 'SYNC', kind: 'bool', value: '', help: 'Catch up with relay peers through their change feeds (--no-sync to turn off)', defaultText: 'on' },
-  { key: 'syncIntervalMs', flag: 'sync-interval', env: 'SYNC_INTERVAL', kind: 'duration', value: '<time>', help: 'A catch-up pass with each relay peer this often, and on every reconnect (0 = on reconnect only)', defaultText: '30s' },
-  { key: 'syncPageBytes', flag: 'sync-page-bytes', env: 'SYNC_PAGE_BYTES', kind: 'bytes', value: '<size>', help: 'Bytes of records per catch-up page served to another relay (one page in flight per link)', defaultText: '256kb', maxBytes: 8 * 1024 * 1024 },
-  { key: 'config', flag: 'config', env: 'TRELLIS_CONFIG', kind: 'path', value: '<file>', help: 'JSON file with any of these settings (camelCase keys)', defaultText: 'none' },
+  {
+    key: 'maxSoulChars',
+    flag: 'max-soul-chars',
+    env: 'MAX_SOUL_CHARS',
+    kind: 'count',
+    value: '<n>',
+    help: 'Longest soul a write may use (wire, REST, chain); longer is refused with an error',
+    defaultText: '4096',
+  },
+  {
+    key: 'maxKeyChars',
+    flag: 'max-key-chars',
+    env: 'MAX_KEY_CHARS',
+    kind: 'count',
+    value: '<n>',
+    help: 'Longest key a write may use; longer is refused with an error',
+    defaultText: '4096',
+  },
+  {
+    key: 'maxValueChars',
+    flag: 'max-value-chars',
+    env: 'MAX_VALUE_CHARS',
+    kind: 'count',
+    value: '<n>',
+    help: 'Longest string value a write may store; longer is refused with an error',
+    defaultText: '4194304',
+  },
+  {
+    key: 'maxListBytes',
+    flag: 'max-list-bytes',
+    env: 'MAX_LIST_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Largest /api/v1/souls answer; a page stops short with a next cursor',
+    defaultText: '1mb',
+  },
+  {
+    key: 'peerSecret',
+    flag: 'peer-secret',
+    env: 'TRELLIS_PEER_SECRET',
+    kind: 'string',
+    value: '<secret>',
+    help: 'Shared cluster secret: relays dialling us prove it (HMAC, never sent) to be treated as relay peers',
+    defaultText: 'none',
+  },
+  {
+    key: 'maxSendQueue',
+    flag: 'max-send-queue',
+    env: 'MAX_SEND_QUEUE',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Bytes queued for one Gun connection before it is dropped (slow consumer)',
+    defaultText: '16mb',
+  },
+  {
+    key: 'maxDedupBytes',
+    flag: 'max-dedup-bytes',
+    env: 'MAX_DEDUP_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Bytes of message ids in the dedup table (oldest out)',
+    defaultText: '8mb',
+  },
+  {
+    key: 'maxRouteBytes',
+    flag: 'max-route-bytes',
+    env: 'MAX_ROUTE_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Bytes of message ids in the pending-request table (oldest answered "not found")',
+    defaultText: '4mb',
+  },
+  {
+    key: 'maxSubscriptionBytes',
+    flag: 'max-subscription-bytes',
+    env: 'MAX_SUBSCRIPTION_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Bytes of souls and keys subscribed, all peers (new souls refused past it)',
+    defaultText: '256mb',
+  },
+  {
+    key: 'maxSubscriptionBytesPerPeer',
+    flag: 'max-subscription-bytes-per-peer',
+    env: 'MAX_SUBSCRIPTION_BYTES_PER_PEER',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Bytes of souls and keys subscribed for one peer',
+    defaultText: '4mb',
+  },
+  {
+    key: 'maxPartialFrameBytes',
+    flag: 'max-partial-frames',
+    env: 'MAX_PARTIAL_FRAMES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Bytes of unfinished WebSocket frames held across all sockets; past it the socket holding most is closed (1009)',
+    defaultText: '64mb',
+  },
+  {
+    key: 'peerKeysPerSecond',
+    flag: 'peer-keys-per-second',
+    env: 'PEER_KEYS_PER_SECOND',
+    kind: 'count',
+    value: '<n>',
+    help: 'Keys a client may have served (GET replies; at least 1 a GET) or written (x4, puts of over 64 keys) per second (burst 4 s); over it, its work waits',
+    defaultText: '250000',
+  },
+  {
+    key: 'peerBytesPerSecond',
+    flag: 'peer-bytes-per-second',
+    env: 'PEER_BYTES_PER_SECOND',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Frame bytes a client may send per second (burst 4 s); over it, its frames wait',
+    defaultText: '8mb',
+  },
+  {
+    key: 'maxPeerBacklog',
+    flag: 'max-peer-backlog',
+    env: 'MAX_PEER_BACKLOG',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Frames one peer may have waiting for its turn; reading pauses at half, the connection closes (1013) past it',
+    defaultText: '16mb',
+  },
+  {
+    key: 'sync',
+    flag: 'sync',
+    env: 'SYNC',
+    kind: 'bool',
+    value: '',
+    help: 'Catch up with relay peers through their change feeds (--no-sync to turn off)',
+    defaultText: 'on',
+  },
+  {
+    key: 'syncIntervalMs',
+    flag: 'sync-interval',
+    env: 'SYNC_INTERVAL',
+    kind: 'duration',
+    value: '<time>',
+    help: 'A catch-up pass with each relay peer this often, and on every reconnect (0 = on reconnect only)',
+    defaultText: '30s',
+  },
+  {
+    key: 'syncPageBytes',
+    flag: 'sync-page-bytes',
+    env: 'SYNC_PAGE_BYTES',
+    kind: 'bytes',
+    value: '<size>',
+    help: 'Bytes of records per catch-up page served to another relay (one page in flight per link)',
+    defaultText: '256kb',
+    maxBytes: 8 * 1024 * 1024,
+  },
+  {
+    key: 'config',
+    flag: 'config',
+    env: 'TRELLIS_CONFIG',
+    kind: 'path',
+    value: '<file>',
+    help: 'JSON file with any of these settings (camelCase keys)',
+    defaultText: 'none',
+  },
 ]
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -171,7 +446,9 @@ export function serveHelp(): string {
   const flags = SPECS.map((s) => `--${s.flag}${s.value !== '' ? ` ${s.value}` : ''}`)
   // The widest flag sets the column, so a long one never runs into its help text.
   const width = Math.max(...flags.map((f) => f.length)) + 2
-  const rows = SPECS.map((s, i) => `  ${flags[i].padEnd(width)}${s.help}\n  ${''.padEnd(width)}${s.env !== undefined ? `env ${s.env}, ` : ''}default ${s.defaultText}`)
+  const rows = SPECS.map(
+    (s, i) => `  ${flags[i].padEnd(width)}${s.help}\n  ${''.padEnd(width)}${s.env !== undefined ? `env ${s.env}, ` : ''}default ${s.defaultText}`,
+  )
   return [
     'Usage: trellis serve [options]',
     '',
@@ -212,7 +489,14 @@ function convert(spec: Spec, raw: unknown, source: Source): unknown {
   const fail = (expected: string, bad: unknown = raw): never => {
     throw new ConfigError(`invalid ${noun} '${typeof bad === 'string' ? bad : JSON.stringify(bad)}': expected ${expected} (${where(spec, source)})`)
   }
-  const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : Array.isArray(raw) && (spec.kind === 'urls' || spec.kind === 'origins') ? raw.map(String).join(',') : fail('a string or number')
+  const text =
+    typeof raw === 'string'
+      ? raw.trim()
+      : typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw)
+        : Array.isArray(raw) && (spec.kind === 'urls' || spec.kind === 'origins')
+          ? raw.map(String).join(',')
+          : fail('a string or number')
   switch (spec.kind) {
     case 'port': {
       const n = Number(text)
@@ -258,13 +542,19 @@ function convert(spec: Spec, raw: unknown, source: Source): unknown {
       return fail('true or false')
     }
     case 'urls': {
-      const urls = text.split(',').map((p) => p.trim()).filter((p) => p !== '')
+      const urls = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')
       for (const url of urls) if (!/^(https?|wss?):\/\/[^/\s]+/.test(url)) fail('http(s):// or ws(s):// URLs', url)
       return urls
     }
     case 'origins': {
       if (text === '*') return '*'
-      const origins = text.split(',').map((p) => p.trim()).filter((p) => p !== '')
+      const origins = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')
       for (const origin of origins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail("'*' or origins like https://app.example.com", origin)
       return origins
     }
@@ -340,7 +630,12 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv): Server
     const file = readConfigFile(configPath)
     for (const key of Object.keys(file)) {
       const spec = SPECS.find((s) => fileKey(s) === key && s.key !== 'config')
-      if (spec === undefined) throw new ConfigError(`unknown setting '${key}' in ${configPath} (known: ${SPECS.filter((s) => s.key !== 'config').map(fileKey).join(', ')})`)
+      if (spec === undefined)
+        throw new ConfigError(
+          `unknown setting '${key}' in ${configPath} (known: ${SPECS.filter((s) => s.key !== 'config')
+            .map(fileKey)
+            .join(', ')})`,
+        )
       settings.set(spec, convert(spec, file[key], { kind: 'file', name: configPath }))
     }
   }

@@ -76,7 +76,8 @@ export async function openCursorFile(dataDir: string, options: { max?: number; f
       }
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') options.log?.(`catch-up: ignoring ${path} (${(error as Error).message}); the next catch-up with each relay resends everything`)
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      options.log?.(`catch-up: ignoring ${path} (${(error as Error).message}); the next catch-up with each relay resends everything`)
   }
 
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -13,7 +13,18 @@ import type { TrellisNode, TrellisNodeOptions } from './http/node.js'
 /** HTTP settings of the relay's Fastify app (the rest of TrellisAppOptions is spelled out below). */
 type RelayHttpOptions = Pick<
   TrellisAppOptions,
-  'admin' | 'api' | 'health' | 'metrics' | 'defaultMetrics' | 'cors' | 'bodyLimit' | 'maxSubscribers' | 'logger' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'draining'
+  | 'admin'
+  | 'api'
+  | 'health'
+  | 'metrics'
+  | 'defaultMetrics'
+  | 'cors'
+  | 'bodyLimit'
+  | 'maxSubscribers'
+  | 'logger'
+  | 'requestTimeoutMs'
+  | 'keepAliveTimeoutMs'
+  | 'draining'
 >
 
 /** The node's options (data, storage, peers, limits, log) plus where to listen. */

@@ -1,6 +1,14 @@
 import { GraphNode } from '../core/node.js'
 import { createSortedSouls } from '../core/sorted-souls.js'
-import { inRange, type ChangePage, type KeyRange, type PendingJournal, type PendingWrite, type StorageAdapter, type StorageHealth } from '../core/storage-contract.js'
+import {
+  inRange,
+  type ChangePage,
+  type KeyRange,
+  type PendingJournal,
+  type PendingWrite,
+  type StorageAdapter,
+  type StorageHealth,
+} from '../core/storage-contract.js'
 import { TrellisError } from '../core/errors.js'
 import { nodeBytes } from '../core/memory-bound.js'
 import { randomText } from '../core/random.js'

@@ -157,7 +157,14 @@ export function createSimNetwork(options: SimNetworkOptions = {}): SimNetwork {
       const gun = createInstance({ peers: [`sim://${name}`], storage: nodeOptions.storage }, (root) => {
         const storage = nodeOptions.storage
         const catchUp = nodeOptions.catchUp === undefined ? undefined : { feed: storage?.changes?.bind(storage), ...nodeOptions.catchUp }
-        mesh = createMesh({ engine: root.engine, relay: nodeOptions.relay ?? false, limits: options.limits, pid: name, peerSecret: nodeOptions.peerSecret, catchUp })
+        mesh = createMesh({
+          engine: root.engine,
+          relay: nodeOptions.relay ?? false,
+          limits: options.limits,
+          pid: name,
+          peerSecret: nodeOptions.peerSecret,
+          catchUp,
+        })
         root.setNetwork(mesh.network)
         return async () => mesh?.close()
       })

@@ -110,14 +110,17 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
       }
       handle = mesh.connect(link, { outgoing: true, url: target, relay: options.relay }, events)
       const peer = handle.peer
-      heartbeat = setInterval(() => {
-        if (Date.now() - peer.heardAt > deadAfterMs) {
-          ws.close(4000, 'no heartbeat')
-          onGone()
-          return
-        }
-        if (ws.readyState === OPEN) ws.send('[]')
-      }, Math.min(heartbeatMs, deadAfterMs / 2))
+      heartbeat = setInterval(
+        () => {
+          if (Date.now() - peer.heardAt > deadAfterMs) {
+            ws.close(4000, 'no heartbeat')
+            onGone()
+            return
+          }
+          if (ws.readyState === OPEN) ws.send('[]')
+        },
+        Math.min(heartbeatMs, deadAfterMs / 2),
+      )
       ;(heartbeat as { unref?: () => void }).unref?.()
     }
     onText(ws, (text) => {

@@ -39,7 +39,12 @@ export function createSocketServer(mesh: Mesh, maxFrameChars: number, options: S
   const path = options.path ?? '/gun'
   const maxPayload = options.maxPayload ?? maxFrameChars * 2
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false })
-  const pool = createGunSockets(mesh, { maxPayload, heartbeatMs: options.heartbeatMs, pingMs: options.pingMs, maxPartialFrameBytes: options.maxPartialFrameBytes })
+  const pool = createGunSockets(mesh, {
+    maxPayload,
+    heartbeatMs: options.heartbeatMs,
+    pingMs: options.pingMs,
+    maxPartialFrameBytes: options.maxPartialFrameBytes,
+  })
 
   const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const url = request.url ?? ''

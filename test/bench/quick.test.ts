@@ -19,8 +19,19 @@ const KNOWN_GUN_DEFECTS: { job: RegExp; check: string; why: string }[] = [
   { job: /^durable-cold-/, check: 'records read back intact', why: 'RAD read-back returns partial or missing nodes' },
 ]
 
-interface Check { name: string; ok: boolean; detail: string; when: string }
-interface ImplResult { status: 'ok' | 'failed' | 'pending' | 'skipped'; reason?: string; checks: Check[]; errors: string[]; samples: Record<string, number[]> }
+interface Check {
+  name: string
+  ok: boolean
+  detail: string
+  when: string
+}
+interface ImplResult {
+  status: 'ok' | 'failed' | 'pending' | 'skipped'
+  reason?: string
+  checks: Check[]
+  errors: string[]
+  samples: Record<string, number[]>
+}
 interface Report {
   ok: boolean
   quick: boolean
@@ -85,8 +96,7 @@ describe('npm run bench -- --quick', () => {
 
   it('reports a finite figure for every row of every implementation that ran', () => {
     for (const row of report.rows)
-      for (const [impl, v] of Object.entries(row.values))
-        if (v.status === 'ok') expect(Number.isFinite(v.median), `${row.job} ${row.key} / ${impl}`).toBe(true)
+      for (const [impl, v] of Object.entries(row.values)) if (v.status === 'ok') expect(Number.isFinite(v.median), `${row.job} ${row.key} / ${impl}`).toBe(true)
   })
 
   for (const id of PENDING_TRELLIS) it.todo(`Trellis: ${id}`)

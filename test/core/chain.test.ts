@@ -15,7 +15,13 @@ const strip = (data: Data) => {
 describe('chain API (reference §3 B)', () => {
   it('B11: a nested put creates linked nodes with path souls', async () => {
     const gun = Gun()
-    const ack = await ackOf((cb) => gun.get('z').get('y').get('x').put({ c: { b: { a: 1 } } }, cb))
+    const ack = await ackOf((cb) =>
+      gun
+        .get('z')
+        .get('y')
+        .get('x')
+        .put({ c: { b: { a: 1 } } }, cb),
+    )
     expect(ack).toEqual({ ok: true })
     const engine = gun.root.engine
     expect(engine.peek('z')?.get('y')).toEqual({ '#': 'z/y' })
@@ -97,7 +103,10 @@ describe('chain API (reference §3 B)', () => {
     try {
       const list = gun.get('offline-list')
       const seen: string[] = []
-      list.map().get('name').on((name) => typeof name === 'string' && seen.push(name))
+      list
+        .map()
+        .get('name')
+        .on((name) => typeof name === 'string' && seen.push(name))
       const dan = list.set({ name: 'Dan' })
       await tick(50)
       const danSoul = (dan.step as { soul: string }).soul
@@ -178,7 +187,10 @@ describe('chain API (reference §3 B)', () => {
     people.set({ name: 'Ann', age: 30 })
     people.set({ name: 'Bo', age: 40 })
     const names: unknown[] = []
-    people.map().get('name').on((name) => names.push(name))
+    people
+      .map()
+      .get('name')
+      .on((name) => names.push(name))
     await tick(20)
     expect(names.sort()).toEqual(['Ann', 'Bo'])
   })
@@ -189,7 +201,10 @@ describe('chain API (reference §3 B)', () => {
     gun.get('d').get('gone').put(null)
     expect(await gun.get('d').get('gone')).toBeNull()
     const seen: [unknown, string][] = []
-    gun.get('d').map().once((v, k) => seen.push([v, k]))
+    gun
+      .get('d')
+      .map()
+      .once((v, k) => seen.push([v, k]))
     await tick(10)
     expect(seen.sort()).toEqual([
       [null, 'gone'],
@@ -203,10 +218,13 @@ describe('chain API (reference §3 B)', () => {
     const seen: unknown[] = []
     chain.on((v) => seen.push(v))
     let once = 0
-    gun.get('live').get('n').on((_v, _k, _m, ev) => {
-      once++
-      ev.off()
-    })
+    gun
+      .get('live')
+      .get('n')
+      .on((_v, _k, _m, ev) => {
+        once++
+        ev.off()
+      })
     for (const n of [1, 2, 3]) {
       chain.put(n)
       await tick(5)
@@ -224,7 +242,11 @@ describe('chain API (reference §3 B)', () => {
     gun.get('n2').put({ v: 'two' })
     gun.get('ptr').get('at').put(gun.get('n1'))
     const seen: unknown[] = []
-    gun.get('ptr').get('at').get('v').on((v) => seen.push(v))
+    gun
+      .get('ptr')
+      .get('at')
+      .get('v')
+      .on((v) => seen.push(v))
     await tick(10)
     gun.get('ptr').get('at').put(gun.get('n2'))
     await tick(10)

@@ -197,13 +197,29 @@ describe('deferred writes: bounds and horizon', () => {
     const released: number[] = []
     let done: () => void = () => {}
     const allOut = new Promise<void>((resolve) => (done = resolve))
-    const queue = createDeferredQueue<Origin>(200_000, Infinity, () => now, (due) => {
-      for (const w of due) released.push(w.state)
-      if (released.length >= 1000) done()
-    })
+    const queue = createDeferredQueue<Origin>(
+      200_000,
+      Infinity,
+      () => now,
+      (due) => {
+        for (const w of due) released.push(w.state)
+        if (released.length >= 1000) done()
+      },
+    )
     let reads = 0
     const item = (state: number, counted: boolean): DeferredWrite<Origin> => {
-      const w: DeferredWrite<Origin> = { id: '', soul: 's', key: `k${state}`, value: 1, state, origin: { kind: 'peer', peer: peerA }, due: state, bytes: 1, cancelled: false, waiter: undefined }
+      const w: DeferredWrite<Origin> = {
+        id: '',
+        soul: 's',
+        key: `k${state}`,
+        value: 1,
+        state,
+        origin: { kind: 'peer', peer: peerA },
+        due: state,
+        bytes: 1,
+        cancelled: false,
+        waiter: undefined,
+      }
       if (!counted) return w
       return new Proxy(w, {
         get(target, prop, receiver) {

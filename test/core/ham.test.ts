@@ -16,7 +16,10 @@ describe('HAM as stock Gun executes it (reference §3 A)', () => {
   })
 
   it('A2: equal state, different strings: the lexically greater wins in either order', async () => {
-    for (const order of [['a', 'b'], ['b', 'a']]) {
+    for (const order of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ]) {
       const engine = freshEngine()
       for (const v of order) await applyWire(engine, wireNode('s', 'k', v, S))
       expect(valueAt(engine, 's', 'k')).toBe('b')
@@ -111,12 +114,24 @@ describe('HAM as stock Gun executes it (reference §3 A)', () => {
   })
 
   it('is a join: the winner of any set of writes does not depend on their order (seeded)', () => {
-    const value = fc.oneof(fc.string({ maxLength: 3 }), fc.integer({ min: -20, max: 20 }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 2 }).filter((s) => s !== '').map((s) => ({ '#': s })))
+    const value = fc.oneof(
+      fc.string({ maxLength: 3 }),
+      fc.integer({ min: -20, max: 20 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc
+        .string({ maxLength: 2 })
+        .filter((s) => s !== '')
+        .map((s) => ({ '#': s })),
+    )
     const write = fc.record({ state: fc.integer({ min: 0, max: 3 }), value })
     fc.assert(
       fc.property(fc.array(write, { minLength: 1, maxLength: 8 }), fc.func(fc.integer()), (writes, shuffleKey) => {
         const fold = (list: typeof writes) =>
-          list.reduce<{ state: number; value: Value } | undefined>((held, w) => (held === undefined || wins(w.state, w.value, held.state, held.value) ? w : held), undefined)
+          list.reduce<{ state: number; value: Value } | undefined>(
+            (held, w) => (held === undefined || wins(w.state, w.value, held.state, held.value) ? w : held),
+            undefined,
+          )
         const shuffled = [...writes].sort((a, b) => shuffleKey(a) - shuffleKey(b))
         const a = fold(writes)
         const b = fold(shuffled)

@@ -41,7 +41,13 @@ describe('memory bound: with storage behind it, memory is a bounded cache', () =
     let release = () => {}
     const gate = new Promise<void>((resolve) => (release = resolve))
     let gated = true
-    const slow: StorageAdapter = { ...inner, put: async (nodes) => (gated ? (await gate, inner.put(nodes)) : inner.put(nodes)) }
+    const slow: StorageAdapter = {
+      ...inner,
+      put: async (nodes) => {
+        if (gated) await gate
+        return inner.put(nodes)
+      },
+    }
     const engine = createEngine({ storage: slow, maxMemoryNodes: CAP })
     const origin = { kind: 'local', id: 'w' } as const
     for (let k = 0; k < 300; k++) engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)

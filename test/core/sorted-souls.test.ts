@@ -17,28 +17,35 @@ function model(souls: Iterable<string>, range: KeyRange | undefined): string[] {
 
 const soulArb = fc.string({ unit: fc.constantFrom('a', 'b', '/', 'é', '\uffff'), maxLength: 4 })
 const rangeArb: fc.Arbitrary<KeyRange | undefined> = fc.option(
-  fc.record(
-    { prefix: soulArb, gte: soulArb, lte: soulArb, reverse: fc.boolean(), limit: fc.integer({ min: 0, max: 5 }) },
-    { requiredKeys: [] },
-  ),
+  fc.record({ prefix: soulArb, gte: soulArb, lte: soulArb, reverse: fc.boolean(), limit: fc.integer({ min: 0, max: 5 }) }, { requiredKeys: [] }),
   { nil: undefined },
 )
 
 describe('sorted souls (LEX over souls)', () => {
   it('answers like filter-and-sort, with souls added before and after the first query', () => {
     fc.assert(
-      fc.property(fc.array(soulArb, { maxLength: 20 }), fc.array(fc.oneof(soulArb.map((soul) => ({ soul })), rangeArb.map((range) => ({ range }))), { maxLength: 30 }), (initial, ops) => {
-        const held = [...initial]
-        // The real sources (Map keys) hold each soul once.
-        const index = createSortedSouls(() => new Set(held))
-        for (const op of ops) {
-          if ('soul' in op) {
-            held.push(op.soul)
-            index.add(op.soul)
-          } else expect(index.query(op.range)).toEqual(model(held, op.range))
-        }
-        expect(index.query(undefined)).toEqual(model(held, undefined))
-      }),
+      fc.property(
+        fc.array(soulArb, { maxLength: 20 }),
+        fc.array(
+          fc.oneof(
+            soulArb.map((soul) => ({ soul })),
+            rangeArb.map((range) => ({ range })),
+          ),
+          { maxLength: 30 },
+        ),
+        (initial, ops) => {
+          const held = [...initial]
+          // The real sources (Map keys) hold each soul once.
+          const index = createSortedSouls(() => new Set(held))
+          for (const op of ops) {
+            if ('soul' in op) {
+              held.push(op.soul)
+              index.add(op.soul)
+            } else expect(index.query(op.range)).toEqual(model(held, op.range))
+          }
+          expect(index.query(undefined)).toEqual(model(held, undefined))
+        },
+      ),
       { numRuns: 300 },
     )
   })

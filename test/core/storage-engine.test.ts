@@ -53,7 +53,13 @@ describe('engine over a storage adapter', () => {
     let release = () => {}
     const gate = new Promise<void>((resolve) => (release = resolve))
     const inner = createMemoryStorage()
-    const slow: StorageAdapter = { ...inner, put: async (nodes) => (await gate, inner.put(nodes)) }
+    const slow: StorageAdapter = {
+      ...inner,
+      put: async (nodes) => {
+        await gate
+        return inner.put(nodes)
+      },
+    }
     const db = createInstance({ storage: slow })
     let acked = false
     db.get('a').put({ v: 1 }, () => (acked = true))

@@ -95,10 +95,22 @@ describe('wire graph validation', () => {
   })
   it('wireGraphText writes exactly the JSON text of toWireGraph', () => {
     const text = fc.string({ unit: 'binary', maxLength: 12 })
-    const value = fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), text.map((soul) => ({ '#': soul })))
-    const key = fc.oneof(text.filter((k) => k !== '' && k !== '_'), fc.constantFrom('__proto__', 'constructor', 'toString', '"q"', '\\'))
+    const value = fc.oneof(
+      text,
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      text.map((soul) => ({ '#': soul })),
+    )
+    const key = fc.oneof(
+      text.filter((k) => k !== '' && k !== '_'),
+      fc.constantFrom('__proto__', 'constructor', 'toString', '"q"', '\\'),
+    )
     const graphNode = fc.record({
-      soul: fc.oneof(text.filter((s) => s !== ''), fc.constant('__proto__')),
+      soul: fc.oneof(
+        text.filter((s) => s !== ''),
+        fc.constant('__proto__'),
+      ),
       entries: fc.uniqueArray(fc.tuple(key, value, fc.double({ min: 0, max: 4e12, noNaN: true })), { selector: ([k]) => k, maxLength: 6 }),
     })
     fc.assert(
@@ -145,7 +157,14 @@ describe('WireGraphParser (a put checked a slice at a time)', () => {
 
   it('gives the same nodes, or the same refusal, as parseWireGraph whatever the slice size (seeded)', () => {
     const key = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('__proto__', 'constructor', '_', ''))
-    const value = fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null), fc.constant({ '#': 'x' }), fc.constant({ bad: 1 }), fc.constant(Number.NaN))
+    const value = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.integer(),
+      fc.constant(null),
+      fc.constant({ '#': 'x' }),
+      fc.constant({ bad: 1 }),
+      fc.constant(Number.NaN),
+    )
     const node = fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.array(fc.tuple(key, value), { maxLength: 12 }))
     fc.assert(
       fc.property(fc.array(node, { maxLength: 4 }), fc.integer({ min: 1, max: 7 }), (nodes, per) => {

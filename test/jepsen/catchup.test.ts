@@ -46,7 +46,9 @@ async function pair(): Promise<{ relays: ClusterRelay[]; proxies: LinkProxy[]; c
 const until = (check: () => Promise<boolean>, timeoutMs: number, what: string) => waitUntil(check, what, timeoutMs)
 
 const write = (client: RootChain, soul: string, key: string, value: string) =>
-  new Promise<void>((resolve, reject) => client.get(soul).put({ [key]: value }, (ack: { err?: string }) => (ack.err === undefined ? resolve() : reject(new Error(ack.err)))))
+  new Promise<void>((resolve, reject) =>
+    client.get(soul).put({ [key]: value }, (ack: { err?: string }) => (ack.err === undefined ? resolve() : reject(new Error(ack.err)))),
+  )
 
 const holds = async (relay: ClusterRelay, soul: string, key: string) => (await relay.dump())[soul]?.[key] !== undefined
 

@@ -32,10 +32,19 @@ const durationMs = Number(process.env.TRELLIS_JEPSEN_MS ?? 2500)
 const strict = process.env.TRELLIS_JEPSEN_CHECK !== 'durable'
 const kinds = process.env.TRELLIS_JEPSEN_FAULT_KINDS ? process.env.TRELLIS_JEPSEN_FAULT_KINDS.split(',') : undefined
 const firstSeed = pickSeed()
-console.log(`jepsen: ${runs} run(s) from seed ${firstSeed} (run k uses seed ${firstSeed}+k; replay one with TRELLIS_SEED=<seed> TRELLIS_JEPSEN_RUNS=1), check: ${strict ? 'everywhere' : 'durable'}`)
+console.log(
+  `jepsen: ${runs} run(s) from seed ${firstSeed} (run k uses seed ${firstSeed}+k; replay one with TRELLIS_SEED=<seed> TRELLIS_JEPSEN_RUNS=1), check: ${strict ? 'everywhere' : 'durable'}`,
+)
 
 /** The switches of this run, for the replay line. */
-const switches = ['TRELLIS_JEPSEN_MS', 'TRELLIS_JEPSEN_FAULTS', 'TRELLIS_JEPSEN_FAULT_KINDS', 'TRELLIS_JEPSEN_READERS', 'TRELLIS_JEPSEN_CHECK', 'TRELLIS_JEPSEN_RELAY_OPTIONS']
+const switches = [
+  'TRELLIS_JEPSEN_MS',
+  'TRELLIS_JEPSEN_FAULTS',
+  'TRELLIS_JEPSEN_FAULT_KINDS',
+  'TRELLIS_JEPSEN_READERS',
+  'TRELLIS_JEPSEN_CHECK',
+  'TRELLIS_JEPSEN_RELAY_OPTIONS',
+]
   .filter((name) => process.env[name] !== undefined && process.env[name] !== '')
   .map((name) => `${name}=${JSON.stringify(process.env[name])}`)
   .join(' ')
@@ -51,42 +60,65 @@ function report(result: RunResult): string {
 }
 
 describe('Jepsen-style: relays under partitions and SIGKILL, real processes and disks', () => {
-  it(`every acknowledged write survives ${runs} run(s) of faults${strict ? ', on every relay, replicas identical' : ''}`, async () => {
-    if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm test does) before the Jepsen test')
-    const summaries: string[] = []
-    let failures = 0
-    const total = { acked: 0, writes: 0, faults: 0, kills: 0, runs: 0 }
-    for (let k = 0; k < runs; k++) {
-      const seed = (firstSeed + k) >>> 0
-      let result: RunResult
-      try {
-        result = await jepsenRun({ seed, durationMs, check: strict ? 'everywhere' : 'durable', settleMs: strict ? 20_000 : 30_000, faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0', faultKinds: kinds, readers: process.env.TRELLIS_JEPSEN_READERS === '1' })
-      } catch (error) {
-        // The run itself broke (a relay that would not start, ...): a failed run, with its seed.
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
-        const history = (error as { history?: string[] }).history ?? []
-        result = { seed, ok: false, problems: [`the run threw: ${message}`], history, writes: 0, acked: 0, faults: 0, kills: 0, missingPerRelay: [], elapsedMs: 0 }
+  it(
+    `every acknowledged write survives ${runs} run(s) of faults${strict ? ', on every relay, replicas identical' : ''}`,
+    async () => {
+      if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm test does) before the Jepsen test')
+      const summaries: string[] = []
+      let failures = 0
+      const total = { acked: 0, writes: 0, faults: 0, kills: 0, runs: 0 }
+      for (let k = 0; k < runs; k++) {
+        const seed = (firstSeed + k) >>> 0
+        let result: RunResult
+        try {
+          result = await jepsenRun({
+            seed,
+            durationMs,
+            check: strict ? 'everywhere' : 'durable',
+            settleMs: strict ? 20_000 : 30_000,
+            faults: process.env.TRELLIS_JEPSEN_FAULTS !== '0',
+            faultKinds: kinds,
+            readers: process.env.TRELLIS_JEPSEN_READERS === '1',
+          })
+        } catch (error) {
+          // The run itself broke (a relay that would not start, ...): a failed run, with its seed.
+          const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+          const history = (error as { history?: string[] }).history ?? []
+          result = {
+            seed,
+            ok: false,
+            problems: [`the run threw: ${message}`],
+            history,
+            writes: 0,
+            acked: 0,
+            faults: 0,
+            kills: 0,
+            missingPerRelay: [],
+            elapsedMs: 0,
+          }
+        }
+        total.runs++
+        total.acked += result.acked
+        total.writes += result.writes
+        total.faults += result.faults
+        total.kills += result.kills
+        summaries.push(
+          `seed ${seed}: ${result.acked}/${result.writes} acked, ${result.faults} faults, ${result.kills} kills, missing per relay ${result.missingPerRelay.join('/')}` +
+            `${result.convergedAfterMs !== undefined ? `, converged ${result.convergedAfterMs} ms after heal` : ''}, ${result.elapsedMs} ms`,
+        )
+        if (!result.ok) {
+          failures++
+          console.error(report(result))
+          // Long mode goes on to count how many runs fail; one failure is enough to fail the test.
+          if (runs <= 3) break
+        }
+        if (runs > 3 && (k + 1) % 10 === 0) console.log(`jepsen: ${k + 1}/${runs} runs, ${failures} failed`)
       }
-      total.runs++
-      total.acked += result.acked
-      total.writes += result.writes
-      total.faults += result.faults
-      total.kills += result.kills
-      summaries.push(
-        `seed ${seed}: ${result.acked}/${result.writes} acked, ${result.faults} faults, ${result.kills} kills, missing per relay ${result.missingPerRelay.join('/')}` +
-          `${result.convergedAfterMs !== undefined ? `, converged ${result.convergedAfterMs} ms after heal` : ''}, ${result.elapsedMs} ms`,
+      console.log(
+        `jepsen summary: ${total.runs} runs, ${failures} failed; ${total.acked}/${total.writes} writes acknowledged, ${total.faults} faults, ${total.kills} SIGKILLs\n  ${summaries.slice(-10).join('\n  ')}`,
       )
-      if (!result.ok) {
-        failures++
-        console.error(report(result))
-        // Long mode goes on to count how many runs fail; one failure is enough to fail the test.
-        if (runs <= 3) break
-      }
-      if (runs > 3 && (k + 1) % 10 === 0) console.log(`jepsen: ${k + 1}/${runs} runs, ${failures} failed`)
-    }
-    console.log(
-      `jepsen summary: ${total.runs} runs, ${failures} failed; ${total.acked}/${total.writes} writes acknowledged, ${total.faults} faults, ${total.kills} SIGKILLs\n  ${summaries.slice(-10).join('\n  ')}`,
-    )
-    expect(failures, `${failures} of ${runs} runs failed (seeds and histories printed above)`).toBe(0)
-  }, Math.max(120_000, runs * (durationMs + 45_000)))
+      expect(failures, `${failures} of ${runs} runs failed (seeds and histories printed above)`).toBe(0)
+    },
+    Math.max(120_000, runs * (durationMs + 45_000)),
+  )
 })

@@ -264,12 +264,19 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     // Every client's outbox drains (synced() settles once each write is answered), or the settle bound passes.
     await Promise.race([Promise.all(clients.map((db) => db.synced())), sleep(deadline - Date.now())])
     const unacked = writes.filter((w) => w.ackAt === undefined)
-    note(`outboxes: ${clients.map((db) => db.pending).join('/')} pending; ${writes.length - unacked.length} acked, ${unacked.filter((w) => w.err !== undefined).length} refused`)
+    note(
+      `outboxes: ${clients.map((db) => db.pending).join('/')} pending; ${writes.length - unacked.length} acked, ${unacked.filter((w) => w.err !== undefined).length} refused`,
+    )
     const acked = writes.filter((w) => w.ackAt !== undefined && w.err === undefined)
     // Liveness: with everything healed, a client's outbox resends until a relay acks; a write left unanswered is a bug.
     const unanswered = writes.filter((w) => w.ackAt === undefined && w.err === undefined)
     if (unanswered.length > 0) {
-      problems.push(`UNANSWERED: ${unanswered.length} writes neither acknowledged nor refused ${options.settleMs} ms after the heal, e.g. ${unanswered.slice(0, 5).map((w) => `${w.soul}.${w.key} (c${w.client}, sent at ${w.sentAt} ms)`).join(', ')}`)
+      problems.push(
+        `UNANSWERED: ${unanswered.length} writes neither acknowledged nor refused ${options.settleMs} ms after the heal, e.g. ${unanswered
+          .slice(0, 5)
+          .map((w) => `${w.soul}.${w.key} (c${w.client}, sent at ${w.sentAt} ms)`)
+          .join(', ')}`,
+      )
     }
 
     // ---- quiescence: poll what each relay holds itself until they agree (or the bound) ----
@@ -301,19 +308,26 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
 
     const missingPerRelay = disks.map((disk) => acked.filter((w) => !holds(disk, w)).length)
     const lost = acked.filter((w) => disks.every((disk) => !holds(disk, w)))
-    for (const w of lost.slice(0, 20)) problems.push(`LOST: acknowledged write ${w.soul}.${w.key} (client c${w.client}, sent at ${w.sentAt} ms, acked at ${w.ackAt} ms) is on no relay's disk`)
+    for (const w of lost.slice(0, 20))
+      problems.push(`LOST: acknowledged write ${w.soul}.${w.key} (client c${w.client}, sent at ${w.sentAt} ms, acked at ${w.ackAt} ms) is on no relay's disk`)
     if (lost.length > 20) problems.push(`... ${lost.length} acknowledged writes lost in all`)
     for (const disk of disks) {
       for (const w of acked) {
         const cell = disk[w.soul]?.[w.key]
-        if (cell !== undefined && cell[0] !== JSON.stringify(w.value)) problems.push(`WRONG VALUE: ${w.soul}.${w.key} holds ${cell[0]}, written ${JSON.stringify(w.value)}`)
+        if (cell !== undefined && cell[0] !== JSON.stringify(w.value))
+          problems.push(`WRONG VALUE: ${w.soul}.${w.key} holds ${cell[0]}, written ${JSON.stringify(w.value)}`)
       }
     }
     if (options.check === 'everywhere') {
       disks.forEach((disk, i) => {
         const missing = acked.filter((w) => !holds(disk, w))
         if (missing.length > 0) {
-          problems.push(`r${i} lacks ${missing.length} of ${acked.length} acknowledged writes, e.g. ${missing.slice(0, 5).map((w) => `${w.soul}.${w.key} (c${w.client}, acked at ${w.ackAt} ms)`).join(', ')}`)
+          problems.push(
+            `r${i} lacks ${missing.length} of ${acked.length} acknowledged writes, e.g. ${missing
+              .slice(0, 5)
+              .map((w) => `${w.soul}.${w.key} (c${w.client}, acked at ${w.ackAt} ms)`)
+              .join(', ')}`,
+          )
         }
       })
       if (!agree(disks)) problems.push(`the relays' disks differ: ${disks.map((d, i) => `r${i} ${countKeys(d)} keys`).join(', ')}`)
@@ -347,7 +361,13 @@ export async function jepsenRun(options: RunOptions): Promise<RunResult> {
     if (!keep) rmSync(root, { recursive: true, force: true })
     else {
       // The whole history, every write with its ack, next to the data directories it produced.
-      const lines = [...history, ...writes.map((w) => `write c${w.client} ${w.soul}.${w.key} sent ${w.sentAt} ms, ${w.err !== undefined ? `refused: ${w.err}` : w.ackAt !== undefined ? `acked ${w.ackAt} ms` : 'never acked'}`)]
+      const lines = [
+        ...history,
+        ...writes.map(
+          (w) =>
+            `write c${w.client} ${w.soul}.${w.key} sent ${w.sentAt} ms, ${w.err !== undefined ? `refused: ${w.err}` : w.ackAt !== undefined ? `acked ${w.ackAt} ms` : 'never acked'}`,
+        ),
+      ]
       writeFileSync(join(root, 'history.txt'), lines.join('\n') + '\n')
       history.push(`data directories and the full history (every write and its ack) kept in ${root} (history.txt)`)
     }
@@ -372,7 +392,13 @@ function agree(dumps: readonly Dump[]): boolean {
 function canonical(d: Dump): string {
   return Object.keys(d)
     .sort()
-    .map((soul) => `${soul}{${Object.keys(d[soul]).sort().map((k) => `${k}=${d[soul][k][0]}@${d[soul][k][1]}`).join(',')}}`)
+    .map(
+      (soul) =>
+        `${soul}{${Object.keys(d[soul])
+          .sort()
+          .map((k) => `${k}=${d[soul][k][0]}@${d[soul][k][1]}`)
+          .join(',')}}`,
+    )
     .join('\n')
 }
 

@@ -34,7 +34,7 @@ describe('small pieces', () => {
     const j = createBackoff({ initialMs: 100, jitter: 0.5, random: () => 1 })
     expect(j.next()).toBe(50)
   })
-  it('ids are 9 chars from Gun\'s alphabet (no Y)', () => {
+  it("ids are 9 chars from Gun's alphabet (no Y)", () => {
     for (let i = 0; i < 1000; i++) expect(randomId()).toMatch(/^[0-9A-XZa-z]{9}$/)
   })
   it('>< hints: first 99 chars, comma separated; sent only for 2+ peers', () => {

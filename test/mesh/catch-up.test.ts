@@ -29,7 +29,9 @@ async function dump(engine: Engine): Promise<Record<string, Record<string, [unkn
 }
 
 const put = (node: SimNode, soul: string, data: Record<string, string>) =>
-  new Promise<void>((resolve, reject) => node.gun.get(soul).put(data, (ack: { err?: string }) => (ack.err === undefined ? resolve() : reject(new Error(ack.err)))))
+  new Promise<void>((resolve, reject) =>
+    node.gun.get(soul).put(data, (ack: { err?: string }) => (ack.err === undefined ? resolve() : reject(new Error(ack.err)))),
+  )
 
 let net: SimNetwork | undefined
 afterEach(async (ctx) => {
@@ -43,7 +45,7 @@ const catchUp = { intervalMs: 150, requestTimeoutMs: 300, retryMs: 50, pageBytes
 describe('catch-up between relays (simulated network)', () => {
   it('writes acknowledged on both sides of a partition reach every relay after the heal; all replicas identical', async () => {
     net = createSimNetwork({ delayMs: [0, 5], duplicate: 0.1 })
-    const relays = ['r1', 'r2', 'r3'].map((name) => net!.add(name, { relay: true, storage: createMemoryStorage(), peerSecret: "cluster", catchUp }))
+    const relays = ['r1', 'r2', 'r3'].map((name) => net!.add(name, { relay: true, storage: createMemoryStorage(), peerSecret: 'cluster', catchUp }))
     const [r1, r2, r3] = relays
     net.link(r1, r2)
     net.link(r2, r3)
@@ -63,7 +65,7 @@ describe('catch-up between relays (simulated network)', () => {
     await until(async () => {
       const [a, b, c] = await Promise.all(relays.map((r) => dump(r.engine)))
       return JSON.stringify(a) === JSON.stringify(b) && JSON.stringify(b) === JSON.stringify(c) && c['during-29'] !== undefined && a['other-side'] !== undefined
-    }, 'all three relays hold the same graph, both sides\' writes included')
+    }, "all three relays hold the same graph, both sides' writes included")
     const stats = r3.mesh.catchUpStats()
     expect(stats?.pagesReceived).toBeGreaterThan(1)
     expect(stats?.passesCompleted).toBeGreaterThan(0)
@@ -114,8 +116,13 @@ describe('catch-up between relays (simulated network)', () => {
     // A link we dialled to a relay: a relay peer on our side, so it is served.
     const handle = mesh.connect({ send: (t) => sent.push(t), close: () => {}, bufferedAmount: () => 0 }, { outgoing: true, url: 'ws://x', relay: true })
     handle.hear(JSON.stringify({ '#': 'ask', dam: 'sync' }))
-    await until(() => (handle.peer.batcher.flush(), sent.some((t) => t.includes('"@":"ask"'))), 'the page is sent')
-    const reply = sent.map((t) => JSON.parse(t) as unknown).flat().find((m) => (m as { '@'?: string })['@'] === 'ask') as { put: Record<string, Record<string, unknown>> }
+    await until(() => {
+      handle.peer.batcher.flush()
+      return sent.some((t) => t.includes('"@":"ask"'))
+    }, 'the page is sent')
+    const reply = sent.flatMap((t) => JSON.parse(t) as unknown).find((m) => (m as { '@'?: string })['@'] === 'ask') as {
+      put: Record<string, Record<string, unknown>>
+    }
     expect(reply.put.s.a).toBe('new')
     expect(reply.put.s.b).toBe('v')
     mesh.close()
@@ -124,7 +131,13 @@ describe('catch-up between relays (simulated network)', () => {
 
   it('a node this relay refuses (its limits) is dropped and counted; the rest of the page is merged and the pass completes', async () => {
     const engine = createEngine({})
-    const mesh = createMesh({ engine, relay: true, pid: 'a', limits: { maxSoulChars: 20 }, catchUp: { feed: async () => ({ nodes: [], next: 'x', done: true, bytes: 0 }) } })
+    const mesh = createMesh({
+      engine,
+      relay: true,
+      pid: 'a',
+      limits: { maxSoulChars: 20 },
+      catchUp: { feed: async () => ({ nodes: [], next: 'x', done: true, bytes: 0 }) },
+    })
     const sent: string[] = []
     const handle = mesh.connect({ send: (t) => sent.push(t), close: () => {}, bufferedAmount: () => 0 }, { outgoing: true, url: 'ws://b', relay: true })
     // The relay we dialled greets us: the handshake is done on our side, and we ask for its feed.
@@ -137,7 +150,16 @@ describe('catch-up between relays (simulated network)', () => {
     await until(async () => (await ask()) !== undefined, 'we ask the relay for its feed')
     const request = (await ask()) as { '#': string }
     const long = 'x'.repeat(50)
-    handle.hear(JSON.stringify({ '#': 'p1', '@': request['#'], dam: 'sync', next: 'c1', done: true, put: { ok: { _: { '#': 'ok', '>': { k: 1 } }, k: 'v' }, [long]: { _: { '#': long, '>': { k: 1 } }, k: 'v' } } }))
+    handle.hear(
+      JSON.stringify({
+        '#': 'p1',
+        '@': request['#'],
+        dam: 'sync',
+        next: 'c1',
+        done: true,
+        put: { ok: { _: { '#': 'ok', '>': { k: 1 } }, k: 'v' }, [long]: { _: { '#': long, '>': { k: 1 } }, k: 'v' } },
+      }),
+    )
     await until(() => mesh.catchUpStats()?.passesCompleted === 1, 'the pass completes')
     expect((await engine.read('ok'))?.get('k')).toBe('v')
     expect(await engine.read(long)).toBeUndefined()

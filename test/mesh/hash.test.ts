@@ -28,10 +28,10 @@ describe('## hash', () => {
     expect(stringHash('a')).toBe(97)
     expect(stringHash('hello')).toBe(99162322)
   })
-  it('orders integer-like keys first, numerically, as Gun\'s sorted copy does', () => {
+  it("orders integer-like keys first, numerically, as Gun's sorted copy does", () => {
     expect(sortedJson({ b: 1, 10: 2, a: 3, 9: 4 })).toBe('{"9":4,"10":2,"a":3,"b":1}')
   })
-  it('equals stock Gun\'s hash for arbitrary graphs', () => {
+  it("equals stock Gun's hash for arbitrary graphs", () => {
     const value = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null))
     const node = fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 8 })
     fc.assert(

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, closeStock, serve, stockGun, stockPut, until, type Served, type StockGun } from './helpers.js'
 import { contentStats, decodePng } from './png.js'
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 
 describe('admin UI in headless Chromium', () => {
   let s: Served
@@ -14,7 +22,12 @@ describe('admin UI in headless Chromium', () => {
   let gun: StockGun
   beforeAll(async () => {
     s = await serve({ admin: true })
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pw-udd-')), { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, viewport: { width: 1200, height: 800 } })
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pw-udd-')), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1200, height: 800 },
+    })
     gun = stockGun([s.gunUrl])
     await call(s.base, 'PUT', '/api/v1/data/mark', { name: 'Mark', boss: { name: 'Fluffy', species: 'cat' } })
   }, 30_000)
@@ -55,7 +68,11 @@ describe('admin UI in headless Chromium', () => {
 
     // Peers and key metrics (polled every 2 s): the stock client is a connected peer.
     await until(() => s.node.mesh.peers.size >= 1, 5000, 'stock peer')
-    await page.waitForFunction(() => document.querySelectorAll('#peer-body td').length >= 4 && document.getElementById('m-peers')?.textContent === '1', undefined, { timeout: 6000 })
+    await page.waitForFunction(
+      () => document.querySelectorAll('#peer-body td').length >= 4 && document.getElementById('m-peers')?.textContent === '1',
+      undefined,
+      { timeout: 6000 },
+    )
     const rss = await page.locator('#m-rss').textContent()
     expect(rss).toMatch(/\d+(\.\d)? (kB|MB|GB)/)
 

@@ -61,7 +61,12 @@ describe('CLI client: trellis get / put / watch (built, against a listening rela
     await until(() => out.includes('"data":0'), 10_000, 'first value')
     await call(s.base, 'PATCH', '/api/v1/data/cli-live', { n: 1 })
     await until(() => out.includes('"data":1'), 5000, 'update')
-    expect(out.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toContainEqual({ key: 'n', data: 1 })
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toContainEqual({ key: 'n', data: 1 })
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
   })

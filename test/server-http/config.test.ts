@@ -18,15 +18,30 @@ describe('server configuration: flags, environment, config file', () => {
   it('flags win over the environment, which wins over the file', () => {
     const path = file(JSON.stringify({ port: 1111, host: '0.0.0.0', logLevel: 'debug', bodyLimit: '2mb', peers: ['http://a.example:8765/gun'] }))
     const config = loadServerConfig(['--config', path, '--port', '3333'], { PORT: '2222', LOG_LEVEL: 'warn', MAX_PEERS: '50', SHUTDOWN_TIMEOUT: '5s' })
-    expect(config).toMatchObject({ port: 3333, host: '0.0.0.0', logLevel: 'warn', bodyLimit: 2 * 1024 * 1024, peers: ['http://a.example:8765/gun'], maxPeers: 50, shutdownTimeoutMs: 5000 })
+    expect(config).toMatchObject({
+      port: 3333,
+      host: '0.0.0.0',
+      logLevel: 'warn',
+      bodyLimit: 2 * 1024 * 1024,
+      peers: ['http://a.example:8765/gun'],
+      maxPeers: 50,
+      shutdownTimeoutMs: 5000,
+    })
     expect(loadServerConfig([], { TRELLIS_CONFIG: path })).toMatchObject({ port: 1111 })
   })
 
   it('booleans, memory mode, CORS, sizes and times', () => {
     expect(loadServerConfig(['--no-admin', '--metrics=false', '--memory'], {})).toMatchObject({ admin: false, metrics: false, dataDir: undefined })
     expect(loadServerConfig(['--data', ''], {})).toMatchObject({ dataDir: undefined })
-    expect(loadServerConfig([], { ADMIN: 'off', CORS_ORIGINS: 'https://a.example, https://b.example' })).toMatchObject({ admin: false, corsOrigins: ['https://a.example', 'https://b.example'] })
-    expect(loadServerConfig(['--cors', '*', '--body-limit', '512kb', '--request-timeout', '2m'], {})).toMatchObject({ corsOrigins: '*', bodyLimit: 512 * 1024, requestTimeoutMs: 120_000 })
+    expect(loadServerConfig([], { ADMIN: 'off', CORS_ORIGINS: 'https://a.example, https://b.example' })).toMatchObject({
+      admin: false,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    })
+    expect(loadServerConfig(['--cors', '*', '--body-limit', '512kb', '--request-timeout', '2m'], {})).toMatchObject({
+      corsOrigins: '*',
+      bodyLimit: 512 * 1024,
+      requestTimeoutMs: 120_000,
+    })
   })
 
   it('issue 11 #8: soul, key and value limits and the listing byte bound', () => {
@@ -74,10 +89,42 @@ describe('server configuration: flags, environment, config file', () => {
   it('--help documents every option with its environment variable and default', () => {
     expect(loadServerConfig(['--help'], {})).toBe('help')
     const help = serveHelp()
-    for (const flag of ['--port', '--host', '--data', '--memory', '--peers', '--log-level', '--cors', '--body-limit', '--max-peers', '--max-subscribers', '--request-timeout', '--keep-alive-timeout', '--shutdown-timeout', '--admin', '--metrics', '--api', '--config']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--data',
+      '--memory',
+      '--peers',
+      '--log-level',
+      '--cors',
+      '--body-limit',
+      '--max-peers',
+      '--max-subscribers',
+      '--request-timeout',
+      '--keep-alive-timeout',
+      '--shutdown-timeout',
+      '--admin',
+      '--metrics',
+      '--api',
+      '--config',
+    ]) {
       expect(help).toContain(flag)
     }
-    for (const env of ['PORT', 'HOST', 'DATA_DIR', 'PEERS', 'LOG_LEVEL', 'CORS_ORIGINS', 'BODY_LIMIT', 'MAX_PEERS', 'MAX_SUBSCRIBERS', 'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'SHUTDOWN_TIMEOUT', 'TRELLIS_CONFIG']) {
+    for (const env of [
+      'PORT',
+      'HOST',
+      'DATA_DIR',
+      'PEERS',
+      'LOG_LEVEL',
+      'CORS_ORIGINS',
+      'BODY_LIMIT',
+      'MAX_PEERS',
+      'MAX_SUBSCRIBERS',
+      'REQUEST_TIMEOUT',
+      'KEEP_ALIVE_TIMEOUT',
+      'SHUTDOWN_TIMEOUT',
+      'TRELLIS_CONFIG',
+    ]) {
       expect(help).toContain(`env ${env}`)
     }
   })

@@ -47,7 +47,6 @@ export async function call(base: string, method: string, path: string, body?: un
   return { status: response.status, headers: response.headers, body: parsed }
 }
 
-
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export function tmpDir(prefix = 'trellis-http-'): string {
@@ -97,8 +96,7 @@ export function closeStock(gun: StockGun): void {
   }
 }
 
-export const stockPut = (chain: StockChain, data: unknown) =>
-  new Promise<Record<string, unknown>>((resolve) => chain.put(data, resolve))
+export const stockPut = (chain: StockChain, data: unknown) => new Promise<Record<string, unknown>>((resolve) => chain.put(data, resolve))
 
 /** Read a Server-Sent Events stream: every `data:` payload, parsed, as it arrives. */
 export async function sse(url: string): Promise<{ events: Record<string, unknown>[]; status: number; contentType: string | null; close(): void }> {

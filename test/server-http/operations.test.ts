@@ -86,7 +86,10 @@ describe('CORS', () => {
   it('allows only the configured origins on the API', async () => {
     const s = await serve({ cors: { origin: ['https://app.example'] } })
     try {
-      const allowed = await fetch(`${s.base}/api/v1/data/x`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT' } })
+      const allowed = await fetch(`${s.base}/api/v1/data/x`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT' },
+      })
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example')
       const other = await fetch(`${s.base}/api/v1/data/x`, { headers: { origin: 'https://evil.example' } })
       expect(other.headers.get('access-control-allow-origin')).toBeNull()

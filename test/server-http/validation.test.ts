@@ -39,8 +39,20 @@ const ROWS: Row[] = [
   { name: 'an empty key', soul: 'v-empty', key: '', value: 1, err: 'Invalid key: empty key at v-empty' },
   { name: 'a soul too long', soul: longSoul, key: 'k', value: 1, err: `Soul too long: ${MAX_SOUL + 1} chars (max ${MAX_SOUL}) at ${'s'.repeat(40)}…` },
   { name: 'a key too long', soul: 'v-key', key: longKey, value: 1, err: `Key too long: ${MAX_KEY + 1} chars (max ${MAX_KEY}) at v-key.${'k'.repeat(40)}…` },
-  { name: 'a value too long', soul: 'v-val', key: 'k', value: 'x'.repeat(MAX_VALUE + 1), err: `Value too long: ${MAX_VALUE + 1} chars (max ${MAX_VALUE}) at v-val.k` },
-  { name: 'a link to a soul too long', soul: 'v-lnk', key: 'k', value: { '#': longSoul }, err: `Soul too long: ${MAX_SOUL + 1} chars (max ${MAX_SOUL}) at v-lnk.k` },
+  {
+    name: 'a value too long',
+    soul: 'v-val',
+    key: 'k',
+    value: 'x'.repeat(MAX_VALUE + 1),
+    err: `Value too long: ${MAX_VALUE + 1} chars (max ${MAX_VALUE}) at v-val.k`,
+  },
+  {
+    name: 'a link to a soul too long',
+    soul: 'v-lnk',
+    key: 'k',
+    value: { '#': longSoul },
+    err: `Soul too long: ${MAX_SOUL + 1} chars (max ${MAX_SOUL}) at v-lnk.k`,
+  },
 ]
 
 function record(key: string, value: unknown): Record<string, unknown> {
@@ -77,15 +89,23 @@ describe('one validator: the chain, a wire put to a real relay and REST agree', 
     await relay?.exited
   })
 
-  it.each(ROWS)('$name', async (row) => {
-    const chain = await chainPut(db, row.soul, record(row.key, row.value))
-    const wire = await wirePut(client, row.soul, row.key, row.value)
-    const rest = await call(relay.base, 'PUT', `/api/v1/data/${encodeURIComponent(row.soul)}`, record(row.key, row.value))
-    const verdicts = { chain: chain.err ?? 'ok', wire: wire.err ?? (wire.ok === true ? 'ok' : 'no ack'), rest: rest.status === 200 ? 'ok' : rest.body.message }
-    const expected = row.err ?? 'ok'
-    expect(verdicts).toEqual({ chain: expected, wire: expected, rest: expected })
-    if (row.err !== undefined) expect(rest.status).toBe(400)
-  }, 30_000)
+  it.each(ROWS)(
+    '$name',
+    async (row) => {
+      const chain = await chainPut(db, row.soul, record(row.key, row.value))
+      const wire = await wirePut(client, row.soul, row.key, row.value)
+      const rest = await call(relay.base, 'PUT', `/api/v1/data/${encodeURIComponent(row.soul)}`, record(row.key, row.value))
+      const verdicts = {
+        chain: chain.err ?? 'ok',
+        wire: wire.err ?? (wire.ok === true ? 'ok' : 'no ack'),
+        rest: rest.status === 200 ? 'ok' : rest.body.message,
+      }
+      const expected = row.err ?? 'ok'
+      expect(verdicts).toEqual({ chain: expected, wire: expected, rest: expected })
+      if (row.err !== undefined) expect(rest.status).toBe(400)
+    },
+    30_000,
+  )
 
   it('nothing refused was stored: not by the relay (wire or REST), not by the chain', async () => {
     for (const row of ROWS.filter((r) => r.err !== undefined && r.soul.length <= MAX_SOUL)) {
@@ -158,11 +178,23 @@ describe('soul and key lengths on every entry point (issue 11 #8)', () => {
 
   it('REST: a soul or key too long in the path or the body is a 400 naming it', async () => {
     const soulPath = await call(relay.base, 'PUT', `/api/v1/data/${'p'.repeat(5000)}`, { a: 1 })
-    expect([soulPath.status, soulPath.body.code, soulPath.body.message]).toEqual([400, 'INVALID_SOUL', `Soul too long: 5000 chars (max ${MAX_SOUL}) at ${'p'.repeat(40)}…`])
+    expect([soulPath.status, soulPath.body.code, soulPath.body.message]).toEqual([
+      400,
+      'INVALID_SOUL',
+      `Soul too long: 5000 chars (max ${MAX_SOUL}) at ${'p'.repeat(40)}…`,
+    ])
     const keyPath = await call(relay.base, 'PUT', `/api/v1/data/rest-soul/${'q'.repeat(5000)}`, 1)
-    expect([keyPath.status, keyPath.body.code, keyPath.body.message]).toEqual([400, 'INVALID_KEY', `Key too long: 5000 chars (max ${MAX_KEY}) at rest-soul.${'q'.repeat(40)}…`])
+    expect([keyPath.status, keyPath.body.code, keyPath.body.message]).toEqual([
+      400,
+      'INVALID_KEY',
+      `Key too long: 5000 chars (max ${MAX_KEY}) at rest-soul.${'q'.repeat(40)}…`,
+    ])
     const keyBody = await call(relay.base, 'PATCH', '/api/v1/data/rest-soul', { ok: 1, deep: { ['r'.repeat(5000)]: 1 } })
-    expect([keyBody.status, keyBody.body.code, keyBody.body.message]).toEqual([400, 'INVALID_KEY', `Key too long: 5000 chars (max ${MAX_KEY}) at rest-soul.deep.${'r'.repeat(40)}…`])
+    expect([keyBody.status, keyBody.body.code, keyBody.body.message]).toEqual([
+      400,
+      'INVALID_KEY',
+      `Key too long: 5000 chars (max ${MAX_KEY}) at rest-soul.deep.${'r'.repeat(40)}…`,
+    ])
     const readLong = await call(relay.base, 'GET', `/api/v1/data/${'p'.repeat(5000)}`)
     expect(readLong.status).toBe(400)
     // A path soul the chain builds (`parent/key`) past the limit: refused by the chain, reported as a 400 too.
@@ -214,7 +246,9 @@ describe('the chain refuses long souls and keys with a TrellisError message (iss
     expect((await put(db.get(longSoul), { a: 1 })).err).toBe(`Soul too long: ${MAX_SOUL + 1} chars (max ${MAX_SOUL}) at ${'s'.repeat(40)}…`)
     expect((await put(db.get('c').get(longKey), 1)).err).toBe(`Key too long: ${MAX_KEY + 1} chars (max ${MAX_KEY}) at c.${'k'.repeat(40)}…`)
     expect((await put(db.get('g'.repeat(4000)), { ['h'.repeat(200)]: { a: 1 } })).err).toMatch(/^Soul too long: 4201 chars \(max 4096\)/)
-    expect((await put(db.get('c'), { nested: { [longKey]: 1 } })).err).toBe(`Key too long: ${MAX_KEY + 1} chars (max ${MAX_KEY}) at c.nested.${'k'.repeat(40)}…`)
+    expect((await put(db.get('c'), { nested: { [longKey]: 1 } })).err).toBe(
+      `Key too long: ${MAX_KEY + 1} chars (max ${MAX_KEY}) at c.nested.${'k'.repeat(40)}…`,
+    )
     expect((await put(db.get('c').get('v'), 'x'.repeat(MAX_VALUE + 1))).err).toBe(`Value too long: ${MAX_VALUE + 1} chars (max ${MAX_VALUE}) at c.v`)
     expect(db.root.engine.peek('c')).toBeUndefined()
     // Configurable: a root with smaller limits refuses earlier.

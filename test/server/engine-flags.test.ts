@@ -3,7 +3,12 @@ import { ConfigError, DEFAULT_CONFIG, loadServerConfig, serveHelp } from '../../
 
 describe('engine bounds: flags, environment, defaults', () => {
   it('defaults: 256 MiB node cache, 100 000 keys and 64 MiB deferred, a 24 h horizon', () => {
-    expect(DEFAULT_CONFIG).toMatchObject({ maxMemoryBytes: 256 * 1024 ** 2, maxDeferred: 100_000, maxDeferredBytes: 64 * 1024 ** 2, maxFutureMs: 24 * 3_600_000 })
+    expect(DEFAULT_CONFIG).toMatchObject({
+      maxMemoryBytes: 256 * 1024 ** 2,
+      maxDeferred: 100_000,
+      maxDeferredBytes: 64 * 1024 ** 2,
+      maxFutureMs: 24 * 3_600_000,
+    })
   })
 
   it('flags and environment variables set them (flags win); the node cache may pass 1 GiB', () => {

@@ -22,7 +22,14 @@ const key = fc.oneof(
   fc.nat({ max: 5000 }).map(String),
   fc.constantFrom('__proto__', 'constructor', '0', '01', '4294967294', '4294967295', 'Z', '`', '^', 'a'),
 )
-const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 5 }).map((s) => ({ '#': s })))
+const value = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.string({ maxLength: 5 }).map((s) => ({ '#': s })),
+)
 
 describe('sliced whole-node hash (ask-back `##` of a big node)', () => {
   it('equals graphHash(toWireGraph([node])) for any node, whatever its size (seeded)', () => {
@@ -88,7 +95,7 @@ describe('fair scheduler in a mesh (in process)', () => {
     mesh.close()
   })
 
-  it('handles a batch frame of over 64 messages in its peer\'s turns, 64 at a time, in order, the peer\'s next frames after it', async () => {
+  it("handles a batch frame of over 64 messages in its peer's turns, 64 at a time, in order, the peer's next frames after it", async () => {
     const { createMesh } = await import('../../src/mesh/mesh.js')
     const { createEngine } = await import('../../src/core/engine.js')
     const { fairStatsOf } = await import('../../src/mesh/fair.js')
@@ -106,7 +113,8 @@ describe('fair scheduler in a mesh (in process)', () => {
       },
       { outgoing: false },
     )
-    const gets = (from: number, to: number) => JSON.stringify(Array.from({ length: to - from }, (_, i) => ({ '#': `q${from + i}`, get: { '#': `none/${from + i}` } })))
+    const gets = (from: number, to: number) =>
+      JSON.stringify(Array.from({ length: to - from }, (_, i) => ({ '#': `q${from + i}`, get: { '#': `none/${from + i}` } })))
     handle.hear(gets(0, 300))
     handle.hear(gets(300, 310)) // queued behind the first frame's rest
     // Nothing of it ran on arrival: it waits for the peer's turns (answers would come in microtasks).
@@ -119,7 +127,7 @@ describe('fair scheduler in a mesh (in process)', () => {
     mesh.close()
   })
 
-  it('checks a put of many keys in its peer\'s turns, all or nothing: a small put heard after it is applied first', async () => {
+  it("checks a put of many keys in its peer's turns, all or nothing: a small put heard after it is applied first", async () => {
     const { createMesh } = await import('../../src/mesh/mesh.js')
     const { createEngine } = await import('../../src/core/engine.js')
     const { fairStatsOf } = await import('../../src/mesh/fair.js')

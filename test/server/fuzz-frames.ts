@@ -55,7 +55,12 @@ export function createFrameFuzzer(seed: number) {
     const out: Record<string, unknown> = {}
     for (let i = int(6); i >= 0; i--) {
       const k = random() < 0.2 ? pick(NASTY_KEYS) : `k${int(20)}`
-      Object.defineProperty(out, k, { value: random() < 0.8 ? pick(['v', 1, true, null, { '#': 's1' }]) : anyValue(0), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(out, k, {
+        value: random() < 0.8 ? pick(['v', 1, true, null, { '#': 's1' }]) : anyValue(0),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
       Object.defineProperty(states, k, { value: random() < 0.9 ? 1700000000000 + int(1e6) : anyValue(0), enumerable: true, writable: true, configurable: true })
     }
     const meta = random() < 0.9 ? { '#': random() < 0.9 ? s : soul(), '>': states } : anyValue(0)
@@ -77,7 +82,14 @@ export function createFrameFuzzer(seed: number) {
       case 2:
         return { '#': id, get: random() < 0.8 ? { '#': soul(), '.': random() < 0.5 ? `k${int(20)}` : anyValue(0) } : anyValue(0) }
       case 3:
-        return { '#': id, '@': random() < 0.5 ? `z${int(1e9)}` : anyValue(0), ok: anyValue(0), put: random() < 0.5 ? { s1: node('s1') } : anyValue(0), '%': anyValue(0), '##': anyValue(0) }
+        return {
+          '#': id,
+          '@': random() < 0.5 ? `z${int(1e9)}` : anyValue(0),
+          ok: anyValue(0),
+          put: random() < 0.5 ? { s1: node('s1') } : anyValue(0),
+          '%': anyValue(0),
+          '##': anyValue(0),
+        }
       case 4:
         return { '#': id, dam: pick(['?', '!', 'mob', 'hi', 'opt', 'tag', '']), pid: anyValue(0), '@': anyValue(0), peers: anyValue(0), err: anyValue(0) }
       case 5:

@@ -65,7 +65,9 @@ describe(`fuzz: ${FRAMES} hostile frames (seed ${SEED})`, () => {
     await sleep(200)
     const stats = relay.stats()
     const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6
-    console.log(`fuzz: ${FRAMES} frames in ${seconds.toFixed(1)} s, served ${served} round trips; dedup max ${maxDedup}, routes max ${maxRoutes}, subs ${stats.subscriptions}, souls ${stats.souls}, heap +${heapGrowthMb.toFixed(0)} MB`)
+    console.log(
+      `fuzz: ${FRAMES} frames in ${seconds.toFixed(1)} s, served ${served} round trips; dedup max ${maxDedup}, routes max ${maxRoutes}, subs ${stats.subscriptions}, souls ${stats.souls}, heap +${heapGrowthMb.toFixed(0)} MB`,
+    )
     expect(served).toBe(Math.floor(FRAMES / 2000))
     expect(maxDedup).toBeLessThanOrEqual(20_000)
     expect(maxRoutes).toBeLessThanOrEqual(10_000)

@@ -84,9 +84,7 @@ export async function until(check: () => boolean, timeoutMs = 5000, what = 'cond
   await waitUntil(check, what, timeoutMs)
 }
 
-interface StockGunModule {
-  (options: Record<string, unknown>): StockGun
-}
+type StockGunModule = (options: Record<string, unknown>) => StockGun
 export interface StockGun {
   get(key: string): StockChain
   _: { opt: Record<string, unknown> }

@@ -94,7 +94,9 @@ function stockSide(name: string, client: StockGunProcess): Side {
 
 function trellisSide(db: RootChain): Side {
   const seen = new Map<string, unknown>()
-  db.get(SOUL).map().on((v: unknown, k: string) => seen.set(k, v))
+  db.get(SOUL)
+    .map()
+    .on((v: unknown, k: string) => seen.set(k, v))
   return {
     sees: (key) => seen.get(key),
     // Not awaited: while the relay is down a Trellis write waits in the outbox for its ack.
@@ -200,7 +202,10 @@ function holyGrail(bobKind: 'stock' | 'trellis') {
       const carol = TGun({ peers: [relay!.url] })
       try {
         const seen = new Map<string, unknown>()
-        carol.get(SOUL).map().on((v: unknown, k: string) => seen.set(k, v))
+        carol
+          .get(SOUL)
+          .map()
+          .on((v: unknown, k: string) => seen.set(k, v))
         await until(() => ['alice1', 'bob1', 'alice2', 'bob2', 'alice3', 'bob3'].every((k) => seen.has(k)), 3000, 'carol reads six keys')
       } finally {
         await carol.close()

@@ -26,8 +26,14 @@ describe('holy grail and on-recovery with a real relay process', () => {
     alice = TGun({ peers: [relay.url] })
     bob = TGun({ peers: [relay.url] })
     await new Promise((r) => setTimeout(r, 300))
-    alice.get('holy').map().on((v: unknown, k: string) => aliceSees.set(k, v))
-    bob.get('holy').map().on((v: unknown, k: string) => bobSees.set(k, v))
+    alice
+      .get('holy')
+      .map()
+      .on((v: unknown, k: string) => aliceSees.set(k, v))
+    bob
+      .get('holy')
+      .map()
+      .on((v: unknown, k: string) => bobSees.set(k, v))
     await new Promise((r) => setTimeout(r, 300))
   })
   afterAll(async () => {
@@ -66,7 +72,10 @@ describe('holy grail and on-recovery with a real relay process', () => {
     try {
       await new Promise((r) => setTimeout(r, 300))
       const seen = new Map<string, unknown>()
-      carol.get('holy').map().on((v: unknown, k: string) => seen.set(k, v))
+      carol
+        .get('holy')
+        .map()
+        .on((v: unknown, k: string) => seen.set(k, v))
       await until(() => seen.size >= 6, 5000, 'carol reads six keys')
     } finally {
       await carol.close()

@@ -27,7 +27,8 @@ describe('a relay pushes what each subscriber asked for', () => {
   const write = async (graph: Record<string, Record<string, unknown>>) => {
     const id = `w${++writes}`
     const put: Graph = {}
-    for (const [soul, data] of Object.entries(graph)) put[soul] = { _: { '#': soul, '>': Object.fromEntries(Object.keys(data).map((k) => [k, Date.now()])) }, ...data }
+    for (const [soul, data] of Object.entries(graph))
+      put[soul] = { _: { '#': soul, '>': Object.fromEntries(Object.keys(data).map((k) => [k, Date.now()])) }, ...data }
     writer.send({ '#': id, put })
     expect((await writer.waitFor((m) => m['@'] === id)).ok).toBe(true)
     await sleep(150) // pushes are sent as the put is applied; this lets them arrive

@@ -125,8 +125,12 @@ describe('LEX reads against a Trellis relay (raw frames, log storage)', () => {
   it('% over keys: pages of the lexically first (or, with "-", last) keys within the budget', async () => {
     const small = await ask(c, { '#': 'wide', '.': { '*': 'k' }, '%': 500 })
     const big = await ask(c, { '#': 'wide', '.': { '*': 'k' }, '%': 2000 })
-    const smallKeys = Object.keys(small.graph.wide).filter((k) => k !== '_').sort()
-    const bigKeys = Object.keys(big.graph.wide).filter((k) => k !== '_').sort()
+    const smallKeys = Object.keys(small.graph.wide)
+      .filter((k) => k !== '_')
+      .sort()
+    const bigKeys = Object.keys(big.graph.wide)
+      .filter((k) => k !== '_')
+      .sort()
     expect(smallKeys.length).toBeGreaterThan(0)
     expect(bigKeys.length).toBeGreaterThan(smallKeys.length)
     expect(bigKeys.length).toBeLessThan(WIDE_KEYS.length)
@@ -135,11 +139,19 @@ describe('LEX reads against a Trellis relay (raw frames, log storage)', () => {
     expect(small.chars).toBeLessThanOrEqual(500 * SLACK)
     expect(big.chars).toBeLessThanOrEqual(2000 * SLACK)
     const reversed = await ask(c, { '#': 'wide', '.': { '*': 'k' }, '-': 1, '%': 500 })
-    expect(Object.keys(reversed.graph.wide).filter((k) => k !== '_').sort()).toEqual(WIDE_KEYS.slice(-smallKeys.length))
+    expect(
+      Object.keys(reversed.graph.wide)
+        .filter((k) => k !== '_')
+        .sort(),
+    ).toEqual(WIDE_KEYS.slice(-smallKeys.length))
     expect(Object.keys((await ask(c, { '#': 'wide', '.': { '*': 'k' }, '%': 1 })).graph.wide).filter((k) => k !== '_')).toEqual(['k00'])
     // Range bounds still apply under a budget.
     const ranged = await ask(c, { '#': 'wide', '.': { '>': 'k10', '<': 'k12' }, '%': 100_000 })
-    expect(Object.keys(ranged.graph.wide).filter((k) => k !== '_').sort()).toEqual(['k10', 'k11', 'k12'])
+    expect(
+      Object.keys(ranged.graph.wide)
+        .filter((k) => k !== '_')
+        .sort(),
+    ).toEqual(['k10', 'k11', 'k12'])
   })
 
   it('without %: a default page (lexDefaultBytes), many keys or souls rather than one, and never all of a big range', async () => {
@@ -208,7 +220,11 @@ describe('LEX reads against a Trellis relay (raw frames, log storage)', () => {
     expect(proto[0].put).toBeUndefined()
     // A batch of LEX reads in one frame: each answered.
     c.sendText(JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ '#': `burst${i}`, get: { '#': { '*': 'many/' }, '%': 1e9 } }))))
-    await until(() => Array.from({ length: 50 }, (_, i) => `burst${i}`).every((id) => c.heard.some((m) => m['@'] === id && m['%'] === undefined)), 10_000, 'every burst read answered')
+    await until(
+      () => Array.from({ length: 50 }, (_, i) => `burst${i}`).every((id) => c.heard.some((m) => m['@'] === id && m['%'] === undefined)),
+      10_000,
+      'every burst read answered',
+    )
     expect((await ask(c, { '#': { '*': 'user/' } })).souls).toEqual(USERS)
     expect(c.ws.readyState).toBe(c.ws.OPEN)
   })
@@ -289,7 +305,10 @@ describe('stock Gun clients reading souls by LEX from a Trellis relay', () => {
     const gun = stockBrowserGun([relay.url]) as StockRoot
     const gets = watchOut(gun)
     // reason: the helper's typing only knows string keys; stock Gun also takes a LEX object here.
-    ;(gun as unknown as { get(lex: unknown): StockChain }).get({ '#': { '*': 'team/' } }).map().once(() => {})
+    ;(gun as unknown as { get(lex: unknown): StockChain })
+      .get({ '#': { '*': 'team/' } })
+      .map()
+      .once(() => {})
     await until(() => gun._.graph['team/red'] !== undefined && gun._.graph['team/blue'] !== undefined, 5000, 'team nodes in the stock graph')
     expect(gets).toContainEqual({ '*': 'team/' })
     expect(gun._.graph['team/blue'].color).toBe('blue')
@@ -349,7 +368,7 @@ describe('soul LEX reads across relays', () => {
     expect(replies.filter((r) => r.put === undefined)).toEqual([]) // no "not found" once anyone had data
   })
 
-  it('finds souls only the peered relay holds, and stock Gun\'s top-level form is forwarded too', async () => {
+  it("finds souls only the peered relay holds, and stock Gun's top-level form is forwarded too", async () => {
     expect(soulsIn(await repliesTo({ '#': { '*': 'onlyb/' } }, 'across2'))).toEqual(['onlyb/1'])
     expect(soulsIn(await repliesTo({ '*': 'onlyb/' }, 'across3'))).toEqual(['onlyb/1'])
   })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPeerProof } from '../../src/mesh/peer-proof.js'
-import { rawClient, until, type RawClient } from './helpers.js'
+import { rawClient, type RawClient } from './helpers.js'
 import { freePort, startRelayProcess, type RelayProcess } from './processes.js'
 import { parsePrometheus } from '../server-http/prometheus.js'
 

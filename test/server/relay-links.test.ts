@@ -47,7 +47,14 @@ const liveRelayLinks = (relay: Relay): Peer[] => [...relay.mesh.peers].filter((p
 async function settledOnOneLink(a: Relay, b: Relay, timeoutMs = 5000, dialledBy: 'A' | 'B' = 'A'): Promise<void> {
   const oneLink = () => {
     const [onA, onB] = [liveRelayLinks(a), liveRelayLinks(b)]
-    return onA.length === 1 && onB.length === 1 && onA[0].outgoing === (dialledBy === 'A') && onB[0].outgoing === (dialledBy === 'B') && onA[0].pid === HIGH && onB[0].pid === LOW
+    return (
+      onA.length === 1 &&
+      onB.length === 1 &&
+      onA[0].outgoing === (dialledBy === 'A') &&
+      onB[0].outgoing === (dialledBy === 'B') &&
+      onA[0].pid === HIGH &&
+      onB[0].pid === LOW
+    )
   }
   const start = Date.now()
   for (;;) {
@@ -226,14 +233,18 @@ describe('two relays that list each other', () => {
     await subscribe(subA, 'resumed')
     await subscribe(subB, 'resumed')
     write(subA, 'resumed', 'x', 'over-b-link')
-    await until(() => pushesOf(subB, 'over-b-link').length === 1, 5000, 'write crosses B\'s link')
+    await until(() => pushesOf(subB, 'over-b-link').length === 1, 5000, "write crosses B's link")
     expect(b.node.dialers[0].opened - bOpened).toBe(1)
   })
 })
 
 describe('links that are not two relays dialling each other', () => {
   /** A raw socket that answers the greeting as `pid`: a client, a relay (as older Trellis relays answer), or a relay keeping one link. */
-  async function handshakeAs(relay: Relay, pid: string, claim: 'client' | 'relay' | 'oneLink'): Promise<{ ws: WebSocket; closeCode: () => number | undefined }> {
+  async function handshakeAs(
+    relay: Relay,
+    pid: string,
+    claim: 'client' | 'relay' | 'oneLink',
+  ): Promise<{ ws: WebSocket; closeCode: () => number | undefined }> {
     const extra = claim === 'client' ? {} : claim === 'relay' ? { relay: true } : { relay: true, oneLink: true }
     const ws = new WebSocket(relay.url.replace(/^http/, 'ws'))
     let code: number | undefined

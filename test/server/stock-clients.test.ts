@@ -6,7 +6,7 @@ import { stockBrowserGun, stockNodeGun, until, type StockGun } from './helpers.j
 
 type Ack = Record<string, unknown>
 // reason: stock chains and Trellis chains share only the shape of put(data, callback); their typings differ.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: stock chains and Trellis chains share only the shape of put(data, callback).
 const ackOf = (chain: any, data: unknown) => new Promise<Ack>((resolve) => chain.put(data, resolve))
 
 /** Stock Gun clients (browser core and Node) and a Trellis client, all through one Trellis relay. */
@@ -50,8 +50,14 @@ describe('stock Gun clients through a Trellis relay', () => {
         const soul = `live-${name}`
         const stockSeen: unknown[] = []
         const oursSeen: unknown[] = []
-        stock().get(soul).get('n').on((v) => stockSeen.push(v))
-        ours.get(soul).get('n').on((v: unknown) => oursSeen.push(v))
+        stock()
+          .get(soul)
+          .get('n')
+          .on((v) => stockSeen.push(v))
+        ours
+          .get(soul)
+          .get('n')
+          .on((v: unknown) => oursSeen.push(v))
         await new Promise((r) => setTimeout(r, 200))
         await ackOf(ours.get(soul), { n: 1 })
         await until(() => stockSeen.includes(1), 3000, 'stock sees 1')
@@ -70,12 +76,22 @@ describe('stock Gun clients through a Trellis relay', () => {
         const list = `list-${name}`
         const stockItems = new Map<string, unknown>()
         const ourItems = new Map<string, unknown>()
-        stock().get(list).map().on((item, key) => stockItems.set(key, item))
-        ours.get(list).map().on((item: unknown, key: string) => ourItems.set(key, item))
+        stock()
+          .get(list)
+          .map()
+          .on((item, key) => stockItems.set(key, item))
+        ours
+          .get(list)
+          .map()
+          .on((item: unknown, key: string) => ourItems.set(key, item))
         await new Promise((r) => setTimeout(r, 200))
         stock().get(list).set({ title: 'from stock' })
         ours.get(list).set({ title: 'from trellis' })
-        const titles = (items: Map<string, unknown>) => [...items.values()].map((v) => (v as Record<string, unknown> | undefined)?.title).filter(Boolean).sort()
+        const titles = (items: Map<string, unknown>) =>
+          [...items.values()]
+            .map((v) => (v as Record<string, unknown> | undefined)?.title)
+            .filter(Boolean)
+            .sort()
         await until(() => titles(ourItems).length === 2, 4000, 'trellis lists both')
         await until(() => titles(stockItems).length === 2, 4000, 'stock lists both')
         expect(titles(ourItems)).toEqual(['from stock', 'from trellis'])

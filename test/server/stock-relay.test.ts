@@ -30,9 +30,15 @@ describe('Trellis client through a stock Gun relay', () => {
     await new Promise((resolve) => stock.get('s-bob').put({ name: 'Bob' }, resolve))
     expect(await new Promise((resolve) => ours.get('s-bob').get('name').once(resolve))).toBe('Bob')
     const seen: unknown[] = []
-    ours.get('s-live').get('v').on((v: unknown) => seen.push(v))
+    ours
+      .get('s-live')
+      .get('v')
+      .on((v: unknown) => seen.push(v))
     const stockSeen: unknown[] = []
-    stock.get('s-live').get('v').on((v) => stockSeen.push(v))
+    stock
+      .get('s-live')
+      .get('v')
+      .on((v) => stockSeen.push(v))
     await new Promise((r) => setTimeout(r, 300))
     stock.get('s-live').put({ v: 1 })
     await until(() => seen.includes(1), 4000, 'trellis sees the stock write')
@@ -44,7 +50,11 @@ describe('Trellis client through a stock Gun relay', () => {
 
   it('set/map across the stock relay', async () => {
     const titles = new Set<string>()
-    ours.get('s-list').map().get('title').on((t: unknown) => typeof t === 'string' && titles.add(t))
+    ours
+      .get('s-list')
+      .map()
+      .get('title')
+      .on((t: unknown) => typeof t === 'string' && titles.add(t))
     await new Promise((r) => setTimeout(r, 200))
     stock.get('s-list').set({ title: 'one' })
     ours.get('s-list').set({ title: 'two' })

@@ -54,7 +54,7 @@ describe('wire cases (reference §3 C) against a Trellis relay', () => {
     expect(acks[0].ok).toBe(true)
   })
 
-  it('invalid graphs are refused whole and answered with Gun\'s error text', async () => {
+  it("invalid graphs are refused whole and answered with Gun's error text", async () => {
     const c = await client()
     c.send({ '#': 'bad1', put: { x: { _: { '#': 'y', '>': { a: S } }, a: 1 } } })
     c.send({ '#': 'bad2', put: { x: { _: { '#': 'x', '>': { a: S } }, a: 1, b: [1] } } })
@@ -124,7 +124,12 @@ describe('wire cases (reference §3 C) against a Trellis relay', () => {
 
   it('28 batches, heartbeats, junk and oversize frames; malformed JSON keeps the connection', async () => {
     const c = await client()
-    c.sendText(JSON.stringify([{ '#': 'b1', get: { '#': 'n1' } }, { '#': 'b2', get: { '#': 'n2' } }]))
+    c.sendText(
+      JSON.stringify([
+        { '#': 'b1', get: { '#': 'n1' } },
+        { '#': 'b2', get: { '#': 'n2' } },
+      ]),
+    )
     await c.waitFor((m) => m['@'] === 'b1')
     await c.waitFor((m) => m['@'] === 'b2')
     c.sendText('[]')

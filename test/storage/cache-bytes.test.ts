@@ -62,7 +62,9 @@ describe('log storage node cache: bounded in bytes', () => {
     // New keys, overwrites with longer and shorter values, a link, a null, a losing (older) write.
     for (let round = 2; round < 40; round++) {
       for (const [i, soul] of souls.entries()) {
-        await store.put([node(soul, { [`k${round % 7}`]: [round % 3 === 0 ? null : 'w'.repeat((round * (i + 1)) % 300), round], l: [{ '#': `to/${round}` }, round] })])
+        await store.put([
+          node(soul, { [`k${round % 7}`]: [round % 3 === 0 ? null : 'w'.repeat((round * (i + 1)) % 300), round], l: [{ '#': `to/${round}` }, round] }),
+        ])
         await store.put([node(soul, { l: ['old', 1] })])
       }
     }

@@ -69,7 +69,10 @@ describe('a flipped byte in the last complete frame is corruption, not a torn ta
     await relay.kill('SIGKILL')
     relay = undefined
 
-    const segment = readdirSync(dir).filter((n) => n.endsWith('.log')).sort().at(-1) as string
+    const segment = readdirSync(dir)
+      .filter((n) => n.endsWith('.log'))
+      .sort()
+      .at(-1) as string
     const path = join(dir, segment)
     const buf = readFileSync(path)
     const last = frames(buf).at(-1) as number

@@ -63,7 +63,8 @@ async function verify(dir: string, acked: Map<string, number>): Promise<number> 
       const [soul, key] = id.split(' ')
       const node = await store.get(soul)
       const state = node?.stateOf(key) ?? -Infinity
-      if (!(state >= seq)) throw new Error(`acknowledged write ${id}=${seq} missing after crash (found state ${state}); warnings: ${logger.messages.join(' | ')}`)
+      if (!(state >= seq))
+        throw new Error(`acknowledged write ${id}=${seq} missing after crash (found state ${state}); warnings: ${logger.messages.join(' | ')}`)
       // The value written with a state is the state itself, so a mismatch would be a mixed-up record.
       expect(node?.get(key)).toBe(state)
     }
@@ -99,14 +100,18 @@ async function crashLoop(mode: 'writes' | 'compact', trials: number) {
         expect(readdirSync(dir).some((name) => name.endsWith('.tmp'))).toBe(false)
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
-        throw new Error(`crash ${mode} trial ${trial + 1}/${trials} failed; replay with TRELLIS_SEED=${seed} (kill times so far, ms: ${kills.join(',')}): ${message}`)
+        throw new Error(
+          `crash ${mode} trial ${trial + 1}/${trials} failed; replay with TRELLIS_SEED=${seed} (kill times so far, ms: ${kills.join(',')}): ${message}`,
+        )
       }
     }
   } finally {
     cleanup()
   }
   expect(acked.size).toBeGreaterThan(0)
-  console.log(`${mode}: seed ${seed}, ${trials} kills, ${acked.size} keys acknowledged (max state ${start - 1}), ${compactions} compactions, ${tornTails} torn tails repaired so far`)
+  console.log(
+    `${mode}: seed ${seed}, ${trials} kills, ${acked.size} keys acknowledged (max state ${start - 1}), ${compactions} compactions, ${tornTails} torn tails repaired so far`,
+  )
   return { acked: acked.size, compactions }
 }
 

@@ -73,7 +73,11 @@ describe('torn tails are truncated with a warning', () => {
 
 describe('a complete frame at the end that fails its CRC is corruption, not a torn tail', () => {
   const damages: Array<[string, (frame: Buffer) => Buffer, string]> = [
-    ['a flipped byte in its payload', (frame) => Buffer.concat([frame.subarray(0, frame.length - 1), Buffer.from([frame[frame.length - 1] ^ 0xff])]), 'CRC mismatch'],
+    [
+      'a flipped byte in its payload',
+      (frame) => Buffer.concat([frame.subarray(0, frame.length - 1), Buffer.from([frame[frame.length - 1] ^ 0xff])]),
+      'CRC mismatch',
+    ],
     ['a flipped byte in its CRC', (frame) => Buffer.concat([frame.subarray(0, 4), Buffer.from([frame[4] ^ 0x01]), frame.subarray(5)]), 'CRC mismatch'],
     [
       'a length field grown past the end of the file',

@@ -76,7 +76,9 @@ async function runModel(rng: Prng, open: () => Promise<StorageAdapter & { compac
       for (let pages = 1 + rng.int(3); pages > 0; pages--) {
         const page = await store.changes!(reader.cursor, reader.pageBytes)
         merge(reader.graph, page.nodes)
-        trace(`${step} read r${readers.indexOf(reader)} ${reader.cursor} -> ${page.next} done=${page.done} nodes=${page.nodes.map((n) => n.soul + ':' + n.keys.map((k, i) => k + '@' + n.states[i]).join(',')).join(' ')}`)
+        trace(
+          `${step} read r${readers.indexOf(reader)} ${reader.cursor} -> ${page.next} done=${page.done} nodes=${page.nodes.map((n) => n.soul + ':' + n.keys.map((k, i) => k + '@' + n.states[i]).join(',')).join(' ')}`,
+        )
         reader.cursor = page.next
         if (page.done) {
           expect(missing(reader.graph, model), `reader with pages of ${reader.pageBytes} bytes at step ${step}`).toEqual([])
@@ -121,11 +123,15 @@ describe('the change feed', () => {
         try {
           const segmentBytes = [600, 2000, 64 * 1024][rng.int(3)]
           const open = () => createLogStorage({ dir, segmentBytes, autoCompact: false, logger: quietLogger, snapshotBytes: rng.chance(0.5) ? 1500 : 1 << 30 })
-          await runModel(rng, async () => {
-            // Now and then the hint is gone at a restart: the index is rebuilt from the log, the feed must not care.
-            if (rng.chance(0.2)) rmSync(join(dir, 'index.hint'), { force: true })
-            return open()
-          }, true)
+          await runModel(
+            rng,
+            async () => {
+              // Now and then the hint is gone at a restart: the index is rebuilt from the log, the feed must not care.
+              if (rng.chance(0.2)) rmSync(join(dir, 'index.hint'), { force: true })
+              return open()
+            },
+            true,
+          )
         } finally {
           cleanup()
         }
@@ -150,7 +156,7 @@ describe('the change feed', () => {
     }
   })
 
-  it('a cursor that is not the store\'s own starts from the beginning', async () => {
+  it("a cursor that is not the store's own starts from the beginning", async () => {
     const { dir, cleanup } = tempDir('feed-foreign')
     try {
       const store = await createLogStorage({ dir, logger: quietLogger })
@@ -159,7 +165,10 @@ describe('the change feed', () => {
       await store.put([node])
       for (const foreign of ['garbage', 'L1:99:8:99:8:0:0', 'L1:1:999999:1:999999:0:0', 'L1:1:9:1:9:0:0', 'M1:abc:3']) {
         const page = await store.changes(foreign, 1 << 20)
-        expect(page.nodes.map((n) => n.soul), foreign).toEqual(['a'])
+        expect(
+          page.nodes.map((n) => n.soul),
+          foreign,
+        ).toEqual(['a'])
         expect(page.done).toBe(true)
       }
       await store.close()

@@ -48,7 +48,13 @@ type Op =
   | { op: 'restart'; dropHint: boolean }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant('put' as const), batches: fc.array(fc.array(nodeArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }) }), weight: 6 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('put' as const),
+      batches: fc.array(fc.array(nodeArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+    }),
+    weight: 6,
+  },
   { arbitrary: fc.record({ op: fc.constant('get' as const), soul: fc.constantFrom(...souls), range: rangeArb }), weight: 4 },
   { arbitrary: fc.record({ op: fc.constant('souls' as const), range: rangeArb }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('compact' as const) }), weight: 1 },
@@ -87,7 +93,15 @@ describe('log storage agrees with an in-memory HAM model', () => {
                 case 'put': {
                   // Batches go out concurrently, as group commit sees them.
                   await Promise.all(
-                    op.batches.map((batch) => store.put(batch.map((n) => { const g = new GraphNode(n.soul); for (const [k, v, s] of n.entries) g.set(k, v, s); return g }))),
+                    op.batches.map((batch) =>
+                      store.put(
+                        batch.map((n) => {
+                          const g = new GraphNode(n.soul)
+                          for (const [k, v, s] of n.entries) g.set(k, v, s)
+                          return g
+                        }),
+                      ),
+                    ),
                   )
                   for (const batch of op.batches)
                     for (const n of batch) {

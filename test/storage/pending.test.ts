@@ -29,7 +29,14 @@ async function exercise(open: () => Promise<StorageAdapter>, reopen: boolean): P
   let store = await open()
   const journal = store.pending
   if (journal === undefined) throw new Error('no pending journal')
-  const odd = [write('a', null), write('b', true), write('c', -0.5), write('d', { '#': 'users/ann' }), write('e', 'lone \ud800 surrogate'), write('__proto__', 'x')]
+  const odd = [
+    write('a', null),
+    write('b', true),
+    write('c', -0.5),
+    write('d', { '#': 'users/ann' }),
+    write('e', 'lone \ud800 surrogate'),
+    write('__proto__', 'x'),
+  ]
   await journal.add(odd)
   await journal.add([write('f'), write('g')])
   await journal.remove(['b', 'g', 'never-added'])
@@ -121,7 +128,7 @@ describe('the pending journal survives SIGKILL (real processes)', () => {
     if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` first')
     const seed = Number(process.env.TRELLIS_SEED ?? Date.now() % 1_000_000)
     let rng = seed
-    const random = () => ((rng = (rng * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const random = () => (rng = (rng * 1103515245 + 12345) % 2147483648) / 2147483648
     const dir = dirFor('pending-kill')
     const added = new Set<string>()
     const removed = new Set<string>()

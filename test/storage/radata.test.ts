@@ -60,7 +60,7 @@ describe('migration from stock Gun', () => {
           const child = level[part] as Record<string, unknown>
           if (part !== '') walk(child, path + part)
           else {
-            const state = typeof child['>'] === 'number' ? child['>'] : child['undefined']
+            const state = typeof child['>'] === 'number' ? child['>'] : child.undefined
             const [soul, key] = [path.slice(0, path.indexOf('\x1b')), path.slice(path.indexOf('\x1b') + 1)]
             if (typeof state === 'number' && Object.hasOwn(child, ':') && isValue(child[':'])) records.push([soul, key, child[':'], state])
             else malformed++
@@ -124,7 +124,10 @@ describe('migration from stock Gun', () => {
 
   it('skips hostile or malformed input with a reason instead of failing', async () => {
     const store = createMemoryStorage()
-    const report = await importGraph(store, JSON.parse('{"a":{"_":{"#":"a",">":{"k":1,"bad":1}},"k":"v","bad":[1]},"b":5,"c":{"_":{"#":"c",">":{"k":"nope"}},"k":1}}'))
+    const report = await importGraph(
+      store,
+      JSON.parse('{"a":{"_":{"#":"a",">":{"k":1,"bad":1}},"k":"v","bad":[1]},"b":5,"c":{"_":{"#":"c",">":{"k":"nope"}},"k":1}}'),
+    )
     expect(report.souls).toBe(2)
     expect(report.skipped).toBe(3)
     expect((await store.get('a'))?.get('k')).toBe('v')

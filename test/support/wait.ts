@@ -4,11 +4,7 @@
  * other than `false`/`undefined`, and fail after `timeoutMs` naming what was
  * awaited. Tests never sleep a fixed time and then assert; they wait here.
  */
-export async function waitUntil<T>(
-  check: () => T | false | undefined | Promise<T | false | undefined>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
+export async function waitUntil<T>(check: () => T | false | undefined | Promise<T | false | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
   const start = Date.now()
   for (;;) {
     const value = await check()

@@ -7,7 +7,13 @@ import { createMesh } from '../../src/mesh/mesh.js'
 const S = 1700000000000
 const SOULS = ['a', 'b', '__proto__', 'constructor']
 const KEYS = ['x', 'y', 'toString', '']
-const value = fc.oneof(fc.constantFrom('a', 'b', '1', '9', '10', ''), fc.constantFrom(1, 9, 10, 0), fc.boolean(), fc.constant(null), fc.constantFrom({ '#': 'a' }, { '#': 'z' }))
+const value = fc.oneof(
+  fc.constantFrom('a', 'b', '1', '9', '10', ''),
+  fc.constantFrom(1, 9, 10, 0),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom({ '#': 'a' }, { '#': 'z' }),
+)
 const put = fc.record({ soul: fc.constantFrom(...SOULS), key: fc.constantFrom(...KEYS.filter((k) => k !== '')), value, state: fc.integer({ min: 0, max: 3 }) })
 
 /** Everything an engine holds, as comparable text. */

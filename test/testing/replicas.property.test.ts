@@ -2,7 +2,19 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 import type { SimNetwork, SimNode } from '../../src/testing/index.js'
-import { Reference, SOULS, checkParameters, differences, faultsArbitrary, makeNetwork, opArbitrary, runScenario, startScenario, type Faults, type Topology } from './replicas.js'
+import {
+  Reference,
+  SOULS,
+  checkParameters,
+  differences,
+  faultsArbitrary,
+  makeNetwork,
+  opArbitrary,
+  runScenario,
+  startScenario,
+  type Faults,
+  type Topology,
+} from './replicas.js'
 
 /**
  * Multi-replica convergence to the HAM result (fast-check, seeded), on the
@@ -18,7 +30,9 @@ import { Reference, SOULS, checkParameters, differences, faultsArbitrary, makeNe
  */
 
 const params = checkParameters(25, 400)
-console.log(`replica convergence: fast-check seed ${params.seed}${params.path ? ` path ${params.path}` : ''}, ${params.numRuns} runs (replay: TRELLIS_SEED=${params.seed})`)
+console.log(
+  `replica convergence: fast-check seed ${params.seed}${params.path ? ` path ${params.path}` : ''}, ${params.numRuns} runs (replay: TRELLIS_SEED=${params.seed})`,
+)
 
 /** Three clients of one relay; every client reads every soul (so it holds, and is pushed, all of them). */
 function star(faults: Faults, log: string[]): Topology {
@@ -41,7 +55,12 @@ function star(faults: Faults, log: string[]): Topology {
  */
 function addRelays(net: SimNetwork, catchUp: boolean): SimNode[] {
   return ['r1', 'r2', 'r3'].map((name) =>
-    net.add(name, { relay: true, storage: createMemoryStorage(), peerSecret: 'cluster secret', catchUp: catchUp ? { intervalMs: 0, requestTimeoutMs: 500, retryMs: 20 } : undefined }),
+    net.add(name, {
+      relay: true,
+      storage: createMemoryStorage(),
+      peerSecret: 'cluster secret',
+      catchUp: catchUp ? { intervalMs: 0, requestTimeoutMs: 500, retryMs: 20 } : undefined,
+    }),
   )
 }
 
@@ -65,7 +84,14 @@ function relaysReady(relays: SimNode[], catchUp: boolean) {
     for (const r of relays) passesBefore.set(r, r.mesh.catchUpStats()?.passesCompleted ?? 0)
   }
   const ready = async (since?: number) => {
-    await waitFor(() => relays.every((r) => relayLinks(r) === relays.length - 1), `every relay link is proven (${since === undefined ? 'at the start' : 'after the heal'})`, () => relays.map((r) => `${r.name}: ${[...r.mesh.peers].map((p) => `${p.name}${p.relay ? '(relay)' : ''}${p.closed ? '(closed)' : ''}`).join(' ')}`).join('; '))
+    await waitFor(
+      () => relays.every((r) => relayLinks(r) === relays.length - 1),
+      `every relay link is proven (${since === undefined ? 'at the start' : 'after the heal'})`,
+      () =>
+        relays
+          .map((r) => `${r.name}: ${[...r.mesh.peers].map((p) => `${p.name}${p.relay ? '(relay)' : ''}${p.closed ? '(closed)' : ''}`).join(' ')}`)
+          .join('; '),
+    )
     if (!catchUp) return
     if (since === undefined) return
     // A pass over a link made at the reconnect completes at or after `since`; the pass counts rule out passes
@@ -123,7 +149,12 @@ function relaysAlone(catchUp: boolean) {
 }
 
 /** A network that loses nothing: delays (reordering) and duplicates only, no partitions, no reconnects. */
-const lossless: fc.Arbitrary<Faults> = fc.record({ seed: fc.nat(), drop: fc.constant(0), duplicate: fc.constantFrom(0, 0.3), maxDelay: fc.constantFrom(0, 5, 30) })
+const lossless: fc.Arbitrary<Faults> = fc.record({
+  seed: fc.nat(),
+  drop: fc.constant(0),
+  duplicate: fc.constantFrom(0, 0.3),
+  maxDelay: fc.constantFrom(0, 5, 30),
+})
 
 async function property(build: (faults: Faults, log: string[]) => Topology, replicas: number, links: number, reliable = false, future = true) {
   const all = opArbitrary(replicas, links, future)
@@ -138,7 +169,9 @@ async function property(build: (faults: Faults, log: string[]) => Topology, repl
         const { expected, actual } = await runScenario(topology, ops, log, !reliable)
         const diff = differences(topology.replicas, expected, actual)
         if (diff.length > 0) {
-          throw new Error(`replicas differ from HAM (network seed ${faults.seed}, drop ${faults.drop}, dup ${faults.duplicate}, delay 0..${faults.maxDelay}):\n  ${diff.join('\n  ')}\nhistory:\n  ${log.join('\n  ')}`)
+          throw new Error(
+            `replicas differ from HAM (network seed ${faults.seed}, drop ${faults.drop}, dup ${faults.duplicate}, delay 0..${faults.maxDelay}):\n  ${diff.join('\n  ')}\nhistory:\n  ${log.join('\n  ')}`,
+          )
         }
       } finally {
         await topology.net.close()
@@ -148,7 +181,9 @@ async function property(build: (faults: Faults, log: string[]) => Topology, repl
   )
   if (details.failed) {
     const replay = `TRELLIS_SEED=${details.seed} TRELLIS_PATH=${details.counterexamplePath ?? ''}`
-    throw new Error(`replay this case: ${replay} (add TRELLIS_TRACE=1 for every frame, TRELLIS_SHRINK=1 to shrink)\n${fc.defaultReportMessage(details)}\n${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`)
+    throw new Error(
+      `replay this case: ${replay} (add TRELLIS_TRACE=1 for every frame, TRELLIS_SHRINK=1 to shrink)\n${fc.defaultReportMessage(details)}\n${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`,
+    )
   }
 }
 

@@ -27,12 +27,7 @@ export type Put = {
   when: 'past' | 'future'
   tick: number
 }
-export type Op =
-  | Put
-  | { kind: 'partition'; mask: number }
-  | { kind: 'heal' }
-  | { kind: 'reconnect'; link: number }
-  | { kind: 'settle' }
+export type Op = Put | { kind: 'partition'; mask: number } | { kind: 'heal' } | { kind: 'reconnect'; link: number } | { kind: 'settle' }
 
 const value: fc.Arbitrary<Value> = fc.oneof(
   fc.constantFrom('a', 'b', '1', '9', '10', ''),
@@ -49,7 +44,9 @@ export function opArbitrary(replicas: number, links: number, future = true): fc.
     soul: fc.constantFrom(...SOULS),
     key: fc.constantFrom(...KEYS),
     value,
-    when: future ? fc.oneof({ weight: 6, arbitrary: fc.constant('past' as const) }, { weight: 1, arbitrary: fc.constant('future' as const) }) : fc.constant('past' as const),
+    when: future
+      ? fc.oneof({ weight: 6, arbitrary: fc.constant('past' as const) }, { weight: 1, arbitrary: fc.constant('future' as const) })
+      : fc.constant('past' as const),
     tick: fc.nat({ max: 4 }),
   })
   return fc.oneof(
@@ -99,7 +96,10 @@ export class Reference {
   text(soul: string): string {
     const node = this.cells.get(soul)
     if (node === undefined) return ''
-    return [...node].map(([k, c]) => `${JSON.stringify(k)}=${valueText(c.value)}@${c.state}`).sort().join(',')
+    return [...node]
+      .map(([k, c]) => `${JSON.stringify(k)}=${valueText(c.value)}@${c.state}`)
+      .sort()
+      .join(',')
   }
 }
 
@@ -107,7 +107,10 @@ export class Reference {
 export function replicaText(node: SimNode, soul: string): string {
   const held = node.engine.peek(soul)
   if (held === undefined) return ''
-  return held.keys.map((k, i) => `${JSON.stringify(k)}=${valueText(held.values[i])}@${held.states[i]}`).sort().join(',')
+  return held.keys
+    .map((k, i) => `${JSON.stringify(k)}=${valueText(held.values[i])}@${held.states[i]}`)
+    .sort()
+    .join(',')
 }
 
 export interface Topology {
@@ -136,7 +139,12 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
  * is redialled: clients resend their outbox and re-ask what they read), and
  * wait until nothing moves. Returns the per-replica texts and the reference's.
  */
-export async function runScenario(topology: Topology, ops: readonly Op[], log: string[], reconnectAtEnd = true): Promise<{ expected: Map<string, string>; actual: Map<string, string>[] }> {
+export async function runScenario(
+  topology: Topology,
+  ops: readonly Op[],
+  log: string[],
+  reconnectAtEnd = true,
+): Promise<{ expected: Map<string, string>; actual: Map<string, string>[] }> {
   const { net, replicas, pairs, links } = topology
   const reference = new Reference()
   let latestFuture = 0
@@ -234,7 +242,10 @@ export function differences(replicas: SimNode[], expected: Map<string, string>, 
 
 /** A network with `faults` (drops start at `startScenario`); with TRELLIS_TRACE=1 every frame (and its fate) goes into `log`, for a failing run's history. */
 export function makeNetwork(faults: Faults, log?: string[], ordered = false): SimNetwork {
-  const trace = process.env.TRELLIS_TRACE === '1' && log !== undefined ? (from: string, to: string, text: string, fate: string) => void log.push(`  ${from}->${to} ${fate} ${text.slice(0, 300)}`) : undefined
+  const trace =
+    process.env.TRELLIS_TRACE === '1' && log !== undefined
+      ? (from: string, to: string, text: string, fate: string) => void log.push(`  ${from}->${to} ${fate} ${text.slice(0, 300)}`)
+      : undefined
   // Drops begin once the topology is up (startScenario).
   return createSimNetwork({ seed: faults.seed, ordered, drop: 0, duplicate: faults.duplicate, delayMs: [0, faults.maxDelay], trace })
 }

@@ -26,7 +26,10 @@ describe('trellis/testing: seeded simulated network', () => {
     net.link(a, relay)
     net.link(b, relay)
     const seen: unknown[] = []
-    b.gun.get('doc').get('n').on((v: unknown) => seen.push(v))
+    b.gun
+      .get('doc')
+      .get('n')
+      .on((v: unknown) => seen.push(v))
     await net.settle()
     for (let i = 1; i <= 20; i++) a.gun.get('doc').put({ n: i })
     await until(() => seen.includes(20))
@@ -41,7 +44,10 @@ describe('trellis/testing: seeded simulated network', () => {
     const d = net.add('d')
     net.link(d, b)
     const seen = new Map<string, unknown>()
-    d.gun.get('multi').map().on((v: unknown, k: string) => seen.set(k, v))
+    d.gun
+      .get('multi')
+      .map()
+      .on((v: unknown, k: string) => seen.set(k, v))
     await net.settle()
     b.gun.get('multi').put({ greeting: 'hello' })
     await until(() => seen.get('greeting') === 'hello')
@@ -56,8 +62,14 @@ describe('trellis/testing: seeded simulated network', () => {
     const linkA = net.link(a, relay)
     net.link(b, relay)
     const seenByB: unknown[] = []
-    b.gun.get('p').get('v').on((v: unknown) => seenByB.push(v))
-    a.gun.get('p').get('v').on(() => {})
+    b.gun
+      .get('p')
+      .get('v')
+      .on((v: unknown) => seenByB.push(v))
+    a.gun
+      .get('p')
+      .get('v')
+      .on(() => {})
     await net.settle()
     net.partition([a], [relay])
     a.gun.get('p').put({ v: 'written while partitioned' })
@@ -82,7 +94,10 @@ describe('trellis/testing: seeded simulated network', () => {
     net.link(c1, r1)
     net.link(c3, r3)
     const seen: unknown[] = []
-    c3.gun.get('ring').get('x').on((v: unknown) => seen.push(v))
+    c3.gun
+      .get('ring')
+      .get('x')
+      .on((v: unknown) => seen.push(v))
     await net.settle()
     const before = net.frames
     c1.gun.get('ring').put({ x: 'around' })

@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Gun from '../../src/gun.node.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 const DIST = join(import.meta.dirname, '../../dist')
 
 /** Serves the built ES modules as a browser would load them (no bundler), plus an empty page. */
@@ -37,7 +45,11 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
   beforeAll(async () => {
     relay = await createRelay({ port: 0, host: '127.0.0.1' })
     files = await serveDist()
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pw-udd-')), { executablePath: '/usr/bin/chromium', headless: true, args: ARGS })
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pw-udd-')), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ARGS,
+    })
   }, 30_000)
   afterAll(async () => {
     await browser?.close()
@@ -64,9 +76,12 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
     const node = Gun({ peers: [relay.url] })
     try {
       const said = await new Promise((resolve) =>
-        node.get('browser').get('said').on((value) => {
-          if (value === 'hello from chromium') resolve(value)
-        }),
+        node
+          .get('browser')
+          .get('said')
+          .on((value) => {
+            if (value === 'hello from chromium') resolve(value)
+          }),
       )
       expect(said).toBe('hello from chromium')
       node.get('node').put({ said: 'hello from node' })

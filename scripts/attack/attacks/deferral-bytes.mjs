@@ -43,7 +43,7 @@ export default {
         for (let i = n; i < PUTS && !c.closed; i += CONNECTIONS) {
           const r = await c.put(`ff5/${i}`, { v: value }, Date.now() + 3_600_000, 15_000)
           if (r.ok) counts.ok++
-          else if (r.err !== undefined) (counts.err++, (firstErr ??= r.err))
+          else if (r.err !== undefined) counts.err++, (firstErr ??= r.err)
           else counts.timeout++
         }
         if (c.closed) closed++
@@ -51,7 +51,9 @@ export default {
     )
     const metrics = await ctx.metrics()
     const held = { keys: metricValue(metrics, 'trellis_deferred_writes'), bytes: metricValue(metrics, 'trellis_deferred_bytes') }
-    ctx.note(`${PUTS} × 3 MB far-future puts: ${counts.ok} acked, ${counts.err} refused${firstErr ? ` ("${firstErr.slice(0, 160)}")` : ''}, ${counts.timeout} unanswered${closed > 0 ? `; ${closed} connections closed by the relay` : ''}; queue then: ${held.keys ?? '?'} keys, ${held.bytes === undefined ? '?' : `${(held.bytes / MB).toFixed(1)} MB`} estimated`)
+    ctx.note(
+      `${PUTS} × 3 MB far-future puts: ${counts.ok} acked, ${counts.err} refused${firstErr ? ` ("${firstErr.slice(0, 160)}")` : ''}, ${counts.timeout} unanswered${closed > 0 ? `; ${closed} connections closed by the relay` : ''}; queue then: ${held.keys ?? '?'} keys, ${held.bytes === undefined ? '?' : `${(held.bytes / MB).toFixed(1)} MB`} estimated`,
+    )
     // Held: the queue took no more than its bound (each value is estimated at 2 bytes a char, so at most
     // BOUND / (2 × 3 MB) puts; the check allows BOUND / 3 MB), the rest were refused with an error, none left unanswered.
     const ok = counts.timeout === 0 && counts.err > 0 && counts.ok * VALUE_CHARS <= BOUND && (held.bytes === undefined || held.bytes <= BOUND)

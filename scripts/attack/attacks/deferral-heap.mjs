@@ -28,7 +28,7 @@ export default {
   id: 'deferral-heap',
   finding: '9',
   title: 'Full deferral queue, then earlier writes',
-  what: `${FILL_FRAMES * KEYS_PER_FILL / 1000}k keys stamped 2 h ahead, then ${EARLY_FRAMES} frames of ${KEYS_PER_EARLY} keys stamped 1 h ahead`,
+  what: `${(FILL_FRAMES * KEYS_PER_FILL) / 1000}k keys stamped 2 h ahead, then ${EARLY_FRAMES} frames of ${KEYS_PER_EARLY} keys stamped 1 h ahead`,
   budgetMs: 45_000,
   boundBytes: 64 * MB,
   boundText: 'deferred keys (--max-deferred 100000), --max-deferred-bytes 64mb; 64 MB',
@@ -45,7 +45,7 @@ export default {
     let firstErr
     const count = (answer, tally) => {
       if (answer === undefined) tally.none++
-      else if (answer.err !== undefined) (tally.err++, (firstErr ??= String(answer.err)))
+      else if (answer.err !== undefined) tally.err++, (firstErr ??= String(answer.err))
       else tally.ok++
     }
     for (let f = 0; f < FILL_FRAMES; f++) {
@@ -66,7 +66,9 @@ export default {
     for (const answer of await Promise.all(acks)) count(answer, early)
     const queued = metricValue(await ctx.metrics(), 'trellis_deferred_writes')
     const tally = (t) => `${t.ok} acked, ${t.err} refused, ${t.none} unanswered`
-    ctx.note(`fill: ${FILL_FRAMES} frames of ${KEYS_PER_FILL} keys: ${tally(fill)}; earlier keys: ${EARLY_FRAMES} frames of ${KEYS_PER_EARLY}: ${tally(early)}, the last answer ${Date.now() - start} ms after the first was sent${firstErr ? `; first error: "${firstErr.slice(0, 160)}"` : ''}`)
+    ctx.note(
+      `fill: ${FILL_FRAMES} frames of ${KEYS_PER_FILL} keys: ${tally(fill)}; earlier keys: ${EARLY_FRAMES} frames of ${KEYS_PER_EARLY}: ${tally(early)}, the last answer ${Date.now() - start} ms after the first was sent${firstErr ? `; first error: "${firstErr.slice(0, 160)}"` : ''}`,
+    )
     return {
       promise: {
         held: fill.none === 0 && early.none === 0 && (queued === undefined || queued <= 100_000),

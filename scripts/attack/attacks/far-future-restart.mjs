@@ -64,10 +64,21 @@ export default {
     const controlWriter = await ctx.connect()
     const control = await writeBatch(controlWriter, 'ff1/control', SKEW_MS)
     const batch = (name, b) => `${name} ${b.acked.length} acked / ${b.refused} refused / ${b.unanswered} unanswered`
-    ctx.note(`SIGTERM exit: ${termExit.signal ?? `code ${termExit.code}`}; ${batch('SIGTERM batch', term)}; ${batch('SIGKILL batch', kill)}; ${batch('control batch', control)}`)
-    ctx.note(`past the horizon (25 h ahead, --max-future ${HORIZON}): ${batch('', beyond).trim()}${beyond.firstErr ? `; error: "${beyond.firstErr.slice(0, 120)}"` : ''}`)
-    for (const [name, b] of [['SIGTERM', term], ['SIGKILL', kill], ['control', control]]) {
-      if (b.acked.length < PER_BATCH) ctx.note(`${name} batch: ${PER_BATCH - b.acked.length} not acked${b.firstErr ? ` (first error: "${b.firstErr.slice(0, 120)}")` : ''}: not lost (no ack was given), but the fixed relay should ack every put within the horizon`)
+    ctx.note(
+      `SIGTERM exit: ${termExit.signal ?? `code ${termExit.code}`}; ${batch('SIGTERM batch', term)}; ${batch('SIGKILL batch', kill)}; ${batch('control batch', control)}`,
+    )
+    ctx.note(
+      `past the horizon (25 h ahead, --max-future ${HORIZON}): ${batch('', beyond).trim()}${beyond.firstErr ? `; error: "${beyond.firstErr.slice(0, 120)}"` : ''}`,
+    )
+    for (const [name, b] of [
+      ['SIGTERM', term],
+      ['SIGKILL', kill],
+      ['control', control],
+    ]) {
+      if (b.acked.length < PER_BATCH)
+        ctx.note(
+          `${name} batch: ${PER_BATCH - b.acked.length} not acked${b.firstErr ? ` (first error: "${b.firstErr.slice(0, 120)}")` : ''}: not lost (no ack was given), but the fixed relay should ack every put within the horizon`,
+        )
     }
     // All batches fall due 30 s after they were sent; read them a moment later.
     await ctx.sleep(Math.max(term.due, kill.due, control.due) - Date.now() + 1500)
@@ -77,7 +88,9 @@ export default {
     const controlPresent = await readBack(reader, 'ff1/control', control.acked)
     const beyondVisible = await readBack(reader, 'ff1/beyond', all)
     ctx.note('RSS after is that of the restarted process; put-ack figures include the first puts to each freshly started relay')
-    ctx.note(`control batch (no restart after it): ${controlPresent}/${control.acked.length} present once due; keys past the horizon visible: ${beyondVisible}/${PER_BATCH}`)
+    ctx.note(
+      `control batch (no restart after it): ${controlPresent}/${control.acked.length} present once due; keys past the horizon visible: ${beyondVisible}/${PER_BATCH}`,
+    )
     const lost = term.acked.length - termPresent + (kill.acked.length - killPresent) + (control.acked.length - controlPresent)
     const acked = term.acked.length + kill.acked.length + control.acked.length
     // Within the horizon the fixed relay journals and acks every put: one not acked is a failure too (of the fix, not of durability).

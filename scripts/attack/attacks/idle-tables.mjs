@@ -52,12 +52,20 @@ export default {
     })
     // Each GET is answered "not found", and the relay asks the client back for what it holds of the soul
     // (get-handler's askBack: two messages per GET); wait until both have come, or the relay goes quiet.
-    await ctx.until(() => clients.every((c) => c.stats.messages >= 2 * GETS_PER_CLIENT) || clients.every((c) => Date.now() - c.stats.lastFrameAt > 1500), 30_000, 100)
+    await ctx.until(
+      () => clients.every((c) => c.stats.messages >= 2 * GETS_PER_CLIENT) || clients.every((c) => Date.now() - c.stats.lastFrameAt > 1500),
+      30_000,
+      100,
+    )
     const answered = clients.reduce((n, c) => n + c.stats.messages, 0)
     const lastAt = Math.max(...clients.map((c) => c.stats.lastFrameAt))
-    ctx.note(`${answered} messages came back to the ${CLIENTS} clients (per GET a "not found" and the relay's ask-back GET, plus greetings), the last ${lastAt - sentAt} ms after the GETs were sent`)
+    ctx.note(
+      `${answered} messages came back to the ${CLIENTS} clients (per GET a "not found" and the relay's ask-back GET, plus greetings), the last ${lastAt - sentAt} ms after the GETs were sent`,
+    )
     const during = await tables(ctx)
-    ctx.note(`tables while the clients were connected: routes ${during.routes} (${during.routeBytes} bytes), dedup ${during.dedup} (${during.dedupBytes} bytes)`)
+    ctx.note(
+      `tables while the clients were connected: routes ${during.routes} (${during.routeBytes} bytes), dedup ${during.dedup} (${during.dedupBytes} bytes)`,
+    )
     return { during }
   },
   async after(ctx, outcome) {

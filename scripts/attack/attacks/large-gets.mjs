@@ -45,7 +45,9 @@ export default {
     // or leave after 20 s (a relay that paces a heavy reader may take longer; the good client's view
     // during those 20 s is what this attack measures).
     const quiet = await ctx.until(() => c.stats.lastFrameAt > 0 && Date.now() - c.stats.lastFrameAt > 1500, 20_000, 100)
-    ctx.note(`attacker received ${(c.stats.bytes / MB).toFixed(0)} MB in ${c.stats.frames} frames; the last ${c.stats.lastFrameAt > 0 ? c.stats.lastFrameAt - start : '—'} ms after sending${quiet ? '' : '; it left after 20 s, answers still coming'}`)
+    ctx.note(
+      `attacker received ${(c.stats.bytes / MB).toFixed(0)} MB in ${c.stats.frames} frames; the last ${c.stats.lastFrameAt > 0 ? c.stats.lastFrameAt - start : '—'} ms after sending${quiet ? '' : '; it left after 20 s, answers still coming'}`,
+    )
     return {}
   },
 }

@@ -25,8 +25,15 @@ export default {
     const stored = await c.getKey('id16', 'a')
     const err = answer?.err === undefined ? undefined : String(answer.err)
     const kind = answer?.dam === '!' ? "dam:'!' notice" : 'reply'
-    const said = answer === undefined ? 'no answer in 3 s' : err !== undefined ? `${kind}, error "${err.slice(0, 140)}"` : answer.ok !== undefined ? 'ack ok' : JSON.stringify(answer).slice(0, 80)
-    const namesLimit = err !== undefined && err.includes(String(MAX_ID_CHARS))
+    const said =
+      answer === undefined
+        ? 'no answer in 3 s'
+        : err !== undefined
+          ? `${kind}, error "${err.slice(0, 140)}"`
+          : answer.ok !== undefined
+            ? 'ack ok'
+            : JSON.stringify(answer).slice(0, 80)
+    const namesLimit = err?.includes(String(MAX_ID_CHARS))
     const acked = answer?.ok !== undefined && answer['@'] === longId
     const held = namesLimit ? stored.found !== true : acked && stored.found === true
     return { promise: { held, text: `${said}; put stored: ${stored.found === true ? 'yes' : 'no'}` } }

@@ -41,7 +41,9 @@ export default {
     const ackedRead = outcomes.filter((o) => o.r.ok && o.found).length
     const biggest = Math.max(...listings.map((l) => l.bytes))
     const slowest = Math.max(...listings.map((l) => l.ms))
-    ctx.note(`long souls: ${refused} refused with an error, ${ackedRead} acked and readable, ${ackedLost} acked then "not found"; ${LISTINGS} listings: largest answer ${(biggest / MB).toFixed(1)} MB, slowest ${Math.round(slowest)} ms, statuses ${[...new Set(listings.map((l) => l.status))].join(',')}`)
+    ctx.note(
+      `long souls: ${refused} refused with an error, ${ackedRead} acked and readable, ${ackedLost} acked then "not found"; ${LISTINGS} listings: largest answer ${(biggest / MB).toFixed(1)} MB, slowest ${Math.round(slowest)} ms, statuses ${[...new Set(listings.map((l) => l.status))].join(',')}`,
+    )
     return {
       promise: {
         held: refused === SIZES.length && biggest <= MAX_LIST + 64 * 1024 && listings.every((l) => l.status === 200),

@@ -43,8 +43,8 @@ export default {
       clients.map(async (c, n) => {
         for (let i = n; i < NODES && !c.closed; i += CONNECTIONS) {
           const r = await c.put(`big7/${i}`, { a, b }, Date.now(), 20_000)
-          if (r.ok) (counts.ok++, acked.push(i))
-          else if (r.err !== undefined) (counts.err++, (firstErr ??= r.err))
+          if (r.ok) counts.ok++, acked.push(i)
+          else if (r.err !== undefined) counts.err++, (firstErr ??= r.err)
           else counts.timeout++
         }
       }),
@@ -52,7 +52,9 @@ export default {
     const written = await ctx.metrics()
     const cacheAfterWrites = metricValue(written, 'trellis_node_cache_bytes')
     const rssAfterWrites = await ctx.rss()
-    ctx.note(`${NODES} × 6 MB nodes: ${counts.ok} acked, ${counts.err} refused${firstErr ? ` ("${firstErr.slice(0, 120)}")` : ''}, ${counts.timeout} unanswered; node cache then ${cacheAfterWrites === undefined ? '?' : `${(cacheAfterWrites / MB).toFixed(1)} MB`} estimated, RSS ${(rssAfterWrites / MB).toFixed(0)} MB`)
+    ctx.note(
+      `${NODES} × 6 MB nodes: ${counts.ok} acked, ${counts.err} refused${firstErr ? ` ("${firstErr.slice(0, 120)}")` : ''}, ${counts.timeout} unanswered; node cache then ${cacheAfterWrites === undefined ? '?' : `${(cacheAfterWrites / MB).toFixed(1)} MB`} estimated, RSS ${(rssAfterWrites / MB).toFixed(0)} MB`,
+    )
     // Read every acked node back, one at a time.
     const reader = clients[0]
     let readBack = 0
@@ -67,7 +69,9 @@ export default {
     const read = await ctx.metrics()
     const cacheAfterReads = metricValue(read, 'trellis_node_cache_bytes')
     const rssAfterReads = await ctx.rss()
-    ctx.note(`read back ${readBack}/${acked.length} acked nodes whole${missing.length > 0 ? ` (missing e.g. ${missing.join(', ')})` : ''}; node cache then ${cacheAfterReads === undefined ? '?' : `${(cacheAfterReads / MB).toFixed(1)} MB`} estimated, RSS ${(rssAfterReads / MB).toFixed(0)} MB`)
+    ctx.note(
+      `read back ${readBack}/${acked.length} acked nodes whole${missing.length > 0 ? ` (missing e.g. ${missing.join(', ')})` : ''}; node cache then ${cacheAfterReads === undefined ? '?' : `${(cacheAfterReads / MB).toFixed(1)} MB`} estimated, RSS ${(rssAfterReads / MB).toFixed(0)} MB`,
+    )
     return {
       promise: {
         held: counts.ok === NODES && readBack === acked.length,

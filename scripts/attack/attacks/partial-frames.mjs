@@ -47,12 +47,21 @@ export default {
     const held = metricValue(await ctx.metrics(), 'trellis_partial_frame_bytes')
     const usage = await ctx.memory()
     const rss = await ctx.rss()
-    ctx.note(`at the end: partial frames held ${held === undefined ? '?' : `${(held / MB).toFixed(1)} MB`} (trellis_partial_frame_bytes); relay RSS ${(rss / MB).toFixed(0)} MB${usage ? `, array buffers ${(usage.arrayBuffers / MB).toFixed(0)} MB, JS heap used ${(usage.heapUsed / MB).toFixed(0)} MB (before any GC)` : ''}`)
+    ctx.note(
+      `at the end: partial frames held ${held === undefined ? '?' : `${(held / MB).toFixed(1)} MB`} (trellis_partial_frame_bytes); relay RSS ${(rss / MB).toFixed(0)} MB${usage ? `, array buffers ${(usage.arrayBuffers / MB).toFixed(0)} MB, JS heap used ${(usage.heapUsed / MB).toFixed(0)} MB (before any GC)` : ''}`,
+    )
     const open = sockets.filter((s) => !s.closed).length
     const codes = {}
     for (const s of sockets) if (s.closeCode !== undefined) codes[s.closeCode] = (codes[s.closeCode] ?? 0) + 1
-    if (Object.keys(codes).length > 0) ctx.note(`close codes the relay sent: ${Object.entries(codes).map(([code, n]) => `${code} × ${n}`).join(', ')}`)
-    ctx.note(`${sockets.length} sockets upgraded (${refused} refused or closed while sending); ${open} still open holding their partial frame after 2 s, ${sockets.length - open} closed by the relay (${Math.round((open * SENT) / MB)} MB of partial frames left on open sockets)`)
+    if (Object.keys(codes).length > 0)
+      ctx.note(
+        `close codes the relay sent: ${Object.entries(codes)
+          .map(([code, n]) => `${code} × ${n}`)
+          .join(', ')}`,
+      )
+    ctx.note(
+      `${sockets.length} sockets upgraded (${refused} refused or closed while sending); ${open} still open holding their partial frame after 2 s, ${sockets.length - open} closed by the relay (${Math.round((open * SENT) / MB)} MB of partial frames left on open sockets)`,
+    )
     return {}
   },
 }

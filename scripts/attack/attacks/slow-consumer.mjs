@@ -41,7 +41,9 @@ export default {
     const after = await counts(ctx)
     // The observer's good client and the writer are the other incoming peers.
     const dropped = after.peers !== undefined && before.peers !== undefined && after.peers < before.peers
-    ctx.note(`the non-reading subscriber was ${dropped ? 'dropped from the mesh' : 'still a peer'} after the flood (incoming peers ${before.peers} → ${after.peers}); Gun sockets open ${before.sockets} → ${after.sockets}${dropped && after.sockets >= before.sockets ? ' (its socket stays open: a graceful close waits for a reader that does not read)' : ''}`)
+    ctx.note(
+      `the non-reading subscriber was ${dropped ? 'dropped from the mesh' : 'still a peer'} after the flood (incoming peers ${before.peers} → ${after.peers}); Gun sockets open ${before.sockets} → ${after.sockets}${dropped && after.sockets >= before.sockets ? ' (its socket stays open: a graceful close waits for a reader that does not read)' : ''}`,
+    )
     return { promise: { held: dropped, text: dropped ? 'slow subscriber dropped' : 'slow subscriber kept (queue unbounded?)' } }
   },
 }

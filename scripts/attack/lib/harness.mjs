@@ -134,10 +134,13 @@ export async function runAttack(attack, { supported, log }) {
       promise,
       new Promise((_, reject) => {
         const left = remaining()
-        const timer = setTimeout(() => {
-          abort.abort()
-          reject(new Deadline(`attack budget of ${Math.round(attack.budgetMs / 1000)} s exhausted`))
-        }, Math.max(0, left))
+        const timer = setTimeout(
+          () => {
+            abort.abort()
+            reject(new Deadline(`attack budget of ${Math.round(attack.budgetMs / 1000)} s exhausted`))
+          },
+          Math.max(0, left),
+        )
         promise.finally(() => clearTimeout(timer)).catch(() => {})
       }),
     ])

@@ -13,7 +13,9 @@ export function timedGet(url, { keepBody = false, timeoutMs = 60_000 } = {}) {
         bytes += chunk.length
         if (keepBody) chunks.push(chunk)
       })
-      response.once('end', () => resolve({ status: response.statusCode, bytes, ms: performance.now() - start, body: keepBody ? Buffer.concat(chunks).toString() : undefined }))
+      response.once('end', () =>
+        resolve({ status: response.statusCode, bytes, ms: performance.now() - start, body: keepBody ? Buffer.concat(chunks).toString() : undefined }),
+      )
       response.once('error', (error) => resolve({ status: 0, bytes, ms: performance.now() - start, error: error.message }))
     })
     request.once('timeout', () => request.destroy(new Error('timeout')))

@@ -126,8 +126,22 @@ function summary() {
     rssPeak: peak || NaN,
     rssAfter: rssAfter ?? recentRss(1000),
     rssSamples: rss.length,
-    puts: { sent: putsSentInAttack, acked: putLatency.length, unacked, errors: putErrors, interrupted, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.length ? Math.max(...latencies) : NaN },
-    healthz: { probes: healthTimes.length, failures: healthFailures, p50: percentile(healthTimes, 50), worst: healthTimes.length ? Math.max(...healthTimes) : NaN },
+    puts: {
+      sent: putsSentInAttack,
+      acked: putLatency.length,
+      unacked,
+      errors: putErrors,
+      interrupted,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies.length ? Math.max(...latencies) : NaN,
+    },
+    healthz: {
+      probes: healthTimes.length,
+      failures: healthFailures,
+      p50: percentile(healthTimes, 50),
+      worst: healthTimes.length ? Math.max(...healthTimes) : NaN,
+    },
   }
 }
 

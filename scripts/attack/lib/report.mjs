@@ -21,12 +21,17 @@ export function table(rows) {
     const a = row.attack
     const m = row.measured
     const [before, peak, after] = growth(m, row.rssAfterGc)
-    const puts = m === undefined ? '—' : `${formatMs(m.puts.p50)} / ${formatMs(m.puts.p99)} / ${formatMs(m.puts.max)}${m.puts.unacked > 0 ? ` (${m.puts.unacked} unacked)` : ''}`
+    const puts =
+      m === undefined
+        ? '—'
+        : `${formatMs(m.puts.p50)} / ${formatMs(m.puts.p99)} / ${formatMs(m.puts.max)}${m.puts.unacked > 0 ? ` (${m.puts.unacked} unacked)` : ''}`
     const health = m === undefined ? '—' : `${formatMs(m.healthz.worst)}${m.healthz.failures > 0 ? ` (${m.healthz.failures} failed)` : ''}`
     const promise = row.promise.held === null ? row.promise.text : `${row.promise.held ? 'held' : '**broken**'}: ${row.promise.text}`
     const verdict = row.verdict.pass ? 'PASS' : `**${row.verdict.text}**`
     const bound = row.flagsMissing?.length > 0 ? `${a.boundText} — not offered by this build: ${row.flagsMissing.join(', ')} (defaults apply)` : a.boundText
-    lines.push(`| ${a.finding} | ${cell(a.title)} | ${cell(a.what)} | ${before} | ${peak} | ${after} | ${cell(bound)} | ${puts} | ${health} | ${cell(promise)} | ${cell(verdict)} |`)
+    lines.push(
+      `| ${a.finding} | ${cell(a.title)} | ${cell(a.what)} | ${before} | ${peak} | ${after} | ${cell(bound)} | ${puts} | ${health} | ${cell(promise)} | ${cell(verdict)} |`,
+    )
   }
   return lines.join('\n')
 }
@@ -40,14 +45,22 @@ export function details(rows) {
     if (row.flagsApplied.length > 0) out.push(`  - bound flags passed: ${row.flagsApplied.join(', ')}`)
     if (row.flagsMissing.length > 0) out.push(`  - bound flags not offered by this build (defaults apply): ${row.flagsMissing.join(', ')}`)
     if (m !== undefined) {
-      out.push(`  - good client: ${m.puts.sent} puts during the attack, ${m.puts.acked} acked, ${m.puts.errors} errors, ${m.puts.unacked} unacked at the end${m.puts.interrupted > 0 ? `, ${m.puts.interrupted} cut by the restart` : ''}; /healthz ${m.healthz.probes} probes, p50 ${formatMs(m.healthz.p50)}, ${m.healthz.failures} failed`)
+      out.push(
+        `  - good client: ${m.puts.sent} puts during the attack, ${m.puts.acked} acked, ${m.puts.errors} errors, ${m.puts.unacked} unacked at the end${m.puts.interrupted > 0 ? `, ${m.puts.interrupted} cut by the restart` : ''}; /healthz ${m.healthz.probes} probes, p50 ${formatMs(m.healthz.p50)}, ${m.healthz.failures} failed`,
+      )
     }
     if (row.memoryAfterGc !== undefined) {
       const u = row.memoryAfterGc
-      out.push(`  - after a forced GC: RSS ${formatMb(row.rssAfterGc)}, JS heap used ${formatMb(u.heapUsed)} of ${formatMb(u.heapTotal)}, external ${formatMb(u.external)} (array buffers ${formatMb(u.arrayBuffers)})`)
+      out.push(
+        `  - after a forced GC: RSS ${formatMb(row.rssAfterGc)}, JS heap used ${formatMb(u.heapUsed)} of ${formatMb(u.heapTotal)}, external ${formatMb(u.external)} (array buffers ${formatMb(u.arrayBuffers)})`,
+      )
     }
     if (row.goodWrites !== undefined) {
-      out.push(row.goodWrites.error !== undefined ? `  - read-back of good writes failed: ${row.goodWrites.error}` : `  - good client's acknowledged writes read back: ${row.goodWrites.acked - row.goodWrites.missing}/${row.goodWrites.acked}${row.goodWrites.examples.length > 0 ? ` (missing e.g. ${row.goodWrites.examples.join('; ')})` : ''}`)
+      out.push(
+        row.goodWrites.error !== undefined
+          ? `  - read-back of good writes failed: ${row.goodWrites.error}`
+          : `  - good client's acknowledged writes read back: ${row.goodWrites.acked - row.goodWrites.missing}/${row.goodWrites.acked}${row.goodWrites.examples.length > 0 ? ` (missing e.g. ${row.goodWrites.examples.join('; ')})` : ''}`,
+      )
     }
     for (const note of row.notes) out.push(`  - ${note}`)
     if (row.timedOut !== undefined) out.push(`  - stopped early: ${row.timedOut}`)

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { oneDirectory, parseCommandArgs } from '../args.js'
+import { parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { createLogStorage } from '../../storage/log/index.js'
 import { progressBar } from '../../storage/log/progress.js'
@@ -51,8 +51,11 @@ export const importCommand: Command = {
       bar.stop()
       await store.close()
     }
-    process.stderr.write(`imported ${report.souls} souls, ${report.keys} keys into ${positionals[0]}${report.skipped > 0 ? `; skipped ${report.skipped}` : ''}\n`)
-    if (report.quirksRepaired > 0) process.stderr.write(`  ${report.quirksRepaired} record(s) had their state filed under "undefined" by stock Gun; imported with that state\n`)
+    process.stderr.write(
+      `imported ${report.souls} souls, ${report.keys} keys into ${positionals[0]}${report.skipped > 0 ? `; skipped ${report.skipped}` : ''}\n`,
+    )
+    if (report.quirksRepaired > 0)
+      process.stderr.write(`  ${report.quirksRepaired} record(s) had their state filed under "undefined" by stock Gun; imported with that state\n`)
     for (const problem of report.problems) process.stderr.write(`  ${problem}\n`)
     return 0
   },

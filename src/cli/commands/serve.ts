@@ -41,7 +41,9 @@ export const serve: Command = {
       process.stderr.write(`trellis serve: cannot start: ${error instanceof Error ? error.message : String(error)}\n`)
       return 1
     }
-    process.stdout.write(`Trellis relay listening on ${server.url}/gun${config.dataDir !== undefined ? ` (data in ${config.dataDir})` : ' (in memory)'}; admin UI ${config.admin ? `at ${server.url}/` : 'off'}\n`)
+    process.stdout.write(
+      `Trellis relay listening on ${server.url}/gun${config.dataDir !== undefined ? ` (data in ${config.dataDir})` : ' (in memory)'}; admin UI ${config.admin ? `at ${server.url}/` : 'off'}\n`,
+    )
     return server.shutdown.done
   },
 }

@@ -8,7 +8,9 @@ Print the value now and on every change, one JSON line each
 ({"key": ..., "data": ...}), until interrupted (Ctrl-C / SIGTERM: exit 0).
 
   <path>            soul[/key...]
-${CLIENT_OPTIONS_HELP.split('\n').filter((line) => !line.includes('--timeout')).join('\n')}
+${CLIENT_OPTIONS_HELP.split('\n')
+  .filter((line) => !line.includes('--timeout'))
+  .join('\n')}
 `
 
 export const watch: Command = {

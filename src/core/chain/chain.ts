@@ -183,11 +183,14 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   }
 
   /** `await chain` reads it once (undefined when missing). */
+  // biome-ignore lint/suspicious/noThenProperty: a chain is thenable on purpose, as `await gun.get(...)` is in Gun.
   then<A = Data, B = never>(
     onFulfilled?: ((value: Data) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
-    return this.read().then((result) => result.data).then(onFulfilled, onRejected)
+    return this.read()
+      .then((result) => result.data)
+      .then(onFulfilled, onRejected)
   }
 
   /** Read once, and learn whether the peers answered (`synced`). */
@@ -217,7 +220,7 @@ function keyOf(chain: Chain): string {
   return step.kind === 'soul' ? step.soul : step.kind === 'key' ? step.key : ''
 }
 
-function itemData(root: Root, item: Item): Data {
+function itemData(_root: Root, item: Item): Data {
   if (!item.found) return undefined
   if (item.node !== undefined) return item.node.toWire()
   return copyValue(item.value as Value)

@@ -197,7 +197,12 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
           const nodes = built
           const outcome = engine.apply(nodes, { kind: 'local', id })
           if (!(outcome instanceof Promise)) return acknowledge(id, nodes, outcome, ack)
-          return track(outcome.then((done) => acknowledge(id, nodes, done, ack), (error: unknown) => failWrite(error, ack)))
+          return track(
+            outcome.then(
+              (done) => acknowledge(id, nodes, done, ack),
+              (error: unknown) => failWrite(error, ack),
+            ),
+          )
         }
         return track(
           built

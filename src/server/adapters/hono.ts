@@ -13,7 +13,6 @@ export interface TrellisHono {
   close(): Promise<void>
 }
 
-
 interface NodeBindings {
   incoming?: IncomingMessage
   outgoing?: ServerResponse

@@ -4,7 +4,8 @@ import { ADMIN_JS } from './script.js'
 import { ADMIN_CSS } from './style.js'
 
 /** Only our own script and style; data is fetched from our own API. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 /** The admin UI: a live graph explorer at `/`, three static strings, no framework. */
 export function registerAdminRoutes(app: FastifyInstance): void {

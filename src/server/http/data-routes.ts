@@ -79,7 +79,8 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
   app.patch(`${MARKER}*`, async (request) => {
     const path = target(request)
     const value = bodyOf(request, path)
-    if (!isNodeBody(value)) throw new ApiError(400, 'INVALID_DATA', `PATCH merges a JSON object into the node at ${path.text}; use PUT to write a value`, path.text)
+    if (!isNodeBody(value))
+      throw new ApiError(400, 'INVALID_DATA', `PATCH merges a JSON object into the node at ${path.text}; use PUT to write a value`, path.text)
     const chain = chainAt(node.db, path.segments)
     await write(chain, value, path)
     const after = await chain.read()

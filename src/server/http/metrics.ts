@@ -67,7 +67,12 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
     })
 
   const httpReads = { count: 0 }
-  const requests = new Counter({ name: 'trellis_http_requests_total', help: 'HTTP API requests by operation and status', labelNames: ['op', 'status'], registers })
+  const requests = new Counter({
+    name: 'trellis_http_requests_total',
+    help: 'HTTP API requests by operation and status',
+    labelNames: ['op', 'status'],
+    registers,
+  })
   const durations = new Histogram({
     name: 'trellis_operation_duration_seconds',
     help: 'Duration of HTTP API operations (writes include the fsync)',
@@ -175,9 +180,13 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
     const stats = storageStats(node)
     return stats?.cachedBytes === undefined ? [] : [[{}, stats.cachedBytes]]
   })
-  gaugeFrom('trellis_node_cache_bytes', 'Estimated bytes of the nodes held in memory (bound: --max-memory-bytes)', [], () => [[{}, node.engine.stats().memoryBytes]])
+  gaugeFrom('trellis_node_cache_bytes', 'Estimated bytes of the nodes held in memory (bound: --max-memory-bytes)', [], () => [
+    [{}, node.engine.stats().memoryBytes],
+  ])
   gaugeFrom('trellis_deferred_writes', 'Future-state keys held until due (bound: --max-deferred)', [], () => [[{}, node.engine.stats().deferred]])
-  gaugeFrom('trellis_deferred_bytes', 'Estimated bytes of future-state keys held (bound: --max-deferred-bytes)', [], () => [[{}, node.engine.stats().deferredBytes]])
+  gaugeFrom('trellis_deferred_bytes', 'Estimated bytes of future-state keys held (bound: --max-deferred-bytes)', [], () => [
+    [{}, node.engine.stats().deferredBytes],
+  ])
   counterFrom('trellis_deferred_refused_total', 'Puts refused for their future-state keys: queue full, or past the --max-future horizon', ['reason'], () => {
     const stats = node.engine.stats()
     return [
@@ -190,43 +199,72 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
     return health === undefined ? [] : [[{}, health.ok ? 1 : 0]]
   })
   // ---- fairness and partial frames (src/mesh/fair.ts, src/transport/socket-pool.ts; docs/mesh.md "Fairness") ----
-  gaugeFrom('trellis_partial_frame_bytes', 'Bytes held for WebSocket frames still arriving, across all sockets', [], () => [[{}, sources.gunSockets?.partialFrameBytes ?? 0]])
-  counterFrom('trellis_partial_frame_closes_total', 'Sockets closed (1009) because partial frames passed maxPartialFrameBytes', [], () => [[{}, sources.gunSockets?.partialFrameCloses ?? 0]])
-  gaugeFrom('trellis_inbound_backlog_chars', 'Characters of frames waiting for their peer’s turn', [], () => [[{}, fairStatsOf(node.mesh.peers)?.backlogChars ?? 0]])
-  gaugeFrom('trellis_inbound_busy_peers', 'Peers with work waiting (queued frames, sliced replies, over budget)', [], () => [[{}, fairStatsOf(node.mesh.peers)?.busyPeers ?? 0]])
-  counterFrom('trellis_inbound_events_total', 'Fair scheduling events: frames deferred to their peer’s turn, sliced tasks, budget waits, backlog closes', ['event'], () => {
-    const stats = fairStatsOf(node.mesh.peers)
-    return [
-      [{ event: 'deferred_frame' }, stats?.deferredFrames ?? 0],
-      [{ event: 'sliced_task' }, stats?.slicedTasks ?? 0],
-      [{ event: 'sliced_batch' }, stats?.slicedBatches ?? 0],
-      [{ event: 'budget_wait' }, stats?.budgetWaits ?? 0],
-      [{ event: 'backlog_close' }, stats?.backlogCloses ?? 0],
-    ]
-  })
+  gaugeFrom('trellis_partial_frame_bytes', 'Bytes held for WebSocket frames still arriving, across all sockets', [], () => [
+    [{}, sources.gunSockets?.partialFrameBytes ?? 0],
+  ])
+  counterFrom('trellis_partial_frame_closes_total', 'Sockets closed (1009) because partial frames passed maxPartialFrameBytes', [], () => [
+    [{}, sources.gunSockets?.partialFrameCloses ?? 0],
+  ])
+  gaugeFrom('trellis_inbound_backlog_chars', 'Characters of frames waiting for their peer’s turn', [], () => [
+    [{}, fairStatsOf(node.mesh.peers)?.backlogChars ?? 0],
+  ])
+  gaugeFrom('trellis_inbound_busy_peers', 'Peers with work waiting (queued frames, sliced replies, over budget)', [], () => [
+    [{}, fairStatsOf(node.mesh.peers)?.busyPeers ?? 0],
+  ])
+  counterFrom(
+    'trellis_inbound_events_total',
+    'Fair scheduling events: frames deferred to their peer’s turn, sliced tasks, budget waits, backlog closes',
+    ['event'],
+    () => {
+      const stats = fairStatsOf(node.mesh.peers)
+      return [
+        [{ event: 'deferred_frame' }, stats?.deferredFrames ?? 0],
+        [{ event: 'sliced_task' }, stats?.slicedTasks ?? 0],
+        [{ event: 'sliced_batch' }, stats?.slicedBatches ?? 0],
+        [{ event: 'budget_wait' }, stats?.budgetWaits ?? 0],
+        [{ event: 'backlog_close' }, stats?.backlogCloses ?? 0],
+      ]
+    },
+  )
   counterFrom('trellis_catchup_pages_total', 'Catch-up pages between relays, received (merged here) and served (from our change feed)', ['direction'], () => {
     const stats = node.mesh.catchUpStats()
-    return stats === undefined ? [] : [
-      [{ direction: 'received' }, stats.pagesReceived],
-      [{ direction: 'served' }, stats.pagesServed],
-    ]
+    return stats === undefined
+      ? []
+      : [
+          [{ direction: 'received' }, stats.pagesReceived],
+          [{ direction: 'served' }, stats.pagesServed],
+        ]
   })
-  counterFrom('trellis_catchup_bytes_total', 'Catch-up bytes between relays: received (estimated node bytes) and served (wire characters)', ['direction'], () => {
-    const stats = node.mesh.catchUpStats()
-    return stats === undefined ? [] : [
-      [{ direction: 'received' }, stats.bytesReceived],
-      [{ direction: 'served' }, stats.bytesServed],
-    ]
-  })
-  counterFrom('trellis_catchup_events_total', 'Catch-up passes completed, requests timed out (stock relays never answer), pages refused as invalid, nodes of pages this relay refused (limits, horizon)', ['event'], () => {
-    const stats = node.mesh.catchUpStats()
-    return stats === undefined ? [] : [
-      [{ event: 'pass_completed' }, stats.passesCompleted],
-      [{ event: 'request_timed_out' }, stats.requestsTimedOut],
-      [{ event: 'page_refused' }, stats.pagesRefused],
-      [{ event: 'node_refused' }, stats.nodesRefused],
-    ]
-  })
+  counterFrom(
+    'trellis_catchup_bytes_total',
+    'Catch-up bytes between relays: received (estimated node bytes) and served (wire characters)',
+    ['direction'],
+    () => {
+      const stats = node.mesh.catchUpStats()
+      return stats === undefined
+        ? []
+        : [
+            [{ direction: 'received' }, stats.bytesReceived],
+            [{ direction: 'served' }, stats.bytesServed],
+          ]
+    },
+  )
+  counterFrom(
+    'trellis_catchup_events_total',
+    'Catch-up passes completed, requests timed out (stock relays never answer), pages refused as invalid, nodes of pages this relay refused (limits, horizon)',
+    ['event'],
+    () => {
+      const stats = node.mesh.catchUpStats()
+      return stats === undefined
+        ? []
+        : [
+            [{ event: 'pass_completed' }, stats.passesCompleted],
+            [{ event: 'request_timed_out' }, stats.requestsTimedOut],
+            [{ event: 'page_refused' }, stats.pagesRefused],
+            [{ event: 'node_refused' }, stats.nodesRefused],
+          ]
+    },
+  )
   gaugeFrom('trellis_catchup_last_seconds', 'Unix time of the last completed catch-up pass with each relay peer (by its pid)', ['peer'], () => {
     const stats = node.mesh.catchUpStats()
     return stats === undefined ? [] : [...stats.lastCatchUp].map(([pid, at]) => [{ peer: pid }, at / 1000])

@@ -96,7 +96,8 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   const log = options.log ?? (() => {})
   let storage = options.storage
   let durable = options.storageIsDurable ?? storage !== undefined
-  if (storage === undefined) ({ storage, durable } = await openRelayStorage(options.dataDir, { quotaBytes: options.quotaBytes, cacheBytes: options.storageCacheBytes }))
+  if (storage === undefined)
+    ({ storage, durable } = await openRelayStorage(options.dataDir, { quotaBytes: options.quotaBytes, cacheBytes: options.storageCacheBytes }))
   // A relay with a data directory keeps its pid across restarts (other relays' cursors into its feed
   // are keyed by it) and the cursors it holds into theirs (catch-up resumes where it stopped).
   let pid = options.pid
@@ -141,15 +142,32 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   })
   // The mesh reads through a view that counts, so /metrics can report wire reads without touching the mesh.
   const meshEngine: Engine = Object.create(engine, {
-    read: { value: (soul: string) => (counters.wireReads++, engine.read(soul)) },
-    readRange: { value: (soul: string, range: Parameters<Engine['readRange']>[1]) => (counters.wireReads++, engine.readRange(soul, range)) },
+    read: {
+      value: (soul: string) => {
+        counters.wireReads++
+        return engine.read(soul)
+      },
+    },
+    readRange: {
+      value: (soul: string, range: Parameters<Engine['readRange']>[1]) => {
+        counters.wireReads++
+        return engine.readRange(soul, range)
+      },
+    },
   }) as Engine
   const feed = storage.changes?.bind(storage)
   const catchUp =
-    syncIntervalMs < 0
-      ? undefined
-      : { feed, cursors: cursorFile ?? memoryCursors(1000), intervalMs: syncIntervalMs, pageBytes: options.syncPageBytes }
-  const mesh = createMesh({ engine: meshEngine, pid, relay: true, catchUp, peerSecret: options.peerSecret, limits, log, mobPeers: () => dialers.map((d) => d.url) })
+    syncIntervalMs < 0 ? undefined : { feed, cursors: cursorFile ?? memoryCursors(1000), intervalMs: syncIntervalMs, pageBytes: options.syncPageBytes }
+  const mesh = createMesh({
+    engine: meshEngine,
+    pid,
+    relay: true,
+    catchUp,
+    peerSecret: options.peerSecret,
+    limits,
+    log,
+    mobPeers: () => dialers.map((d) => d.url),
+  })
   const db = createHttpRoot(engine, validation)
   let closed = false
   let closing: Promise<void> | undefined

@@ -66,7 +66,12 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
   if (!app.hasDecorator('websocketServer')) {
     await app.register(websocket, { options: { maxPayload, perMessageDeflate: false } })
   }
-  const gun = createGunSockets(node.mesh, { maxPayload, heartbeatMs: options.heartbeatMs, pingMs: options.pingMs, maxPartialFrameBytes: node.limits.maxPartialFrameBytes })
+  const gun = createGunSockets(node.mesh, {
+    maxPayload,
+    heartbeatMs: options.heartbeatMs,
+    pingMs: options.pingMs,
+    maxPartialFrameBytes: node.limits.maxPartialFrameBytes,
+  })
   options.onGunSockets?.(gun)
   const gunPath = options.gunPath ?? '/gun'
   if (gunPath !== false) {
@@ -96,7 +101,25 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
     registerHealthRoutes(app, { node, draining: options.draining ?? (() => false), probeTimeoutMs: 2000 })
   }
   if (options.metrics !== false) {
-    const created = createHttpMetrics({ node, subscribers: { get sse() { return subscribers.sse }, get websocket() { return subscribers.websocket }, get events() { return subscribers.events } }, gunClients: () => gun.clients, gunSockets: gun }, { defaultMetrics: options.defaultMetrics })
+    const created = createHttpMetrics(
+      {
+        node,
+        subscribers: {
+          get sse() {
+            return subscribers.sse
+          },
+          get websocket() {
+            return subscribers.websocket
+          },
+          get events() {
+            return subscribers.events
+          },
+        },
+        gunClients: () => gun.clients,
+        gunSockets: gun,
+      },
+      { defaultMetrics: options.defaultMetrics },
+    )
     metrics = created
     app.get('/metrics', async (_request, reply) => {
       reply.type(created.registry.contentType)

@@ -75,7 +75,11 @@ export function registerStatusRoutes(app: FastifyInstance, options: StatusOption
       else if (cursor[0] === 'f') from = cursor.slice(1)
       else throw new ApiError(400, 'INVALID_QUERY', 'cursor must be a `next` value from a previous page')
     } else if (after !== undefined) exclusive = from = after
-    const souls = await node.storage.souls({ ...(prefix !== undefined && prefix !== '' ? { prefix } : {}), ...(from !== undefined ? { gte: from } : {}), limit: limit + (exclusive !== undefined ? 2 : 1) })
+    const souls = await node.storage.souls({
+      ...(prefix !== undefined && prefix !== '' ? { prefix } : {}),
+      ...(from !== undefined ? { gte: from } : {}),
+      limit: limit + (exclusive !== undefined ? 2 : 1),
+    })
     // Room for the envelope and the longest possible cursor (6 bytes per char when every char is escaped).
     const budget = options.maxListBytes - ENVELOPE_BYTES - cursorBytes(maxSoulChars)
     const page: string[] = []

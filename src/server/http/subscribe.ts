@@ -91,7 +91,13 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
     const raw = reply.raw
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = String(value)
-    raw.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+    raw.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
     raw.write('retry: 2000\n\n')
     sse++
     let open = true

@@ -175,4 +175,3 @@ export async function compact(ctx: CompactionContext): Promise<CompactionResult>
   syncDir(dir)
   return result
 }
-

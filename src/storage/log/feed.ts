@@ -148,7 +148,8 @@ function page(nodes: GraphNode[], bytes: number, c: Cursor, done: boolean): Chan
 /** A cursor that cannot be ours (from another store, or a store restored from an older copy) starts over. */
 function sane(ctx: FeedContext, c: Cursor, act: SegmentInfo): Cursor {
   if (c === FULL) return c
-  if (c.bs >= ctx.segments.nextId || c.xs >= ctx.segments.nextId || c.bs > act.id || c.xs < c.bs || c.t >= ctx.segments.nextId || (c.t !== 0 && c.t < c.bs)) return FULL
+  if (c.bs >= ctx.segments.nextId || c.xs >= ctx.segments.nextId || c.bs > act.id || c.xs < c.bs || c.t >= ctx.segments.nextId || (c.t !== 0 && c.t < c.bs))
+    return FULL
   if (c.xs === c.bs && c.xo < c.bo) return FULL
   const base = ctx.segments.get(c.bs)
   if (base !== undefined && c.bo > base.size) return FULL

@@ -34,9 +34,7 @@ export function finishFrame(buf: Buffer, start: number, end: number): void {
   buf.writeUInt32LE(crc32(payload), start + 4)
 }
 
-export type FrameCheck =
-  | { ok: true; length: number; type: number }
-  | { ok: false; reason: string; extendsPastEnd: boolean }
+export type FrameCheck = { ok: true; length: number; type: number } | { ok: false; reason: string; extendsPastEnd: boolean }
 
 /** Validate the frame at `offset` of `buf`, whose bytes end at `end` (the end of the file). */
 export function checkFrame(buf: Buffer, offset: number, end: number): FrameCheck {

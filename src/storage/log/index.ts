@@ -183,7 +183,11 @@ export async function createLogStorage(options: LogStorageOptions): Promise<LogS
       if (quotaBytes === undefined) return undefined
       const after = diskBytes + queued + bytes + 2 * FRAME_HEADER + 2
       if (after <= quotaBytes) return undefined
-      const refusal = new TrellisError('QUOTA', `Storage quota exceeded: writing ${bytes} bytes would bring ${dir} to ${after} bytes, over the quota of ${quotaBytes}; nothing was written`, dir)
+      const refusal = new TrellisError(
+        'QUOTA',
+        `Storage quota exceeded: writing ${bytes} bytes would bring ${dir} to ${after} bytes, over the quota of ${quotaBytes}; nothing was written`,
+        dir,
+      )
       quotaRefusal = { error: refusal.message, since: quotaRefusal?.since ?? Date.now() }
       return refusal
     },

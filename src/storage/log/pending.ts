@@ -173,7 +173,10 @@ export async function openPendingJournal(options: PendingJournalOptions): Promis
   function enqueue(type: number, frame: Buffer, writes: PendingWrite[] | undefined, ids: readonly string[] | undefined): Promise<void> {
     if (closed) return Promise.reject(new TrellisError('CLOSED', 'Storage is closed'))
     if (readOnly) return Promise.reject(new TrellisError('STORAGE', `${dir} is open read-only`))
-    if (broken !== undefined) return Promise.reject(new TrellisError('STORAGE', `The pending journal ${path} failed and the store must be reopened: ${(broken as Error).message}`, path))
+    if (broken !== undefined)
+      return Promise.reject(
+        new TrellisError('STORAGE', `The pending journal ${path} failed and the store must be reopened: ${(broken as Error).message}`, path),
+      )
     return new Promise<void>((resolve, reject) => {
       queue.push({ frame, type, writes, ids, resolve, reject })
       void flush()
@@ -283,7 +286,9 @@ async function readJournal(dir: string, logger: Logger, readOnly: boolean): Prom
     if (!frame.ok) {
       const torn = nextFrame(buf, at + 1) === -1 && (frame.short || allZero(buf, at))
       if (!torn) throw corruptJournal(dir, at, frame.reason)
-      logger.warn(`trellis: ${path}: torn tail at offset ${at} (${buf.length - at} bytes, ${frame.reason}) from an interrupted write; ${readOnly ? 'ignored (read-only)' : 'truncated'}`)
+      logger.warn(
+        `trellis: ${path}: torn tail at offset ${at} (${buf.length - at} bytes, ${frame.reason}) from an interrupted write; ${readOnly ? 'ignored (read-only)' : 'truncated'}`,
+      )
       if (!readOnly) {
         const handle = await open(path, 'r+')
         try {
@@ -379,9 +384,14 @@ function checkedCopy(w: PendingWrite): PendingWrite {
   const copy = copyWrite(w)
   try {
     parseValue(copy.value)
-    if (typeof copy.id !== 'string' || typeof copy.soul !== 'string' || typeof copy.key !== 'string' || !Number.isFinite(copy.state)) throw new Error('bad fields')
+    if (typeof copy.id !== 'string' || typeof copy.soul !== 'string' || typeof copy.key !== 'string' || !Number.isFinite(copy.state))
+      throw new Error('bad fields')
   } catch {
-    throw new TrellisError('INVALID_DATA', `Pending write ${String(w.id)} (${String(w.soul)}.${String(w.key)}) cannot be journaled: bad id, soul, key, value or state`, `${String(w.soul)}.${String(w.key)}`)
+    throw new TrellisError(
+      'INVALID_DATA',
+      `Pending write ${String(w.id)} (${String(w.soul)}.${String(w.key)}) cannot be journaled: bad id, soul, key, value or state`,
+      `${String(w.soul)}.${String(w.key)}`,
+    )
   }
   return copy
 }

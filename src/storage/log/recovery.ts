@@ -66,7 +66,10 @@ export async function recover(options: RecoveryOptions): Promise<Recovered> {
   const covered = new Map<number, { covered: number; sealed: boolean }>()
   for (const s of hint?.segments ?? []) {
     if (!present.has(s.id)) {
-      throw new TrellisError('STORAGE', `Segment ${join(dir, segmentName(s.id))} is listed in the hint file but missing; run \`trellis repair ${dir}\` to rebuild from the segments that remain`)
+      throw new TrellisError(
+        'STORAGE',
+        `Segment ${join(dir, segmentName(s.id))} is listed in the hint file but missing; run \`trellis repair ${dir}\` to rebuild from the segments that remain`,
+      )
     }
     covered.set(s.id, s)
   }
@@ -109,7 +112,9 @@ export async function recover(options: RecoveryOptions): Promise<Recovered> {
       if (!damage.torn || info.sealed) {
         throw corrupt(dir, name, damage.offset, damage.reason)
       }
-      logger.warn(`trellis: ${path}: torn tail at offset ${damage.offset} (${size - damage.offset} bytes, ${damage.reason}) from an interrupted write; ${readOnly ? 'ignored (read-only)' : 'truncated'}`)
+      logger.warn(
+        `trellis: ${path}: torn tail at offset ${damage.offset} (${size - damage.offset} bytes, ${damage.reason}) from an interrupted write; ${readOnly ? 'ignored (read-only)' : 'truncated'}`,
+      )
       if (!readOnly) {
         await handle.truncate(damage.offset)
         await handle.sync()
@@ -166,4 +171,3 @@ export function corrupt(dir: string, name: string, offset: number, reason: strin
     join(dir, name),
   )
 }
-

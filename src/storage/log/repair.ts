@@ -37,7 +37,10 @@ export async function walkSegments(
   visit: ((segmentId: number, entry: Buffer, soul: string) => void | Promise<void>) | undefined,
   onProgress?: (doneBytes: number, totalBytes: number) => void,
 ): Promise<RepairReport & { ids: number[]; sizes: Map<number, number> }> {
-  const ids = (await readdir(dir)).map(parseSegmentName).filter((id): id is number => id !== undefined).sort((a, b) => a - b)
+  const ids = (await readdir(dir))
+    .map(parseSegmentName)
+    .filter((id): id is number => id !== undefined)
+    .sort((a, b) => a - b)
   const sizes = new Map<number, number>()
   let total = 0
   for (const id of ids) {

@@ -21,7 +21,11 @@ export function createSegmentSet(initialNextId: number) {
   let nextId = initialNextId
 
   const closeRetired = () => {
-    while (retired.length > 0) void retired.pop()?.close().catch(() => undefined)
+    while (retired.length > 0)
+      void retired
+        .pop()
+        ?.close()
+        .catch(() => undefined)
   }
 
   return {

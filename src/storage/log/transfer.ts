@@ -98,7 +98,11 @@ export async function importGraph(store: StorageAdapter, graph: unknown, onProgr
  * `">"`; such records are imported with that state and counted in
  * `quirksRepaired`.
  */
-export async function importRadata(store: StorageAdapter, radataDir: string, onProgress?: (done: number, total: number) => void): Promise<ImportReport & { files: number }> {
+export async function importRadata(
+  store: StorageAdapter,
+  radataDir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportReport & { files: number }> {
   const report = { souls: 0, keys: 0, skipped: 0, problems: [] as string[], quirksRepaired: 0, files: 0 }
   const batcher = createBatcher(store, report)
   const names = (await readdir(radataDir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name)
@@ -168,7 +172,11 @@ function decodeName(name: string): string {
  * Write the whole graph as JSON (`{ soul: wireNode, ... }`), one soul per
  * line, in soul order, through `write` (which should honour backpressure).
  */
-export async function exportGraph(store: StorageAdapter, write: (chunk: string) => Promise<void>, onProgress?: (done: number, total: number) => void): Promise<number> {
+export async function exportGraph(
+  store: StorageAdapter,
+  write: (chunk: string) => Promise<void>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<number> {
   const souls = await store.souls()
   await write('{')
   let chunk = ''

@@ -65,7 +65,7 @@ export function createWriter(options: WriterOptions) {
   let commits = 0
   let scheduled = false
   let flushing = false
-  let broken: unknown = undefined
+  let broken: unknown
   let dirty = false
   const rollWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void; force: boolean }> = []
   const idleWaiters: Array<() => void> = []
@@ -155,7 +155,10 @@ export function createWriter(options: WriterOptions) {
       try {
         await truncateTo(active.handle.fd, at)
       } catch (undoError) {
-        const failure = new TrellisError('STORAGE', `Storage failed and must be reopened: ${(error as Error).message}; undoing it failed: ${(undoError as Error).message}`)
+        const failure = new TrellisError(
+          'STORAGE',
+          `Storage failed and must be reopened: ${(error as Error).message}; undoing it failed: ${(undoError as Error).message}`,
+        )
         for (const w of current.waiters) w.reject(failure)
         throw undoError
       }
