@@ -3,7 +3,7 @@ import type { Origin, PutOutcome } from './engine-types.js'
 import { TrellisError } from './errors.js'
 import { wins } from './ham.js'
 import { GraphNode } from './node.js'
-import { randomText } from './random.js'
+import { randomId } from './random.js'
 import type { PendingJournal, PendingWrite } from './storage-contract.js'
 import type { Value } from './types.js'
 
@@ -174,7 +174,7 @@ export function createDeferral(options: DeferralOptions) {
 
     /** A write to hold (call `hold` with all of a put's). */
     item(soul: string, key: string, value: Value, state: number, origin: Origin): DeferredWrite<Origin> {
-      return makeItem(journal === undefined ? '' : randomText(20), soul, key, value, state, origin, undefined)
+      return makeItem(journal === undefined ? '' : randomId(20), soul, key, value, state, origin, undefined)
     },
 
     /**

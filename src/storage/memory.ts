@@ -11,7 +11,7 @@ import {
 } from '../core/storage-contract.js'
 import { TrellisError } from '../core/errors.js'
 import { nodeBytes } from '../core/memory-bound.js'
-import { randomText } from '../core/random.js'
+import { randomId } from '../core/random.js'
 
 /**
  * The in-memory store: the storage contract over a Map, for tests, browsers
@@ -35,7 +35,7 @@ export function createMemoryStorage(): MemoryStorage {
   // moves to the end). A cursor is this store's epoch (so a cursor from an earlier process starts over)
   // and a sequence number.
   const changed = new Map<string, number>()
-  const epoch = randomText(8)
+  const epoch = randomId(8)
   let seq = 0
   let closed = false
 
