@@ -1,5 +1,6 @@
 import { createInstance, type Connect, type InstanceOptions, type RootChain } from './instance.js'
 import type { StorageAdapter } from './core/storage-contract.js'
+import { SEA, type StockSea } from './sea/index.js'
 
 /**
  * Gun's options as the drop-in understands them. `peers` and `storage`
@@ -18,6 +19,8 @@ export interface GunOptions {
 export interface GunConstructor {
   (options?: GunOptions | string | string[]): RootChain
   new (options?: GunOptions | string | string[]): RootChain
+  /** Stock's SEA object (`trellis/sea`), as `Gun.SEA` is once `gun/sea` is loaded. */
+  SEA: StockSea
 }
 
 export function normalizeGunOptions(input: GunOptions | string | string[] | undefined): InstanceOptions {
@@ -38,7 +41,9 @@ export function createGun(connect?: Connect): GunConstructor {
   function Gun(options?: GunOptions | string | string[]): RootChain {
     return createInstance(normalizeGunOptions(options), connect)
   }
-  return Gun as GunConstructor
+  const constructor = Gun as GunConstructor
+  constructor.SEA = SEA
+  return constructor
 }
 
 const Gun = createGun()

@@ -1,0 +1,96 @@
+/**
+ * `trellis/sea`: SEA (Security, Encryption, Authorization) on WebCrypto
+ * alone, in Node 20 and browsers, with stock Gun SEA's formats byte for byte
+ * (docs/sea.md). The named functions are the typed API: they throw on bad
+ * input. `SEA` is stock's object: the same operations with stock's call
+ * shapes (an optional callback, a promise that resolves to `undefined` on
+ * failure with the reason in `SEA.err`, or rejects when `SEA.throw` is set).
+ */
+import { type CertifyOptions, type Certificants, certify, type Policy } from './certify.js'
+import { type CipherKey, decrypt, encrypt } from './cipher.js'
+import { secret } from './cipher.js'
+import { createPair, type Pair } from './keys.js'
+import { sign, verify } from './sign.js'
+import { type WorkOptions, work } from './work.js'
+
+export type { Certificate, CertifyOptions, Certificants, Policy } from './certify.js'
+export type { CipherKey, Encrypted } from './cipher.js'
+export type { Pair } from './keys.js'
+export type { Signed } from './sign.js'
+export type { WorkOptions } from './work.js'
+export { certify, createPair as pair, decrypt, encrypt, secret, sign, verify, work }
+
+type Callback<T> = ((result: T | undefined) => void) | null | undefined
+
+interface SeaOptions {
+  raw?: boolean
+  encode?: 'base64' | 'hex' | 'utf8'
+  name?: string
+  iterations?: number
+  length?: number
+  salt?: string
+  expiry?: number | string
+  block?: CertifyOptions['block']
+}
+
+export interface StockSea {
+  /** The reason the last failed call failed. */
+  err: unknown
+  /** Reject instead of resolving to undefined on failure. */
+  throw: boolean
+  pair(cb?: Callback<Pair>): Promise<Pair | undefined>
+  sign(data: unknown, pair: Pick<Pair, 'pub' | 'priv'>, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  verify(data: unknown, pair: string | Pick<Pair, 'pub'> | false, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  encrypt(data: unknown, pair: CipherKey, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  decrypt(data: unknown, pair: CipherKey, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  secret(key: string | Pick<Pair, 'epub'>, pair: Pick<Pair, 'epub' | 'epriv'>, cb?: Callback<string>, opt?: SeaOptions): Promise<string | undefined>
+  work(data: unknown, salt?: unknown, cb?: Callback<string>, opt?: SeaOptions): Promise<string | undefined>
+  certify(certificants: Certificants, policy: Policy, authority: Pick<Pair, 'pub' | 'priv'>, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+}
+
+/** Run an operation with stock's conventions: callback, undefined on failure, `SEA.err`, `SEA.throw`. */
+function stock<T>(sea: StockSea, run: () => Promise<T>, cb: Callback<T>): Promise<T | undefined> {
+  return run().then(
+    (result) => {
+      if (typeof cb === 'function') cb(result)
+      return result
+    },
+    (error: unknown) => {
+      sea.err = error
+      if (sea.throw) throw error
+      if (typeof cb === 'function') cb(undefined)
+      return undefined
+    },
+  )
+}
+
+/** Stock Gun's `SEA` object, on the typed functions above. */
+export function createStockSea(): StockSea {
+  const sea: StockSea = {
+    err: undefined,
+    throw: false,
+    pair: (cb) => stock(sea, createPair, cb),
+    sign: (data, pair, cb, opt) => stock(sea, () => sign(data, pair, { raw: opt?.raw }), cb),
+    verify: (data, pair, cb) => stock(sea, () => verify(data, pair), cb),
+    encrypt: (data, pair, cb, opt) => stock(sea, () => encrypt(data, pair, { raw: opt?.raw }), cb),
+    decrypt: (data, pair, cb) => stock(sea, () => decrypt(data, pair), cb),
+    secret: (key, pair, cb) => stock(sea, () => secret(key, pair), cb),
+    work(data, salt, cb, opt) {
+      // Stock accepts work(data, cb): the callback in the salt's place.
+      if (typeof salt === 'function') return stock(sea, () => work(data, undefined, workOptions(opt)), salt as Callback<string>)
+      return stock(sea, () => work(data, salt as string | Pick<Pair, 'epub'> | null | undefined, workOptions(opt)), cb)
+    },
+    certify: (certificants, policy, authority, cb, opt) =>
+      stock(sea, () => certify(certificants, policy, authority, { expiry: opt?.expiry, block: opt?.block, raw: opt?.raw }), cb),
+  }
+  return sea
+}
+
+function workOptions(opt: SeaOptions | undefined): WorkOptions {
+  if (opt === undefined) return {}
+  const { name, encode, iterations, length, salt } = opt
+  return { name, encode, iterations, length, salt }
+}
+
+/** The shared instance, as `Gun.SEA` and `require('gun/sea')` are one object. */
+export const SEA: StockSea = createStockSea()
