@@ -4,6 +4,7 @@ import type { StateClock } from './core/clock.js'
 import { createEngine } from './core/engine.js'
 import type { VerifyHook } from './core/engine-types.js'
 import type { StorageAdapter } from './core/storage-contract.js'
+import { createSeaRules } from './sea/enforce.js'
 
 /** Options shared by `createDb` and the Gun drop-in. */
 export interface InstanceOptions {
@@ -18,7 +19,10 @@ export interface InstanceOptions {
   /** How long a read waits for a first connection to `peers` (default 3000 ms). */
   connectTimeout?: number
   clock?: StateClock
+  /** Replaces SEA's write rules (trellis/sea's `createSeaRules`, on by default) with your own check. */
   verify?: VerifyHook
+  /** Non-user souls are read-only for unsigned writers (stock Gun's `opt.secure`). */
+  secure?: boolean
   /** Most future-state keys held in memory at once. */
   maxDeferred?: number
   /** Most nodes kept in memory when `storage` can give them back (default 250 000; see EngineOptions). */
@@ -59,7 +63,7 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
     storage: options.storage,
     storageIsDurable: options.storageIsDurable,
     clock: options.clock,
-    verify: options.verify,
+    verify: options.verify ?? createSeaRules({ secure: options.secure, readKey: (soul, key) => engine.read(soul).then((node) => node?.get(key)) }),
     maxDeferred: options.maxDeferred,
     maxMemoryNodes: options.maxMemoryNodes,
   })

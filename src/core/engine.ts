@@ -207,8 +207,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     apply(nodes, origin) {
       if (closed) return Promise.reject(new TrellisError('CLOSED', 'Database is closed'))
-      if (verify !== undefined) return Promise.resolve(verify(nodes, origin)).then((verified) => run(verified, origin))
-      return run(nodes, origin)
+      if (verify === undefined) return run(nodes, origin)
+      // A put the hook passes at once (no signature to check) stays synchronous, as without a hook.
+      let verified: GraphNode[] | Promise<GraphNode[]>
+      try {
+        verified = verify(nodes, origin)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return verified instanceof Promise ? verified.then((checked) => run(checked, origin)) : run(verified, origin)
     },
 
     read(soul) {

@@ -59,6 +59,8 @@ export interface ServerConfig {
   syncPageBytes: number
   /** Catch-up between relays on (default) or off. */
   sync: boolean
+  /** Non-user souls are read-only for unsigned writers (stock Gun's `opt.secure`). */
+  secure: boolean
 }
 
 type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
@@ -358,6 +360,15 @@ const SPECS: Spec[] = [
     defaultText: '16mb',
   },
   {
+    key: 'secure',
+    flag: 'secure',
+    env: 'SECURE',
+    kind: 'bool',
+    value: '',
+    help: "Refuse unsigned writes outside user space (stock Gun's opt.secure): only ~pub souls (signed), aliases and #hash souls take writes",
+    defaultText: 'off',
+  },
+  {
     key: 'sync',
     flag: 'sync',
     env: 'SYNC',
@@ -433,6 +444,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   peerBytesPerSecond: 8 * 1024 * 1024,
   maxPeerBacklog: 16 * 1024 * 1024,
   sync: true,
+  secure: false,
   syncIntervalMs: 30_000,
   syncPageBytes: 256 * 1024,
 }

@@ -1,4 +1,5 @@
 import WebSocket from 'ws'
+import { createSeaRules } from '../../sea/enforce.js'
 import { createEngine } from '../../core/engine.js'
 import type { Engine } from '../../core/engine-types.js'
 import type { StorageAdapter } from '../../core/storage-contract.js'
@@ -49,6 +50,11 @@ export interface TrellisNodeOptions {
   /** States further ahead of this relay's clock refuse their put (default 24 h). */
   maxFutureMs?: number
   limits?: Partial<MeshLimits>
+  /**
+   * Non-user souls are read-only for unsigned writers (stock Gun's `opt.secure`): only user space
+   * (`~pub`, signed), aliases and content-addressed souls take writes. SEA's rules for those always apply.
+   */
+  secure?: boolean
   /** Soul, key and value sizes every write is checked against (wire, REST, chain); `maxSoulChars` also bounds the mesh's. */
   validation?: Partial<ValidationLimits>
   log?: (line: string) => void
@@ -116,6 +122,8 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
   const engine = createEngine({
     storage,
     storageIsDurable: durable,
+    // SEA's write rules (user space signed, aliases self-consistent, certificates), on every put from anywhere.
+    verify: createSeaRules({ secure: options.secure, readKey: (soul, key) => engine.read(soul).then((node) => node?.get(key)) }),
     maxMemoryNodes: options.maxMemoryNodes,
     maxMemoryBytes: options.maxMemoryBytes,
     maxDeferred: options.maxDeferred,

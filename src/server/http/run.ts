@@ -38,6 +38,7 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
       maxPeerBacklogChars: config.maxPeerBacklog,
     },
     peerSecret: config.peerSecret,
+    secure: config.secure,
     syncIntervalMs: config.sync ? config.syncIntervalMs : -1,
     syncPageBytes: config.syncPageBytes,
     maxMemoryNodes: config.maxMemoryNodes,

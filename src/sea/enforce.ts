@@ -1,0 +1,212 @@
+import type { Origin, VerifyHook } from '../core/engine-types.js'
+import { TrellisError } from '../core/errors.js'
+import { GraphNode } from '../core/node.js'
+import type { Value } from '../core/types.js'
+import { seaText, toBase64, utf8 } from './encoding.js'
+import { allowingRule } from './policy.js'
+import { verify } from './sign.js'
+
+/**
+ * SEA's rules for who may write what, run by every Trellis peer on every
+ * put before HAM (docs/sea.md, "Enforcement"). Stock Gun's rules and error
+ * texts, per key:
+ *
+ * - `~@` (the list of aliases): `alias` → a link to `~@alias`;
+ * - `~@alias`: `~pub` → a link to `~pub`;
+ * - user space (a soul with `~pub` in it): `pub` on `~pub` is the pub;
+ *   every other value is signed, `{":": value, "~": signature}` over
+ *   `{"#": soul, ".": key, ":": value, ">": state}`, by the owner, or by a
+ *   writer (`*`) holding the owner's certificate (`+`);
+ * - a soul with `#` (content addressing): the key ends with the hash of the value;
+ * - a soul with `<?N`: keys older than N seconds are dropped;
+ * - anything else is open, unless `secure`.
+ *
+ * Deliberately stricter than stock: a value naming a writer (`*`) without a
+ * certificate is refused (stock checks it against that writer's own key and
+ * stores it, so anyone could write into anyone's space); certificates stock
+ * ignores silently (a list of certificants, a certificate its owner did not
+ * sign) are refused with an error; a put is refused whole at its first
+ * refused key, as every Trellis put is all or nothing.
+ */
+export interface SeaRulesOptions {
+  /** Non-user souls are read-only for unsigned writers (stock's `opt.secure`). */
+  secure?: boolean
+  /** The clock for `<?` souls (ms). */
+  now?: () => number
+  /** Read one key (for certificate block lists). */
+  readKey?: (soul: string, key: string) => Promise<Value | undefined>
+}
+
+/** States before this are checked with SEA's pre-2020 digests too; newer data never needs them. */
+const LEGACY_BEFORE = Date.UTC(2020, 0, 1)
+
+const refuse = (text: string, path: string) => new TrellisError('UNVERIFIED', text, path)
+
+/** The owner of a user-space soul, as stock finds it: the two key parts after the first `~`. */
+export function soulOwner(soul: string): string | undefined {
+  const tilde = soul.indexOf('~')
+  if (tilde === -1) return undefined
+  const next = soul.indexOf('~', tilde + 1)
+  const segment = soul.slice(tilde + 1, next === -1 ? undefined : next)
+  if (segment === '') return undefined
+  const parts = segment.split(/[^\w_-]/)
+  if (parts.length < 2 || parts[0][0] === '@') return undefined
+  return `${parts[0]}.${parts[1]}`
+}
+
+function linkOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined
+  const soul = (value as { '#'?: unknown })['#']
+  return typeof soul === 'string' ? soul : undefined
+}
+
+/** A user-space value as stored: the JSON text `{":": value, "~": signature, "+"?: certificate, "*"?: writer}`. */
+interface SignedValue {
+  ':': unknown
+  '~': string
+  '+'?: unknown
+  '*'?: unknown
+}
+
+function parseSigned(value: Value): SignedValue | undefined {
+  if (typeof value !== 'string') return undefined
+  let raw: unknown
+  try {
+    raw = JSON.parse(value)
+  } catch {
+    return undefined
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined
+  const signed = raw as SignedValue
+  return signed[':'] !== undefined && typeof signed['~'] === 'string' ? signed : undefined
+}
+
+export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
+  const now = options.now ?? Date.now
+  const secure = options.secure === true
+
+  const checkUserKey = (soul: string, owner: string, key: string, value: Value, state: number, pending: Promise<void>[]) => {
+    const path = `${soul}.${key}`
+    if (key === 'pub' && soul === `~${owner}`) {
+      if (value !== owner) throw refuse('Account not same!', path)
+      return
+    }
+    const signed = parseSigned(value)
+    if (signed === undefined) throw refuse('Unverified data.', path)
+    const writer = signed['*']
+    const certificate = signed['+']
+    if (writer !== undefined && (typeof writer !== 'string' || certificate === undefined)) throw refuse('Unverified data.', path)
+    const message = { m: { '#': soul, '.': key, ':': signed[':'], '>': state }, s: signed['~'] }
+    const legacy = state < LEGACY_BEFORE
+    pending.push(
+      verify(message, (writer as string | undefined) ?? owner, { legacy }).then((data) => {
+        if (data === undefined) throw refuse('Unverified data.', path)
+        if (writer !== undefined) return checkCertificate(soul, owner, key, state, writer as string, certificate, path)
+      }),
+    )
+  }
+
+  const checkCertificate = async (soul: string, owner: string, key: string, state: number, writer: string, certificate: unknown, path: string) => {
+    const cert = (await verify(certificate, owner)) as Record<string, unknown> | undefined
+    if (cert === undefined || cert === null || typeof cert !== 'object') throw refuse('Certificate verification fail.', path)
+    if (cert.e !== undefined && state > Number.parseFloat(String(cert.e))) throw refuse('Certificate expired.', path)
+    const c = cert.c
+    const named = c === writer || c === '*' || (Array.isArray(c) && (c.includes('*') || c.includes(writer)))
+    if (!named || !cert.w) throw refuse('Certificate verification fail.', path)
+    const slash = soul.indexOf('/')
+    const where = slash === -1 ? '' : soul.slice(slash + 1)
+    const rule = allowingRule(cert.w, where, key)
+    if (rule === undefined) throw refuse('Certificate verification fail.', path)
+    const plus = typeof rule === 'object' ? rule['+'] : undefined
+    if ((typeof plus === 'string' || Array.isArray(plus)) && plus.includes('*') && where !== '' && !where.includes(writer) && !key.includes(writer)) {
+      throw refuse(`Path "${where}" or key "${key}" must contain string "${writer}".`, path)
+    }
+    if (cert.wb !== undefined && options.readKey !== undefined && (await blocked(owner, cert.wb, writer))) {
+      throw refuse(`Certificant ${writer} blocked.`, path)
+    }
+  }
+
+  /** Stock's block list: `~owner` → `wb` → `<writer>` is 1 or true (or the node `wb` names, when it is a soul). */
+  const blocked = async (owner: string, list: unknown, writer: string): Promise<boolean> => {
+    const read = options.readKey as NonNullable<SeaRulesOptions['readKey']>
+    let soul = linkOf(list)
+    if (soul === undefined && typeof list === 'string') soul = list.startsWith('~') ? list : linkOf(await read(`~${owner}`, list))
+    if (soul === undefined) return false
+    const value = await read(soul, writer)
+    return value === 1 || value === true
+  }
+
+  const checkHash = (soul: string, key: string, value: Value, pending: Promise<void>[]) => {
+    const path = `${soul}.${key}`
+    const claimed = key.slice(key.lastIndexOf('#') + 1)
+    pending.push(
+      globalThis.crypto.subtle.digest('SHA-256', utf8(seaText(value))).then((digest) => {
+        const hash = toBase64(digest)
+        if (hash !== claimed && hash !== hexToBase64(claimed)) throw refuse('Data hash not same as hash!', path)
+      }),
+    )
+  }
+
+  return function enforceSea(nodes: GraphNode[], _origin: Origin): GraphNode[] | Promise<GraphNode[]> {
+    let pending: Promise<void>[] | undefined
+    let out = nodes
+    for (let n = 0; n < nodes.length; n++) {
+      let node = nodes[n]
+      const soul = node.soul
+      // The common case: a soul with nothing SEA looks at costs three scans of its name.
+      if (soul.indexOf('~') === -1 && soul.indexOf('#') === -1 && soul.indexOf('<?') === -1) {
+        if (secure && node.size > 0) throw refuse(`Soul missing public key at '${node.keys[0]}'.`, `${soul}.${node.keys[0]}`)
+        continue
+      }
+      const forget = soul.indexOf('<?')
+      if (forget !== -1) {
+        const seconds = Number.parseFloat(soul.slice(forget + 2).split('<?')[0])
+        if (seconds) {
+          const kept = without(node, (i) => node.states[i] < now() - seconds * 1000)
+          if (kept !== node) {
+            if (out === nodes) out = nodes.slice()
+            out[n] = node = kept
+          }
+        }
+      }
+      const owner = soul === '~@' || soul.startsWith('~@') ? undefined : soulOwner(soul)
+      for (let i = 0; i < node.keys.length; i++) {
+        const key = node.keys[i]
+        const value = node.values[i]
+        if (soul === '~@') {
+          if (!value) throw refuse('Data must exist!', `${soul}.${key}`)
+          if (linkOf(value) !== `~@${key}`) throw refuse('Alias not same!', `${soul}.${key}`)
+        } else if (soul.startsWith('~@')) {
+          if (!value) throw refuse('Alias must exist!', `${soul}.${key}`)
+          if (linkOf(value) !== key) throw refuse('Alias not same!', `${soul}.${key}`)
+        } else if (owner !== undefined) {
+          checkUserKey(soul, owner, key, value, node.states[i], (pending ??= []))
+        } else if (soul.indexOf('#') !== -1) {
+          checkHash(soul, key, value, (pending ??= []))
+        } else if (secure) {
+          throw refuse(`Soul missing public key at '${key}'.`, `${soul}.${key}`)
+        }
+      }
+    }
+    if (pending === undefined) return out
+    const result = out
+    return Promise.all(pending).then(() => result)
+  }
+}
+
+/** The node without the keys `drop` picks; the node itself when it picks none. */
+function without(node: GraphNode, drop: (i: number) => boolean): GraphNode {
+  let kept: GraphNode | undefined
+  for (let i = 0; i < node.keys.length; i++) {
+    if (drop(i)) kept ??= new GraphNode(node.soul, node.keys.slice(0, i), node.values.slice(0, i), node.states.slice(0, i))
+    else kept?.set(node.keys[i], node.values[i], node.states[i])
+  }
+  return kept ?? node
+}
+
+function hexToBase64(hex: string): string {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return ''
+  const bytes = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return toBase64(bytes)
+}
