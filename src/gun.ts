@@ -41,9 +41,9 @@ export function createGun(connect?: Connect): GunConstructor {
   function Gun(options?: GunOptions | string | string[]): RootChain {
     return createInstance(normalizeGunOptions(options), connect)
   }
-  const constructor = Gun as GunConstructor
-  constructor.SEA = SEA
-  return constructor
+  const gun = Gun as GunConstructor
+  gun.SEA = SEA
+  return gun
 }
 
 const Gun = createGun()
