@@ -37,9 +37,9 @@ export function normalizeGunOptions(input: GunOptions | string | string[] | unde
 }
 
 /** Build the Gun constructor for a runtime; `connect` wires peers (Node and browser entries pass one). */
-export function createGun(connect?: Connect): GunConstructor {
+export function createGun(connect?: Connect, defaults: Partial<InstanceOptions> = {}): GunConstructor {
   function Gun(options?: GunOptions | string | string[]): RootChain {
-    return createInstance(normalizeGunOptions(options), connect)
+    return createInstance({ ...defaults, ...normalizeGunOptions(options) }, connect)
   }
   const gun = Gun as GunConstructor
   gun.SEA = SEA

@@ -4,10 +4,10 @@ import type { Db } from './typed.js'
 export type DbOptions = InstanceOptions
 
 /** `createDb` for a runtime: `connect` wires `peers` (the Node and browser entries pass one). */
-export function createDbWith(connect?: Connect) {
+export function createDbWith(connect?: Connect, defaults: Partial<InstanceOptions> = {}) {
   return function createDb<Schema extends object = Record<string, Record<string, unknown>>>(options: DbOptions = {}): Db<Schema> {
     // reason: the runtime chain is untyped; Db<Schema> is the typed view of the same object.
-    return createInstance(options, connect) as unknown as Db<Schema>
+    return createInstance({ ...defaults, ...options }, connect) as unknown as Db<Schema>
   }
 }
 

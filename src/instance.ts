@@ -4,7 +4,12 @@ import type { StateClock } from './core/clock.js'
 import { createEngine } from './core/engine.js'
 import type { VerifyHook } from './core/engine-types.js'
 import type { StorageAdapter } from './core/storage-contract.js'
+import type { Value } from './core/types.js'
+import { plainWire } from './core/user-space.js'
+import { browserSessionStore } from './sea/browser-session.js'
 import { createSeaRules } from './sea/enforce.js'
+import { createSigner } from './sea/signer.js'
+import { type RecallOptions, type SessionStore, User } from './sea/user.js'
 
 /** Options shared by `createDb` and the Gun drop-in. */
 export interface InstanceOptions {
@@ -23,6 +28,8 @@ export interface InstanceOptions {
   verify?: VerifyHook
   /** Non-user souls are read-only for unsigned writers (stock Gun's `opt.secure`). */
   secure?: boolean
+  /** Where `user().recall(options)` keeps sessions (Node entries: a file; browsers: sessionStorage). */
+  sessionStore?: (options: RecallOptions) => SessionStore | undefined
   /** Most future-state keys held in memory at once. */
   maxDeferred?: number
   /** Most nodes kept in memory when `storage` can give them back (default 250 000; see EngineOptions). */
@@ -35,10 +42,42 @@ export type Connect = (root: Root, options: InstanceOptions) => (() => Promise<v
 /** The chain at the root of an instance, with the instance-wide controls. */
 export class RootChain extends Chain {
   private readonly disconnect: (() => Promise<void>) | undefined
+  private readonly sessionStore: InstanceOptions['sessionStore']
+  private account: User | undefined = undefined
 
-  constructor(root: Root, disconnect: (() => Promise<void>) | undefined) {
+  constructor(root: Root, disconnect: (() => Promise<void>) | undefined, sessionStore?: InstanceOptions['sessionStore']) {
     super(root, undefined, { kind: 'root' })
     this.disconnect = disconnect
+    this.sessionStore = sessionStore
+  }
+
+  /**
+   * `user()`: this instance's account (create, auth, leave, recall, and its signed space);
+   * `user(pub)`: another user's space, `~<pub>`, to read (or write with their certificate).
+   */
+  user(): User
+  user(pub: string): Chain
+  user(pub?: string): User | Chain {
+    if (pub !== undefined) return this.get(`~${pub.startsWith('~') ? pub.slice(1) : pub}`)
+    if (this.account === undefined) {
+      const root = this.root
+      const stores = this.sessionStore ?? browserSessionStore
+      const user = new User({
+        chain: this,
+        async readNode(soul) {
+          const { node } = await root.load(soul)
+          if (node === undefined) return undefined
+          const data = plainWire(node) as Record<string, Value>
+          delete data._
+          return data
+        },
+        sessionStore: (options) => stores(options),
+      })
+      // From now on the logged-in user's writes are signed before they leave.
+      root.setWriteHook(createSigner(() => user.pair))
+      this.account = user
+    }
+    return this.account
   }
 
   /** Resolves when every write made so far is acknowledged (by a peer when there are peers, else by storage). */
@@ -73,5 +112,5 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
     throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')
   }
   const disconnect = wantsPeers && connect !== undefined ? connect(root, options) : undefined
-  return new RootChain(root, disconnect)
+  return new RootChain(root, disconnect, options.sessionStore)
 }

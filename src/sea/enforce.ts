@@ -2,6 +2,7 @@ import type { Origin, VerifyHook } from '../core/engine-types.js'
 import { TrellisError } from '../core/errors.js'
 import { GraphNode } from '../core/node.js'
 import type { Value } from '../core/types.js'
+import { soulOwner } from '../core/user-space.js'
 import { seaText, toBase64, utf8 } from './encoding.js'
 import { allowingRule } from './policy.js'
 import { verify } from './sign.js'
@@ -41,18 +42,6 @@ export interface SeaRulesOptions {
 const LEGACY_BEFORE = Date.UTC(2020, 0, 1)
 
 const refuse = (text: string, path: string) => new TrellisError('UNVERIFIED', text, path)
-
-/** The owner of a user-space soul, as stock finds it: the two key parts after the first `~`. */
-export function soulOwner(soul: string): string | undefined {
-  const tilde = soul.indexOf('~')
-  if (tilde === -1) return undefined
-  const next = soul.indexOf('~', tilde + 1)
-  const segment = soul.slice(tilde + 1, next === -1 ? undefined : next)
-  if (segment === '') return undefined
-  const parts = segment.split(/[^\w_-]/)
-  if (parts.length < 2 || parts[0][0] === '@') return undefined
-  return `${parts[0]}.${parts[1]}`
-}
 
 function linkOf(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return undefined

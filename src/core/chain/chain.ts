@@ -4,12 +4,13 @@ import { later } from '../later.js'
 import { GraphNode } from '../node.js'
 import { randomKey, randomSoul } from '../random.js'
 import { isLink, isValue, type Value } from '../types.js'
+import { plainValue, plainWire } from '../user-space.js'
 import { diffFor, ifyObject, isPlainObject, linkFor, ownSoul, type IfyContext } from './ify.js'
 import { keyError, soulError, valueError } from '../validate.js'
 import { observe } from './observe.js'
 import { describePath, type ChainPath, type Step } from './path.js'
 import { resolve, resolveNow, type Item } from './resolve.js'
-import type { Root } from './root.js'
+import type { Root, WriteOptions } from './root.js'
 
 /** Data as callbacks receive it: a copy of a node (with its `_` metadata) or a value. */
 export type Data = Record<string, unknown> | Value | undefined
@@ -74,8 +75,11 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     return at
   }
 
-  /** Write `data` here. The callback fires once: `{ ok }` when stored/acknowledged, `{ err }` otherwise. Atomic. */
-  put(data: unknown, callback?: AckCallback): this {
+  /**
+   * Write `data` here. The callback fires once: `{ ok }` when stored/acknowledged, `{ err }` otherwise. Atomic.
+   * `options.opt.cert` is a SEA certificate for writing into another user's space (Gun's call shape).
+   */
+  put(data: unknown, callback?: AckCallback, options?: { opt?: WriteOptions }): this {
     let now: GraphNode[] | undefined
     try {
       now = buildPutNow(this, data)
@@ -85,7 +89,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       }, callback)
       return this
     }
-    this.root.write(now ?? (() => buildPut(this, data)), callback)
+    this.root.write(now ?? (() => buildPut(this, data)), callback, options?.opt)
     return this
   }
 
@@ -150,7 +154,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       const mark = `${content.soul}\u0000${node.version}`
       if (shown.get(slot) === mark) return
       shown.set(slot, mark)
-      listener(node.toWire(), key, { synced: true }, event)
+      listener(plainWire(node), key, { synced: true }, event)
     })
     this.track(stop)
     return this
@@ -222,7 +226,7 @@ function keyOf(chain: Chain): string {
 
 function itemData(_root: Root, item: Item): Data {
   if (!item.found) return undefined
-  if (item.node !== undefined) return item.node.toWire()
+  if (item.node !== undefined) return plainWire(item.node)
   return copyValue(item.value as Value)
 }
 
@@ -245,7 +249,7 @@ function context(root: Root, state: number): IfyContext {
     seen: new Map(),
     async existingLink(soul, key) {
       const { node } = await root.loadNow(soul)
-      const value = node?.get(key)
+      const value = node === undefined ? undefined : plainValue(soul, node.get(key))
       return value !== undefined && isLink(value) ? value['#'] : undefined
     },
     chainSoul(value) {

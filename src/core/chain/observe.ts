@@ -1,5 +1,6 @@
 import type { GraphNode } from '../node.js'
 import { isLink, type Value } from '../types.js'
+import { plainValue } from '../user-space.js'
 import type { ChainPath } from './path.js'
 import type { Root } from './root.js'
 
@@ -119,13 +120,13 @@ function observeChildren(root: Root, parent: ChainPath, onlyKey: string | undefi
     holder.soul = content.soul
     if (onlyKey !== undefined) {
       const [slot, child] = childOf(parentSlot, holder, onlyKey)
-      update(slot, child, onlyKey, node.get(onlyKey), node.stateOf(onlyKey))
+      update(slot, child, onlyKey, plainValue(node.soul, node.get(onlyKey)), node.stateOf(onlyKey))
       return
     }
     const keys = fresh || content.diff === undefined ? node.keys : content.diff.keys
     for (const key of keys) {
       const [slot, child] = childOf(parentSlot, holder, key)
-      update(slot, child, key, node.get(key), node.stateOf(key))
+      update(slot, child, key, plainValue(node.soul, node.get(key)), node.stateOf(key))
     }
   })
 

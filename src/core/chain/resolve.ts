@@ -1,5 +1,6 @@
 import type { GraphNode } from '../node.js'
 import { isLink, type Value } from '../types.js'
+import { plainValue } from '../user-space.js'
 import type { ChainPath } from './path.js'
 import type { Root } from './root.js'
 
@@ -35,7 +36,7 @@ export async function resolve(root: Root, chain: ChainPath): Promise<Item[]> {
       return Promise.all(
         parents.map((parent) => {
           if (parent.node === undefined) return { key: step.key, found: false, synced: parent.synced }
-          return deref(root, step.key, parent.node.get(step.key), parent.synced)
+          return deref(root, step.key, plainValue(parent.node.soul, parent.node.get(step.key)), parent.synced)
         }),
       )
     }
@@ -45,7 +46,7 @@ export async function resolve(root: Root, chain: ChainPath): Promise<Item[]> {
       for (const parent of parents) {
         const node = parent.node
         if (node === undefined) continue
-        for (let i = 0; i < node.keys.length; i++) items.push(deref(root, node.keys[i], node.values[i], parent.synced))
+        for (let i = 0; i < node.keys.length; i++) items.push(deref(root, node.keys[i], plainValue(node.soul, node.values[i]), parent.synced))
       }
       return Promise.all(items)
     }
@@ -73,7 +74,7 @@ export function resolveNow(root: Root, chain: ChainPath): Item[] | undefined {
       items.push({ key: step.key, found: false, synced: true })
       continue
     }
-    const value = parent.node.get(step.key)
+    const value = plainValue(parent.node.soul, parent.node.get(step.key))
     if (value === undefined) items.push({ key: step.key, found: false, synced: true })
     else if (!isLink(value)) items.push({ key: step.key, value, found: true, synced: true })
     else {

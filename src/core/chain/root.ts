@@ -27,6 +27,17 @@ export interface Loaded {
  */
 export type WriteBuilder = GraphNode[] | (() => GraphNode[] | Promise<GraphNode[]>)
 
+/** Per-write options, as Gun's `put(data, cb, { opt })` passes them (a SEA certificate for another user's space). */
+export interface WriteOptions {
+  cert?: unknown
+}
+
+/**
+ * Runs on every local write's nodes before the engine sees them: SEA's
+ * signer (sea/user.ts) wraps the logged-in user's values in signatures here.
+ */
+export type WriteHook = (nodes: GraphNode[], options: WriteOptions | undefined) => GraphNode[] | Promise<GraphNode[]>
+
 /**
  * The chain's link to the engine and the network: reads that always end,
  * writes that are acknowledged exactly once, and the "synced" signal.
@@ -48,7 +59,9 @@ export interface Root {
    * applied in the order they were issued, and a read issued after a write
    * sees it.
    */
-  write(build: WriteBuilder, ack?: (ack: Ack) => void): void
+  write(build: WriteBuilder, ack?: (ack: Ack) => void, options?: WriteOptions): void
+  /** Install (or remove) the hook every local write's nodes pass through. */
+  setWriteHook(hook: WriteHook | undefined): void
   /** Writes still waiting for an answer from a peer (or from storage when there are no peers). */
   readonly pending: number
   /**
@@ -75,6 +88,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   /** Settles when every local write issued so far has been applied to memory (or failed). */
   let applied: Promise<void> | undefined
   let applying = 0
+  let writeHook: WriteHook | undefined
 
   const settleOne = () => {
     pending--
@@ -181,7 +195,13 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       return loading
     },
 
-    write(build, ack) {
+    setWriteHook(hook) {
+      writeHook = hook
+    },
+
+    write(given, ack, options) {
+      const hook = writeHook
+      const build: WriteBuilder = hook === undefined ? given : () => withHook(hook, given, options)
       const id = nextId()
       pending++
       // Fast path: nothing in flight, nodes ready, engine applies synchronously (no closure, no promise).
@@ -237,6 +257,12 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   }
 
   return root
+}
+
+/** The nodes of a write after the hook; synchronous when both are. */
+function withHook(hook: WriteHook, build: WriteBuilder, options: WriteOptions | undefined): GraphNode[] | Promise<GraphNode[]> {
+  const built = typeof build === 'function' ? build() : build
+  return Array.isArray(built) ? hook(built, options) : built.then((nodes) => hook(nodes, options))
 }
 
 function ackOk(ack: (ack: Ack) => void): void {

@@ -1,0 +1,55 @@
+import type { GraphNode } from './node.js'
+import { setOwn, type Value } from './types.js'
+
+/**
+ * User space as SEA lays it out: a soul with `~<pub>` in it belongs to that
+ * pub, and every value in it (but the account's own `pub`) is stored as
+ * signed JSON text, `{":": value, "~": signature, ...}`. Readers see the
+ * value, never the envelope (as stock Gun's chain does); the signature
+ * itself is checked on the way in, by SEA's rules (sea/enforce.ts).
+ */
+
+/** The owner of a user-space soul, as stock SEA finds it: the two key parts after the first `~` (not `~@`). */
+export function soulOwner(soul: string): string | undefined {
+  const tilde = soul.indexOf('~')
+  if (tilde === -1) return undefined
+  const next = soul.indexOf('~', tilde + 1)
+  const segment = soul.slice(tilde + 1, next === -1 ? undefined : next)
+  if (segment === '') return undefined
+  const parts = segment.split(/[^\w_-]/)
+  if (parts.length < 2 || parts[0][0] === '@') return undefined
+  return `${parts[0]}.${parts[1]}`
+}
+
+/** The value a reader sees at a key: in user space, the signed envelope's content; elsewhere the value itself. */
+export function plainValue(soul: string, value: Value): Value
+export function plainValue(soul: string, value: Value | undefined): Value | undefined
+export function plainValue(soul: string, value: Value | undefined): Value | undefined {
+  if (typeof value !== 'string' || value.charCodeAt(0) !== 123 /* { */ || soul.indexOf('~') === -1) return value
+  if (soulOwner(soul) === undefined) return value
+  let envelope: unknown
+  try {
+    envelope = JSON.parse(value)
+  } catch {
+    return value
+  }
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) return value
+  if (!Object.hasOwn(envelope, ':') || !Object.hasOwn(envelope, '~')) return value
+  const inner = (envelope as Record<string, unknown>)[':']
+  if (inner === null || typeof inner === 'string' || typeof inner === 'boolean' || (typeof inner === 'number' && Number.isFinite(inner))) return inner
+  if (typeof inner === 'object' && !Array.isArray(inner) && typeof (inner as Record<string, unknown>)['#'] === 'string') {
+    return { '#': (inner as Record<string, string>)['#'] }
+  }
+  return value
+}
+
+/** A node's wire form as readers see it (`toWire` with user-space values unpacked). */
+export function plainWire(node: GraphNode): Record<string, unknown> {
+  const wire = node.toWire()
+  if (node.soul.indexOf('~') === -1 || soulOwner(node.soul) === undefined) return wire
+  for (let i = 0; i < node.keys.length; i++) {
+    const value = plainValue(node.soul, node.values[i])
+    if (value !== node.values[i]) setOwn(wire, node.keys[i], value)
+  }
+  return wire
+}

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Gun } from '../../src/gun.node.js'
+import type { RootChain } from '../../src/instance.js'
+import { decrypt, encrypt, secret } from '../../src/sea/index.js'
+import type { UserAck } from '../../src/sea/user.js'
+import { stockRelay, tmpDir } from '../server/helpers.js'
+import { freePort, type RelayProcess, startRelayProcess } from '../server/processes.js'
+import { type StockUser, startStockUser } from './stock-user.js'
+
+/** Accounts across Trellis and stock Gun, through real relays: a Trellis relay process and a stock relay. */
+
+let relay: RelayProcess
+let stock: Awaited<ReturnType<typeof stockRelay>>
+const instances: RootChain[] = []
+const stockUsers: StockUser[] = []
+
+beforeAll(async () => {
+  relay = await startRelayProcess(await freePort(), undefined)
+  stock = await stockRelay()
+})
+
+afterAll(async () => {
+  for (const gun of instances) await gun.close()
+  for (const user of stockUsers) await user.kill()
+  await relay?.kill()
+  await stock?.close()
+})
+
+function trellis(url: string): RootChain {
+  const gun = Gun({ peers: [url] })
+  instances.push(gun)
+  return gun
+}
+
+async function stockUser(url: string): Promise<StockUser> {
+  const user = await startStockUser(url, tmpDir('stock-user-'))
+  stockUsers.push(user)
+  return user
+}
+
+const call = (run: (cb: (ack: UserAck) => void) => void) => new Promise<UserAck>((resolve) => run(resolve))
+const ackOf = (run: (cb: (ack: { err?: string; ok?: unknown }) => void) => void) => new Promise<{ err?: string; ok?: unknown }>((resolve) => run(resolve))
+const alias = (name: string) => `${name}${Math.random().toString(36).slice(2, 8)}`
+
+describe('SEA users through real relays', () => {
+  it('create, auth and a signed space, Trellis to Trellis through a Trellis relay', async () => {
+    const name = alias('alice')
+    const a = trellis(relay.url).user()
+    expect(await call((cb) => a.create(name, 'password123', cb))).toMatchObject({ ok: 0, pub: expect.any(String) })
+    expect(await call((cb) => a.create(name, 'password123', cb))).toEqual({ err: 'User already created!' })
+    const login = await call((cb) => a.auth(name, 'password123', cb))
+    expect(login.err).toBeUndefined()
+    expect(a.is?.alias).toBe(name)
+    expect(await ackOf((cb) => a.get('profile').get('name').put('Alice', cb))).toMatchObject({ ok: true })
+    // another instance, logging in with the password, reads it back
+    const b = trellis(relay.url).user()
+    expect(await call((cb) => b.auth(name, 'wrong password', cb))).toEqual({ err: 'Wrong user or password.' })
+    const again = await call((cb) => b.auth(name, 'password123', cb))
+    expect(again.pub).toBe(login.pub)
+    expect(await b.get('profile').get('name')).toBe('Alice')
+    // anyone reads a user's space by pub
+    expect(
+      await trellis(relay.url)
+        .user(login.pub as string)
+        .get('profile')
+        .get('name'),
+    ).toBe('Alice')
+    expect(await call((cb) => a.create(alias('x'), 'short', cb))).toEqual({ err: 'Password too short!' })
+  })
+
+  it("a user created by a stock client through the Trellis relay logs in with trellis/gun, both read each other's writes", async () => {
+    const name = alias('bob')
+    const s = await stockUser(relay.url)
+    const created = await s.create(name, 'password123')
+    expect(created.err).toBeUndefined()
+    expect((await s.auth(name, 'password123')).pub).toBe(created.pub)
+    expect((await s.put('says', 'hi from stock')).err).toBeUndefined()
+    const t = trellis(relay.url).user()
+    expect((await call((cb) => t.auth(name, 'password123', cb))).pub).toBe(created.pub)
+    expect(await t.get('says')).toBe('hi from stock')
+    expect(await ackOf((cb) => t.get('reply').put('hello from trellis', cb))).toMatchObject({ ok: true })
+    expect((await s.read(created.pub as string, 'reply')).value).toBe('hello from trellis')
+  })
+
+  it('the reverse through a stock relay: a Trellis user logs in on a stock client', async () => {
+    const name = alias('carol')
+    const t = trellis(stock.url).user()
+    const created = await call((cb) => t.create(name, 'password123', cb))
+    expect(created.err).toBeUndefined()
+    await call((cb) => t.auth(name, 'password123', cb))
+    expect(await ackOf((cb) => t.get('note').put('written by trellis', cb))).toMatchObject({ ok: true })
+    const s = await stockUser(stock.url)
+    expect((await s.auth(name, 'password123')).pub).toBe(created.pub)
+    expect((await s.read(created.pub as string, 'note')).value).toBe('written by trellis')
+  })
+
+  it('two users exchange an encrypted message through their shared secret', async () => {
+    const [a, b] = [trellis(relay.url).user(), trellis(relay.url).user()]
+    const [na, nb] = [alias('dan'), alias('eve')]
+    await call((cb) => a.create(na, 'password123', cb))
+    await call((cb) => b.create(nb, 'password123', cb))
+    await call((cb) => a.auth(na, 'password123', cb))
+    await call((cb) => b.auth(nb, 'password123', cb))
+    const key = await secret(b._.sea?.epub as string, a._.sea as never)
+    const sealed = await encrypt('meet at noon', key)
+    expect(await ackOf((cb) => a.get('to-eve').put(sealed as string, cb))).toMatchObject({ ok: true })
+    const readByEve = await trellis(relay.url)
+      .user(a.is?.pub as string)
+      .get('to-eve')
+    expect(await decrypt(readByEve, await secret(a._.sea?.epub as string, b._.sea as never))).toBe('meet at noon')
+  })
+})
