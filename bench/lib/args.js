@@ -2,7 +2,7 @@
 
 const HELP = `usage: node bench/run.js [--quick] [--scenario NAME[,NAME]] [--runs N] [--json] [--out FILE] [--gun-1m]
   --quick        one-minute smoke run with small sizes; never overwrites BENCHMARKS.md
-  --scenario     run only scenarios whose group or id starts with NAME (memory, durable, relay, heap, ceiling)
+  --scenario     run only scenarios whose group or id starts with NAME (memory, durable, relay, sea, heap, ceiling)
   --runs N       measured runs per implementation (default 3, quick 1)
   --json         print the results as JSON on stdout (progress goes to stderr)
   --out FILE     where to write the markdown report (default BENCHMARKS.md for a full run of every scenario)

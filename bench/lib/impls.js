@@ -41,6 +41,11 @@ function gunImpl() {
     client(url) {
       return GunCore({ ...GUN_BASE, peers: [url], localStorage: false, radisk: false, axe: false, WebSocket: GunWs() })
     },
+    /** SEA on the same Gun (`gun/sea` attaches to `gun/gun`); instances made after this check and sign. */
+    async sea() {
+      require('gun/gun')
+      return require('gun/sea')
+    },
   }
 }
 
@@ -69,6 +74,9 @@ async function trellisImpl() {
     },
     client(url) {
       return Gun({ peers: [url] })
+    },
+    async sea() {
+      return (await import('trellis/sea')).SEA
     },
   }
 }

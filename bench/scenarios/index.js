@@ -23,6 +23,9 @@ export function catalogue({ quick, gun1m }) {
         fanUpdates: 5,
         fanWarmup: 3,
         heap: 10_000,
+        signatures: 500,
+        logins: 3,
+        signedPuts: 200,
       }
     : {
         mem: [20_000, 100_000],
@@ -36,6 +39,9 @@ export function catalogue({ quick, gun1m }) {
         fanUpdates: 50,
         fanWarmup: 20,
         heap: 100_000,
+        signatures: 10_000,
+        logins: 10,
+        signedPuts: 5000,
       }
   const jobs = []
 
@@ -166,6 +172,46 @@ export function catalogue({ quick, gun1m }) {
       ],
     })
   }
+
+  jobs.push({
+    id: 'sea-signatures',
+    group: 'sea',
+    title: `SEA: sign and verify ${K(sizes.signatures)} messages in process, ${64} at a time`,
+    module: 'sea.js',
+    fn: 'signatures',
+    params: { n: sizes.signatures, warmup: Math.min(sizes.signatures, 1000) },
+    impls: ['trellis', 'gun'],
+    needs: ['gun'],
+    timeoutMs: 10 * MIN,
+    metrics: [
+      { key: 'sign', label: 'SEA sign/s', unit: '/s', better: 'higher' },
+      { key: 'verify', label: 'SEA verify/s', unit: '/s', better: 'higher', target: { gun: 10 } },
+    ],
+  })
+  jobs.push({
+    id: 'sea-login',
+    group: 'sea',
+    title: `SEA: login with alias and password (median of ${sizes.logins})`,
+    module: 'sea.js',
+    fn: 'login',
+    params: { logins: sizes.logins },
+    impls: ['trellis', 'gun'],
+    needs: ['gun'],
+    timeoutMs: 10 * MIN,
+    metrics: [{ key: 'loginMs', label: 'SEA login (user.auth)', unit: 'ms', better: 'lower' }],
+  })
+  jobs.push({
+    id: 'sea-relay-puts',
+    group: 'sea',
+    title: `SEA: ${K(sizes.signedPuts)} signed user-space puts acknowledged through a relay, 256 in flight`,
+    module: 'sea.js',
+    fn: 'signedRelayPuts',
+    params: { n: sizes.signedPuts, warmup: Math.min(sizes.signedPuts, 500), window: 256 },
+    impls: ['trellis', 'gun'],
+    needs: ['relay'],
+    timeoutMs: 10 * MIN,
+    metrics: [{ key: 'puts', label: 'signed puts/s through a relay', unit: '/s', better: 'higher', target: { gun: 10 } }],
+  })
 
   jobs.push({
     id: 'heap',

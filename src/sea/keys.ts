@@ -71,8 +71,19 @@ export function cachedKeyCount(): number {
   return verifyKeys.size
 }
 
+/** Imported signing keys, by pub and priv: a logged-in user signs every value it writes with one key. */
+const signKeys = new Map<string, Promise<CryptoKey>>()
+const MAX_SIGN_KEYS = 64
+
 export function signKey(pair: Pick<Pair, 'pub' | 'priv'>): Promise<CryptoKey> {
-  return subtle().importKey('jwk', jwk(pair.pub, pair.priv), ECDSA, false, ['sign'])
+  const id = `${pair.pub}\u0000${pair.priv}`
+  let key = signKeys.get(id)
+  if (key !== undefined) return key
+  key = subtle().importKey('jwk', jwk(pair.pub, pair.priv), ECDSA, false, ['sign'])
+  if (signKeys.size >= MAX_SIGN_KEYS) signKeys.delete(signKeys.keys().next().value as string)
+  signKeys.set(id, key)
+  key.catch(() => signKeys.delete(id))
+  return key
 }
 
 export function ecdhPublicKey(epub: string): Promise<CryptoKey> {

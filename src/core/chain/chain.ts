@@ -248,6 +248,8 @@ function context(root: Root, state: number): IfyContext {
     nodes: new Map(),
     seen: new Map(),
     async existingLink(soul, key) {
+      const pending = root.pendingLink(soul, key)
+      if (pending !== undefined) return pending
       const { node } = await root.loadNow(soul)
       const value = node === undefined ? undefined : plainValue(soul, node.get(key))
       return value !== undefined && isLink(value) ? value['#'] : undefined
