@@ -110,3 +110,37 @@ describe('SEA users through real relays', () => {
     expect(await decrypt(readByEve, await secret(a._.sea?.epub as string, b._.sea as never))).toBe('meet at noon')
   })
 })
+
+describe("a logged-in user's writes (signed, pipelined), on one instance without peers", () => {
+  it('are applied in the order issued, and a read issued after them sees them', async () => {
+    const gun = Gun()
+    instances.push(gun)
+    const user = gun.user()
+    const name = alias('fay')
+    await call((cb) => user.create(name, 'password123', cb))
+    await call((cb) => user.auth(name, 'password123', cb))
+    const acks: string[] = []
+    for (let i = 0; i < 50; i++) user.get('counter').put(i, () => acks.push(`c${i}`))
+    user.get('profile').put({ name: 'Fay' })
+    // Built before the profile link is applied: the build must still find it (pendingLink), not make another.
+    user.get('profile').get('age').put(33)
+    expect(await user.get('counter')).toBe(49)
+    expect(await user.get('profile').get('name')).toBe('Fay')
+    expect(await user.get('profile').get('age')).toBe(33)
+    await gun.synced()
+    expect(acks).toEqual(Array.from({ length: 50 }, (_, i) => `c${i}`))
+  })
+
+  it("are refused before login, and a write into another user's space without a certificate is refused", async () => {
+    const gun = Gun()
+    instances.push(gun)
+    const user = gun.user()
+    expect(await ackOf((cb) => user.get('x').put(1, cb))).toEqual({ err: 'User is not logged in.' })
+    const name = alias('gus')
+    await call((cb) => user.create(name, 'password123', cb))
+    const other = (await call((cb) => gun.user().auth(name, 'password123', cb))).pub as string
+    const stranger = await (await import('../../src/sea/index.js')).pair()
+    expect((await ackOf((cb) => gun.user(stranger.pub).get('x').put(1, cb))).err).toBe('Unverified data.')
+    expect(await gun.user(other).get('x')).toBeUndefined()
+  })
+})
