@@ -61,9 +61,20 @@ export interface ServerConfig {
   sync: boolean
   /** Non-user souls are read-only for unsigned writers (stock Gun's `opt.secure`). */
   secure: boolean
+  // ---- HTTP authorization (docs/server.md "Authorization") ----
+  /** Bearer tokens that may read REST, subscriptions, /metrics and the admin UI's data. */
+  readTokens: string[]
+  /** Bearer tokens that may also write through REST. */
+  writeTokens: string[]
+  /** HS256 secret for JWTs (`role` claim: read or write). */
+  jwtSecret: string | undefined
+  /** PEM file of the public key JWTs are signed with (RS256, ES256, EdDSA). */
+  jwtPublicKey: string | undefined
+  jwtIssuer: string | undefined
+  jwtAudience: string | undefined
 }
 
-type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
+type Kind = 'port' | 'string' | 'path' | 'urls' | 'origins' | 'tokens' | 'level' | 'bytes' | 'count' | 'duration' | 'bool'
 
 interface Spec {
   key: keyof ServerConfig | 'memory' | 'config'
@@ -360,6 +371,44 @@ const SPECS: Spec[] = [
     defaultText: '16mb',
   },
   {
+    key: 'readTokens',
+    flag: 'read-tokens',
+    env: 'READ_TOKENS',
+    kind: 'tokens',
+    value: '<tokens>',
+    help: 'Comma-separated bearer tokens (16+ chars) that may read REST, subscriptions, /metrics and the admin UI; any credential set closes those routes to everyone else',
+    defaultText: 'none (open)',
+  },
+  {
+    key: 'writeTokens',
+    flag: 'write-tokens',
+    env: 'WRITE_TOKENS',
+    kind: 'tokens',
+    value: '<tokens>',
+    help: 'Comma-separated bearer tokens (16+ chars) that may also write through REST',
+    defaultText: 'none',
+  },
+  {
+    key: 'jwtSecret',
+    flag: 'jwt-secret',
+    env: 'JWT_SECRET',
+    kind: 'string',
+    value: '<secret>',
+    help: 'Accept HS256 JWTs signed with this secret (32+ chars); role claim read or write',
+    defaultText: 'none',
+  },
+  {
+    key: 'jwtPublicKey',
+    flag: 'jwt-public-key',
+    env: 'JWT_PUBLIC_KEY',
+    kind: 'path',
+    value: '<file>',
+    help: 'Accept JWTs signed by this public key (PEM: RS256, ES256, EdDSA)',
+    defaultText: 'none',
+  },
+  { key: 'jwtIssuer', flag: 'jwt-issuer', env: 'JWT_ISSUER', kind: 'string', value: '<iss>', help: 'Required JWT issuer', defaultText: 'any' },
+  { key: 'jwtAudience', flag: 'jwt-audience', env: 'JWT_AUDIENCE', kind: 'string', value: '<aud>', help: 'Required JWT audience', defaultText: 'any' },
+  {
     key: 'secure',
     flag: 'secure',
     env: 'SECURE',
@@ -445,6 +494,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxPeerBacklog: 16 * 1024 * 1024,
   sync: true,
   secure: false,
+  readTokens: [],
+  writeTokens: [],
+  jwtSecret: undefined,
+  jwtPublicKey: undefined,
+  jwtIssuer: undefined,
+  jwtAudience: undefined,
   syncIntervalMs: 30_000,
   syncPageBytes: 256 * 1024,
 }
@@ -506,7 +561,7 @@ function convert(spec: Spec, raw: unknown, source: Source): unknown {
       ? raw.trim()
       : typeof raw === 'number' || typeof raw === 'boolean'
         ? String(raw)
-        : Array.isArray(raw) && (spec.kind === 'urls' || spec.kind === 'origins')
+        : Array.isArray(raw) && (spec.kind === 'urls' || spec.kind === 'origins' || spec.kind === 'tokens')
           ? raw.map(String).join(',')
           : fail('a string or number')
   switch (spec.kind) {
@@ -560,6 +615,14 @@ function convert(spec: Spec, raw: unknown, source: Source): unknown {
         .filter((p) => p !== '')
       for (const url of urls) if (!/^(https?|wss?):\/\/[^/\s]+/.test(url)) fail('http(s):// or ws(s):// URLs', url)
       return urls
+    }
+    case 'tokens': {
+      const tokens = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')
+      for (const token of tokens) if (token.length < 16) fail('tokens of at least 16 characters', `a ${token.length}-character token`)
+      return tokens
     }
     case 'origins': {
       if (text === '*') return '*'

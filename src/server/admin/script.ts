@@ -27,10 +27,26 @@ export const ADMIN_JS = String.raw`
     if (s < 7200) return Math.round(s / 60) + ' min';
     return (s / 3600).toFixed(1) + ' h';
   }
+  // A relay with HTTP credentials answers 401: ask for a token once, keep it for this tab only.
+  function token() {
+    try { return sessionStorage.getItem('trellis-token') || ''; } catch (e) { return ''; }
+  }
   function getJson(url) {
-    return fetch(url, { headers: { accept: 'application/json' } }).then(function (r) {
+    var headers = { accept: 'application/json' };
+    if (token()) headers.authorization = 'Bearer ' + token();
+    return fetch(url, { headers: headers }).then(function (r) {
+      if (r.status === 401) {
+        var given = window.prompt('This relay needs an access token (read or write):');
+        if (given) {
+          try { sessionStorage.setItem('trellis-token', given); } catch (e) {}
+          return getJson(url);
+        }
+      }
       return r.json().then(function (body) { return { status: r.status, body: body }; });
     });
+  }
+  function withToken(url) {
+    return token() ? url + (url.indexOf('?') === -1 ? '?' : '&') + 'access_token=' + encodeURIComponent(token()) : url;
   }
 
   // ---- status: metrics and peers, polled ----
@@ -133,7 +149,7 @@ export const ADMIN_JS = String.raw`
       if (state.soul !== soul) return;
       renderNode(res.status === 200 ? res.body.data : undefined);
     }).catch(function () {});
-    var source = new EventSource(api + '/subscribe/' + enc(soul) + '?meta=1');
+    var source = new EventSource(withToken(api + '/subscribe/' + enc(soul) + '?meta=1'));
     state.source = source;
     source.onopen = function () { live.textContent = 'live'; live.className = 'live on'; };
     source.onerror = function () { live.textContent = 'reconnecting…'; live.className = 'live off'; };

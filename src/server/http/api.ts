@@ -1,5 +1,6 @@
 import cors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
+import type { HttpAuth } from './auth.js'
 import { registerJsonBody, type BodyLimits } from './body.js'
 import { registerDataRoutes } from './data-routes.js'
 import type { PathLimits } from './data-path.js'
@@ -27,6 +28,8 @@ export interface ApiOptions {
   gunClients: () => number
   /** Called with the subscription counters once the routes exist (metrics read them). */
   onSubscribeStats(stats: SubscribeRoutes): void
+  /** Credentials every request here needs, when any are configured. */
+  auth?: HttpAuth
 }
 
 /** Which operation a finished request was, for the duration histogram. */
@@ -53,6 +56,8 @@ function operationOf(method: string, url: string | undefined): string {
  * the host app.
  */
 export async function registerApi(app: FastifyInstance, options: ApiOptions): Promise<void> {
+  const auth = options.auth
+  if (auth?.enabled === true) app.addHook('onRequest', (request, reply) => auth.check(request, reply))
   registerJsonBody(app, options.body)
   app.setErrorHandler(apiErrorHandler)
   app.setNotFoundHandler((request, reply) => {

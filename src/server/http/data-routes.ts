@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Chain, Data } from '../../core/chain/chain.js'
+import { GraphNode } from '../../core/node.js'
 import { isLink, setOwn } from '../../core/types.js'
+import { soulOwner } from '../../core/user-space.js'
+import { valueError } from '../../core/validate.js'
 import type { TrellisNode } from './node.js'
 import { validateBody, type BodyLimits } from './body.js'
 import { chainAt, parseDataPath, type DataPath, type PathLimits } from './data-path.js'
@@ -14,6 +17,7 @@ export interface DataRouteOptions {
 }
 
 const MARKER = '/data/'
+const SIGNED_KEYS = new Set([':', '~', '>', '+', '*'])
 
 /**
  * `GET / PUT / PATCH / DELETE /data/*path`: path segments address
@@ -44,6 +48,14 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
     return value
   }
 
+  const isSignedBody = (value: unknown): value is Record<string, unknown> =>
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    typeof (value as Record<string, unknown>)['~'] === 'string' &&
+    Object.hasOwn(value, ':') &&
+    Object.keys(value).every((k) => SIGNED_KEYS.has(k))
+
   const isNodeBody = (value: unknown): value is Record<string, unknown> =>
     value !== null && typeof value === 'object' && !Array.isArray(value) && !isLink(value)
 
@@ -53,8 +65,32 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
     return { data: present(data, wantsMeta(request)), path: path.text }
   })
 
+  /**
+   * A signed write into user space: `PUT /data/<soul>/<key>` with the value as a SEA user writes it
+   * over the wire, plus its state: `{":": value, "~": signature, ">": state}` (and `"+"`, `"*"` for
+   * a certified writer). SEA's rules check it like any put; an unsigned write into user space is
+   * refused (403 `Unverified data.`), as it is on the wire.
+   */
+  const signedWrite = async (path: DataPath, value: Record<string, unknown>) => {
+    const [soul, key] = path.segments
+    const state = value['>']
+    if (typeof state !== 'number' || !Number.isFinite(state)) throw new ApiError(400, 'INVALID_STATE', 'A signed write needs its state (">")', path.text)
+    const envelope: Record<string, unknown> = { ':': value[':'], '~': value['~'] }
+    if (value['+'] !== undefined) envelope['+'] = value['+']
+    if (value['*'] !== undefined) envelope['*'] = value['*']
+    const text = JSON.stringify(envelope)
+    const refused = valueError(text, path.text, pathLimits.validation)
+    if (refused !== undefined) throw refused
+    const outcome = await node.db.root.engine.apply([new GraphNode(soul, [key], [text], [state])], { kind: 'local', id: `http-signed-${state}` })
+    await outcome.durable
+    const after = await chainAt(node.db, path.segments).read()
+    return { data: present(after.data ?? null, false), path: path.text }
+  }
+
   app.put(`${MARKER}*`, async (request) => {
     const path = target(request)
+    const raw = request.body
+    if (path.segments.length === 2 && soulOwner(path.segments[0]) !== undefined && isSignedBody(raw)) return signedWrite(path, raw)
     const value = bodyOf(request, path)
     if (path.segments.length === 1 && !isNodeBody(value)) {
       throw new ApiError(400, 'ROOT_NOT_NODE', 'Data at root of graph must be a node (an object).', path.text)

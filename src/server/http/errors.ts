@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { TrellisError } from '../../core/errors.js'
 import { validationCode } from '../../core/validate.js'
+import { isSeaRefusal } from '../../sea/enforce.js'
 
 /** A failure the HTTP API reports: status, a stable code, a message, and the offending path when there is one. */
 export class ApiError extends Error {
@@ -88,6 +89,7 @@ export function apiErrorHandler(error: unknown, request: FastifyRequest, reply: 
 export function ackError(err: string, path: string): ApiError {
   const code = validationCode(err)
   if (code !== undefined) return new ApiError(TRELLIS_STATUS[code] ?? 400, code, err, path)
+  if (isSeaRefusal(err)) return new ApiError(403, 'UNVERIFIED', err, path)
   if (err.includes('closed')) return new ApiError(503, 'CLOSED', err, path)
   if (/quota/i.test(err)) return new ApiError(507, 'QUOTA', err, path)
   return new ApiError(503, 'STORAGE', err, path)

@@ -2,6 +2,7 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { registerAdminRoutes } from '../admin/routes.js'
 import { registerApi, type CorsOptions } from './api.js'
+import { createHttpAuth, type HttpAuthOptions } from './auth.js'
 import { createGunSockets, type GunSockets } from '../../transport/socket-pool.js'
 import { registerHealthRoutes } from './health.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
@@ -46,6 +47,11 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
   onNode?: (node: TrellisNode) => void
   /** Receives the Gun socket set (for client counts). */
   onGunSockets?: (sockets: GunSockets) => void
+  /**
+   * Credentials for REST, subscriptions, `/metrics` and the admin UI's data (bearer tokens, JWTs).
+   * None: open, as a relay on 127.0.0.1 is by default. See docs/server.md, "Authorization".
+   */
+  auth?: HttpAuthOptions
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -59,6 +65,7 @@ export const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
  * the app uses it too; otherwise the plugin registers it.
  */
 export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (app: FastifyInstance, options: TrellisPluginOptions) => {
+  const auth = await createHttpAuth(options.auth)
   const node = options.node ?? (await createTrellisNode(options))
   const ownsNode = options.node === undefined
   options.onNode?.(node)
@@ -93,6 +100,7 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
           metrics: () => metrics,
           gunClients: () => gun.clients,
           onSubscribeStats: (stats) => (subscribers = stats),
+          auth,
         }),
       { prefix: '/api/v1' },
     )
@@ -121,7 +129,7 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
       { defaultMetrics: options.defaultMetrics },
     )
     metrics = created
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', { onRequest: (request, reply) => auth.check(request, reply) }, async (_request, reply) => {
       reply.type(created.registry.contentType)
       return created.registry.metrics()
     })

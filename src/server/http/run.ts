@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { pino, type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import type { ServerConfig } from '../config.js'
@@ -39,6 +40,19 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
     },
     peerSecret: config.peerSecret,
     secure: config.secure,
+    auth: {
+      readTokens: config.readTokens,
+      writeTokens: config.writeTokens,
+      jwt:
+        config.jwtSecret !== undefined || config.jwtPublicKey !== undefined
+          ? {
+              secret: config.jwtSecret,
+              publicKey: config.jwtPublicKey === undefined ? undefined : readFileSync(config.jwtPublicKey, 'utf8'),
+              issuer: config.jwtIssuer,
+              audience: config.jwtAudience,
+            }
+          : undefined,
+    },
     syncIntervalMs: config.sync ? config.syncIntervalMs : -1,
     syncPageBytes: config.syncPageBytes,
     maxMemoryNodes: config.maxMemoryNodes,
