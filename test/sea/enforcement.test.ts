@@ -167,6 +167,32 @@ describe('SEA write rules on the wire: Trellis relay and stock relay side by sid
     expect(await read(stock.url, soul, 'intruder')).toBe(value)
   })
 
+  it('takes an identical signed write sent again (a replay) without changing anything, on both', async () => {
+    const soul = `~${alice.pub}`
+    const state = Date.now()
+    const value = await signed(soul, 'replay', 'once', state, alice)
+    for (const [, url] of relays()) expect(await write(url, soul, 'replay', value, state)).toMatchObject({ ok: expect.anything() })
+    // Trellis acknowledges the replay (it changed nothing); stock never answers a put that changes nothing.
+    expect(await write(trellis.url, soul, 'replay', value, state)).toMatchObject({ ok: true })
+    const client = await rawClient(stock.url)
+    clients.push(client)
+    client.send(putMessage(soul, 'replay', value, state))
+    for (const [, url] of relays()) expect(await read(url, soul, 'replay')).toBe(value)
+  })
+
+  it("with --secure, refuses unsigned writes outside user space (stock's opt.secure) but takes signed ones", async () => {
+    const secure = await startRelayProcess(await freePort(), undefined, [], { secure: true })
+    try {
+      expect(await write(secure.url, 'plain', 'x', 1)).toMatchObject({ err: "Soul missing public key at 'x'." })
+      expect(await read(secure.url, 'plain', 'x')).toBeUndefined()
+      const soul = `~${alice.pub}`
+      const state = Date.now()
+      expect(await write(secure.url, soul, 'ok', await signed(soul, 'ok', 1, state, alice), state)).toMatchObject({ ok: expect.anything() })
+    } finally {
+      await secure.kill()
+    }
+  })
+
   it('stores content under its hash and an alias list entry that names itself, on both', async () => {
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('some content')))
     const hash = btoa(String.fromCharCode(...digest))

@@ -109,5 +109,7 @@ describe('HTTP authorization: bearer tokens and JWTs', () => {
     expect(config).toMatchObject({ readTokens: [READ, `${READ}x`], writeTokens: [WRITE] })
     expect(() => loadServerConfig(['--write-tokens', 'short'], {})).toThrow(ConfigError)
     expect(() => loadServerConfig(['--write-tokens', 'short'], {})).toThrow(/at least 16 characters.*--write-tokens/)
+    // The refusal never echoes the token.
+    expect(() => loadServerConfig(['--write-tokens', 'sekrit'], {})).not.toThrow(/sekrit/)
   })
 })
