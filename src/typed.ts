@@ -1,5 +1,7 @@
 import type { AckCallback, ReadMeta } from './core/chain/chain.js'
 import type { Link } from './core/types.js'
+import type { Pair } from './sea/keys.js'
+import type { RecallOptions, UserCallback, UserIs } from './sea/user.js'
 
 /** The leaves a schema may use: Gun's values. */
 export type Primitive = string | number | boolean | null
@@ -53,10 +55,33 @@ export interface TypedChain<T> extends PromiseLike<DataOf<T> | undefined> {
   read(): Promise<{ data: DataOf<T> | undefined; synced: boolean }>
 }
 
+/**
+ * The instance's account (`db.user<Profile>()`): SEA accounts as in `trellis/gun`, and the logged-in
+ * user's space typed by `U`. See docs/sea.md.
+ */
+export interface TypedUser<U> {
+  /** The logged-in user, or undefined. */
+  readonly is: UserIs | undefined
+  create(alias: string, password: string, callback?: UserCallback): TypedUser<U>
+  create(pair: Pair, callback?: UserCallback): TypedUser<U>
+  auth(alias: string, password: string, callback?: UserCallback): TypedUser<U>
+  auth(pair: Pair, callback?: UserCallback): TypedUser<U>
+  leave(): TypedUser<U>
+  delete(alias: string, password: string, callback?: UserCallback): TypedUser<U>
+  recall(options?: RecallOptions, callback?: UserCallback): TypedUser<U>
+  get<K extends KeyOf<U>>(key: K): TypedChain<ChildOf<U, K>>
+  path<P extends string>(path: P): TypedChain<PathOf<U, P>>
+  put(data: PutOf<U>, callback?: AckCallback): TypedUser<U>
+}
+
 /** A database typed by its schema: the root chain plus instance controls. */
 export interface Db<Schema> {
   get<K extends KeyOf<Schema>>(soul: K): TypedChain<ChildOf<Schema, K>>
   path<P extends string>(path: P): TypedChain<PathOf<Schema, P>>
+  /** This instance's account; its space is typed by `U`. */
+  user<U extends object = Record<string, unknown>>(): TypedUser<U>
+  /** Another user's space (`~pub`), typed by `U`. */
+  user<U extends object = Record<string, unknown>>(pub: string): TypedChain<U>
   /** Resolves when every write so far is acknowledged (by a peer when there are peers, else by storage). */
   synced(): Promise<void>
   /** Writes waiting for their acknowledgement. */

@@ -144,3 +144,25 @@ describe("a logged-in user's writes (signed, pipelined), on one instance without
     expect(await gun.user(other).get('x')).toBeUndefined()
   })
 })
+
+describe('db.user() in the typed API', () => {
+  it("creates, logs in and writes the user's space typed by its schema", async () => {
+    const { createDb } = await import('../../src/index.node.js')
+    const db = createDb()
+    instances.push(db as unknown as RootChain)
+    const me = db.user<{ profile: { name: string; age: number } }>()
+    const name = alias('hal')
+    await new Promise<UserAck>((resolve) => me.create(name, 'password123', resolve))
+    const login = await new Promise<UserAck>((resolve) => me.auth(name, 'password123', resolve))
+    expect(me.is?.alias).toBe(name)
+    await new Promise((resolve) => me.get('profile').put({ name: 'Hal', age: 9 }, resolve))
+    // @ts-expect-error: not a key of the schema
+    me.get('nope')
+    expect(
+      await db
+        .user<{ profile: { name: string } }>(login.pub as string)
+        .get('profile')
+        .get('name'),
+    ).toBe('Hal')
+  })
+})
