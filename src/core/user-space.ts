@@ -25,8 +25,9 @@ export function soulOwner(soul: string): string | undefined {
 export function plainValue(soul: string, value: Value): Value
 export function plainValue(soul: string, value: Value | undefined): Value | undefined
 export function plainValue(soul: string, value: Value | undefined): Value | undefined {
-  if (typeof value !== 'string' || value.charCodeAt(0) !== 123 /* { */ || soul.indexOf('~') === -1) return value
-  if (soulOwner(soul) === undefined) return value
+  if (typeof value !== 'string' || soul.indexOf('~') === -1) return value
+  if (value.startsWith('SEA{')) return soulOwner(soul) === undefined ? value : legacyValue(value)
+  if (value.charCodeAt(0) !== 123 /* { */ || soulOwner(soul) === undefined) return value
   let envelope: unknown
   try {
     envelope = JSON.parse(value)
@@ -41,6 +42,27 @@ export function plainValue(soul: string, value: Value | undefined): Value | unde
     return { '#': (inner as Record<string, string>)['#'] }
   }
   return value
+}
+
+/** The value of a pre-2020 signed message (checked on the way in): `m`, or the value of a `[soul, key, value, state]` m. */
+function legacyValue(text: string): Value {
+  let message: unknown
+  try {
+    message = JSON.parse(text.slice(3))
+  } catch {
+    return text
+  }
+  let m = (message as { m?: unknown } | null)?.m
+  if (typeof m === 'string') {
+    try {
+      m = JSON.parse(m)
+    } catch {
+      // a plain string: the value itself
+    }
+  }
+  if (Array.isArray(m) && m.length === 4) m = m[2]
+  if (m === null || typeof m === 'string' || typeof m === 'boolean' || (typeof m === 'number' && Number.isFinite(m))) return m
+  return text
 }
 
 /** A node's wire form as readers see it (`toWire` with user-space values unpacked). */

@@ -41,6 +41,8 @@ export interface SeaRulesOptions {
 
 /** States before this are checked with SEA's pre-2020 digests too; newer data never needs them. */
 const LEGACY_BEFORE = Date.UTC(2020, 0, 1)
+/** A pre-2020 message signed over the value alone is not bound to its place: stock takes it only before 2019. */
+const LEGACY_UNBOUND_BEFORE = Date.UTC(2019, 0, 1)
 
 const refuse = (text: string, path: string) => new TrellisError('UNVERIFIED', text, path)
 
@@ -98,6 +100,10 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
       if (value !== owner) throw refuse('Account not same!', path)
       return
     }
+    if (typeof value === 'string' && value.startsWith('SEA{')) {
+      pending.push(checkLegacy(soul, owner, key, value, state, path))
+      return
+    }
     const signed = parseSigned(value)
     if (signed === undefined) throw refuse('Unverified data.', path)
     const writer = signed['*']
@@ -111,6 +117,21 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
         if (writer !== undefined) return checkCertificate(soul, owner, key, state, writer as string, certificate, path)
       }),
     )
+  }
+
+  /**
+   * A value as SEA wrote it before 2020: a whole `SEA{"m":…,"s":…}` message, signed over the value
+   * alone (stock accepts it for states before 2019) or over `[soul, key, value, state]` (the "[]"
+   * format, bound to its place). Old accounts stored that way still sync and log in.
+   */
+  const checkLegacy = async (soul: string, owner: string, key: string, value: string, state: number, path: string) => {
+    const data = await verify(value, owner)
+    if (data === undefined) throw refuse('Unverified data.', path)
+    if (Array.isArray(data) && data.length === 4) {
+      if (data[0] === soul && data[1] === key && Math.floor(Number(data[3])) === Math.floor(state)) return
+      throw refuse('Unverified data.', path)
+    }
+    if (state >= LEGACY_UNBOUND_BEFORE) throw refuse('Unverified data.', path)
   }
 
   const checkCertificate = async (soul: string, owner: string, key: string, state: number, writer: string, certificate: unknown, path: string) => {

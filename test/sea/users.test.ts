@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Gun } from '../../src/gun.node.js'
 import type { RootChain } from '../../src/instance.js'
 import { decrypt, encrypt, secret } from '../../src/sea/index.js'
 import type { UserAck } from '../../src/sea/user.js'
-import { stockRelay, tmpDir } from '../server/helpers.js'
+import { rawClient, stockRelay, tmpDir } from '../server/helpers.js'
 import { freePort, type RelayProcess, startRelayProcess } from '../server/processes.js'
 import { type StockUser, startStockUser } from './stock-user.js'
 
@@ -164,5 +166,50 @@ describe('db.user() in the typed API', () => {
         .get('profile')
         .get('name'),
     ).toBe('Hal')
+  })
+})
+
+describe('accounts made by SEA before 2020 (the vectors of stock\'s own "legacy" tests)', () => {
+  const vector = (name: string) => {
+    const source = readFileSync(createRequire(import.meta.url).resolve('gun/test/sea/sea.js'), 'utf8')
+    const blob = new RegExp(`it\\('${name.replace(/[[\]]/g, '\\$&')}', [\\s\\S]*?atob\\("([^"]+)"\\)`).exec(source)?.[1] as string
+    return JSON.parse(atob(blob)) as Record<string, unknown> & { _: { '#': string } }
+  }
+
+  for (const [name, aliasName] of [
+    ['legacy', 'bob'],
+    ['legacy []', 'alice'],
+  ] as const) {
+    it(`"${name}": the old account syncs through a Trellis relay and logs in with trellis/gun`, async () => {
+      const old = vector(name)
+      const soul = old._['#']
+      const raw = await rawClient(relay.url)
+      const put = (id: string, graph: unknown) => {
+        raw.send({ '#': id, put: graph })
+        return raw.waitFor((m) => m['@'] === id, 10_000)
+      }
+      expect(await put(`legacy-account-${aliasName}`, { [soul]: old })).toMatchObject({ ok: true })
+      const aliasSoul = `~@${aliasName}`
+      expect(await put(`legacy-alias-${aliasName}`, { [aliasSoul]: { _: { '#': aliasSoul, '>': { [soul]: 1 } }, [soul]: { '#': soul } } })).toMatchObject({
+        ok: true,
+      })
+      raw.close()
+      const user = trellis(relay.url).user()
+      const login = await call((cb) => user.auth(aliasName, 'test123', cb))
+      expect(login.err).toBeUndefined()
+      expect(login.pub).toBe(soul.slice(1))
+      expect(user.is?.alias).toBe(aliasName)
+      // and its old signed values read as plain values
+      expect(await trellis(relay.url).user(soul.slice(1)).get('alias')).toBe(aliasName)
+    })
+  }
+
+  it('refuses a pre-2020 message signed over the value alone at a state after 2019 (it is not bound to its place)', async () => {
+    const old = vector('legacy')
+    const soul = old._['#']
+    const raw = await rawClient(relay.url)
+    raw.send({ '#': 'late-legacy', put: { [soul]: { _: { '#': soul, '>': { alias: Date.now() } }, alias: old.alias } } })
+    expect(await raw.waitFor((m) => m['@'] === 'late-legacy', 10_000)).toMatchObject({ err: 'Unverified data.' })
+    raw.close()
   })
 })
