@@ -2,7 +2,7 @@ import type { Origin, VerifyHook } from '../core/engine-types.js'
 import { TrellisError } from '../core/errors.js'
 import { GraphNode } from '../core/node.js'
 import type { Value } from '../core/types.js'
-import { soulOwner } from '../core/user-space.js'
+import { plainValue, soulOwner } from '../core/user-space.js'
 import { seaText, toBase64 } from './encoding.js'
 import { allowingRule } from './policy.js'
 import { sha256, verify } from './sign.js'
@@ -156,7 +156,9 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
 
   /** Stock's block list: `~owner` → `wb` → `<writer>` is 1 or true (or the node `wb` names, when it is a soul). */
   const blocked = async (owner: string, list: unknown, writer: string): Promise<boolean> => {
-    const read = options.readKey as NonNullable<SeaRulesOptions['readKey']>
+    const readKey = options.readKey as NonNullable<SeaRulesOptions['readKey']>
+    // Stored user-space values are signed envelopes; the list is read as its owner wrote it.
+    const read = async (soul: string, key: string) => plainValue(soul, await readKey(soul, key))
     let soul = linkOf(list)
     if (soul === undefined && typeof list === 'string') soul = list.startsWith('~') ? list : linkOf(await read(`~${owner}`, list))
     if (soul === undefined) return false

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Gun } from '../../src/gun.node.js'
 import type { RootChain } from '../../src/instance.js'
-import { decrypt, encrypt, secret } from '../../src/sea/index.js'
+import { certify, decrypt, encrypt, pair, secret } from '../../src/sea/index.js'
 import type { UserAck } from '../../src/sea/user.js'
 import { rawClient, stockRelay, tmpDir } from '../server/helpers.js'
 import { freePort, type RelayProcess, startRelayProcess } from '../server/processes.js'
@@ -141,7 +141,7 @@ describe("a logged-in user's writes (signed, pipelined), on one instance without
     const name = alias('gus')
     await call((cb) => user.create(name, 'password123', cb))
     const other = (await call((cb) => gun.user().auth(name, 'password123', cb))).pub as string
-    const stranger = await (await import('../../src/sea/index.js')).pair()
+    const stranger = await pair()
     expect((await ackOf((cb) => gun.user(stranger.pub).get('x').put(1, cb))).err).toBe('Unverified data.')
     expect(await gun.user(other).get('x')).toBeUndefined()
   })
@@ -211,5 +211,65 @@ describe('accounts made by SEA before 2020 (the vectors of stock\'s own "legacy"
     raw.send({ '#': 'late-legacy', put: { [soul]: { _: { '#': soul, '>': { alias: Date.now() } }, alias: old.alias } } })
     expect(await raw.waitFor((m) => m['@'] === 'late-legacy', 10_000)).toMatchObject({ err: 'Unverified data.' })
     raw.close()
+  })
+})
+
+describe("certificates through the chain API (stock's call shape put(data, cb, { opt: { cert } }))", () => {
+  const setup = async () => {
+    const gun = trellis(relay.url)
+    const owner = await pair()
+    const writerGun = trellis(relay.url)
+    const writer = writerGun.user()
+    const name = alias('writer')
+    await call((cb) => writer.create(name, 'password123', cb))
+    await call((cb) => writer.auth(name, 'password123', cb))
+    return { gun, owner, writerGun, writer: writer._.sea as NonNullable<typeof writer._.sea> }
+  }
+  const put = (chain: { put(data: unknown, cb: (ack: { err?: string }) => void, opt: unknown): unknown }, data: unknown, cert: unknown) =>
+    new Promise<{ err?: string }>((resolve) => chain.put(data, resolve, { opt: { cert } }))
+
+  it("writes into another user's space where the certificate allows, and nowhere else", async () => {
+    const { owner, writerGun, writer } = await setup()
+    const cert = await certify(writer.pub, { '*': 'inbox' }, owner)
+    expect(await put(writerGun.user(owner.pub).get('inbox').get('hello'), 'hi', cert)).toMatchObject({ ok: true })
+    expect(await writerGun.user(owner.pub).get('inbox').get('hello')).toBe('hi')
+    expect((await put(writerGun.user(owner.pub).get('private').get('x'), 'no', cert)).err).toBe('Certificate verification fail.')
+    // without the certificate the same write is not even signed for that space
+    expect((await put(writerGun.user(owner.pub).get('inbox').get('bare'), 'no', undefined)).err).toBe('Unverified data.')
+  })
+
+  it('takes a list of certificants that names the writer (stock ignores such a certificate silently)', async () => {
+    const { owner, writerGun, writer } = await setup()
+    const other = await pair()
+    const cert = await certify([other.pub, writer.pub], { '*': 'inbox' }, owner)
+    expect(await put(writerGun.user(owner.pub).get('inbox').get('listed'), 'hi', cert)).toMatchObject({ ok: true })
+    const notListed = await certify([other.pub, owner.pub], { '*': 'inbox' }, owner)
+    expect((await put(writerGun.user(owner.pub).get('inbox').get('unlisted'), 'no', notListed)).err).toBe('Certificate verification fail.')
+  })
+
+  it('refuses a certificate its owner did not sign, with an error (stock: silence)', async () => {
+    const { owner, writerGun, writer } = await setup()
+    const forged = await certify(writer.pub, { '*': 'inbox' }, writer)
+    expect((await put(writerGun.user(owner.pub).get('inbox').get('forged'), 'no', forged)).err).toBe('Certificate verification fail.')
+  })
+
+  it('with "+": "*" in the policy, requires the writer\'s pub in the path or key', async () => {
+    const { owner, writerGun, writer } = await setup()
+    const cert = await certify('*', { '*': 'inbox', '+': '*' }, owner)
+    expect(await put(writerGun.user(owner.pub).get('inbox').get(`from-${writer.pub}`), 'hi', cert)).toMatchObject({ ok: true })
+    expect((await put(writerGun.user(owner.pub).get('inbox').get('anonymous'), 'no', cert)).err).toMatch(
+      /^Path "inbox" or key "anonymous" must contain string ".+"\.$/,
+    )
+  })
+
+  it('refuses a writer the owner blocked (a block list named by the certificate)', async () => {
+    const { owner, gun, writerGun, writer } = await setup()
+    const cert = await certify(writer.pub, { '*': 'inbox' }, owner, { block: 'blocked' })
+    expect(await put(writerGun.user(owner.pub).get('inbox').get('before'), 'hi', cert)).toMatchObject({ ok: true })
+    // The owner blocks the writer: ~owner.blocked → a node whose <writer pub> key is true.
+    const ownerUser = gun.user()
+    await call((cb) => ownerUser.auth(owner, cb))
+    await new Promise((resolve) => ownerUser.get('blocked').get(writer.pub).put(true, resolve))
+    expect((await put(writerGun.user(owner.pub).get('inbox').get('after'), 'no', cert)).err).toBe(`Certificant ${writer.pub} blocked.`)
   })
 })
