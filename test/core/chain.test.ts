@@ -4,6 +4,7 @@ import NodeGun from '../../src/gun.node.js'
 import type { Ack } from '../../src/core/engine-types.js'
 import type { Data } from '../../src/core/chain/chain.js'
 import { tick } from './helpers.js'
+import { waitUntil } from '../support/wait.js'
 
 const ackOf = (run: (cb: (ack: Ack) => void) => void) => new Promise<Ack>((resolve) => run(resolve))
 const strip = (data: Data) => {
@@ -315,5 +316,29 @@ describe('chain API (reference §3 B)', () => {
     const all = (await gun.get('m').map()) as Record<string, unknown>
     expect(all.a).toBe(1)
     expect(strip(all.b as Data)).toEqual({ c: 2 })
+  })
+})
+
+describe('map().once: the list pattern', () => {
+  it('fires once per item, for the items there and for items added after the call, until off()', async () => {
+    const gun = Gun()
+    const list = gun.get('chat')
+    list.set({ text: 'first' })
+    const seen: string[] = []
+    const items = list.map()
+    items.once((message) => seen.push((message as { text: string }).text))
+    await waitUntil(() => seen.length === 1, 'the existing item')
+    list.set({ text: 'second' })
+    const third = list.set({ text: 'third' })
+    await waitUntil(() => seen.length === 3, 'the items added later')
+    // An update to an item already delivered is not delivered again.
+    third.put({ text: 'third, edited' })
+    list.set({ text: 'fourth' })
+    await waitUntil(() => seen.length === 4, 'one more item')
+    expect(seen).toEqual(['first', 'second', 'third', 'fourth'])
+    items.off()
+    list.set({ text: 'after off' })
+    await gun.synced()
+    expect(seen).toHaveLength(4)
   })
 })

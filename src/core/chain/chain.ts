@@ -167,6 +167,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
    */
   once(listener?: Listener): this {
     if (listener === undefined) return this
+    if (this.step.kind === 'map') return this.oncePerItem(listener)
     const deliver = (items: Item[]) => {
       const event = { off: () => {} }
       if (items.length === 0 && this.step.kind !== 'map') listener(undefined, keyOf(this), { synced: true }, event)
@@ -175,6 +176,31 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     const now = resolveNow(this.root, this)
     if (now !== undefined) later(deliver, now)
     else resolve(this.root, this).then(deliver, reportAsync)
+    return this
+  }
+
+  /**
+   * `map().once(cb)`: each item once, those there now and those added later (Gun's list pattern:
+   * a chat shows each message once, as it arrives), until `off()`.
+   */
+  private oncePerItem(listener: Listener): this {
+    const engine = this.root.engine
+    const delivered = new Set<string>()
+    let stop = () => {}
+    const event = { off: () => stop() }
+    stop = observe(this.root, this, (slot, key, content) => {
+      if (content.kind === 'missing' || delivered.has(slot)) return
+      let data: Data
+      if (content.kind === 'value') data = copyValue(content.value)
+      else {
+        const node = engine.peek(content.soul)
+        if (node === undefined) return
+        data = plainWire(node)
+      }
+      delivered.add(slot)
+      listener(data, key, { synced: true }, event)
+    })
+    this.track(stop)
     return this
   }
 
