@@ -19,17 +19,22 @@ const ARGS = [
   '--no-first-run',
 ]
 const DIST = join(import.meta.dirname, '../../dist')
+const MODULES = join(import.meta.dirname, '../../node_modules')
+/** The one npm dependency of the browser entry (SHA-256 for SEA), mapped as a bundler would resolve it. */
+const IMPORT_MAP = JSON.stringify({ imports: { '@noble/hashes/': '/node_modules/@noble/hashes/' } })
 
-/** Serves the built ES modules as a browser would load them (no bundler), plus an empty page. */
+/** Serves the built ES modules as a browser would load them (no bundler, an import map), plus an empty page. */
 function serveDist(): Promise<Server> {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]))
     if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>trellis</title>')
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>trellis</title><script type="importmap">${IMPORT_MAP}</script>`)
       return
     }
     try {
-      const body = await readFile(join(DIST, path))
+      const body = path.startsWith('/node_modules/@noble/hashes/')
+        ? await readFile(join(MODULES, path.slice('/node_modules/'.length)))
+        : await readFile(join(DIST, path))
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(body)
     } catch {
       res.writeHead(404).end()
@@ -70,7 +75,9 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
       const ack = await new Promise((resolve) => gun.get('browser').put({ said: 'hello from chromium' }, resolve))
       const seen = await new Promise((resolve) =>
         gun.get('node').get('said').on((value) => { if (value === 'hello from node') resolve(value) }))
-      return { ack, seen }
+      const pair = await Gun.SEA.pair()
+      const sea = await Gun.SEA.verify(await Gun.SEA.sign({ in: 'chromium' }, pair), pair.pub)
+      return { ack, seen, sea }
     })()`
     const fromBrowser = page.evaluate(script) as Promise<unknown>
     const node = Gun({ peers: [relay.url] })
@@ -86,7 +93,7 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
       expect(said).toBe('hello from chromium')
       node.get('node').put({ said: 'hello from node' })
       const result = await fromBrowser
-      expect(result).toEqual({ ack: { ok: true }, seen: 'hello from node' })
+      expect(result).toEqual({ ack: { ok: true }, seen: 'hello from node', sea: { in: 'chromium' } })
       expect(errors).toEqual([])
     } finally {
       await node.close()
