@@ -21,6 +21,28 @@ export function soulOwner(soul: string): string | undefined {
   return `${parts[0]}.${parts[1]}`
 }
 
+/** A stored user-space value: `{":": value, "~": signature}`, with `"+"` (certificate) and `"*"` (writer) when certified. */
+export interface Envelope {
+  ':': unknown
+  '~': string
+  '+'?: unknown
+  '*'?: unknown
+}
+
+/** The envelope a stored value holds, or undefined when it holds none. */
+export function parseEnvelope(value: Value | undefined): Envelope | undefined {
+  if (typeof value !== 'string' || value.charCodeAt(0) !== 123 /* { */) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return undefined
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
+  const envelope = parsed as Envelope
+  return envelope[':'] !== undefined && typeof envelope['~'] === 'string' ? envelope : undefined
+}
+
 /** The value a reader sees at a key: in user space, the signed envelope's content; elsewhere the value itself. */
 export function plainValue(soul: string, value: Value): Value
 export function plainValue(soul: string, value: Value | undefined): Value | undefined
@@ -28,15 +50,9 @@ export function plainValue(soul: string, value: Value | undefined): Value | unde
   if (typeof value !== 'string' || soul.indexOf('~') === -1) return value
   if (value.startsWith('SEA{')) return soulOwner(soul) === undefined ? value : legacyValue(value)
   if (value.charCodeAt(0) !== 123 /* { */ || soulOwner(soul) === undefined) return value
-  let envelope: unknown
-  try {
-    envelope = JSON.parse(value)
-  } catch {
-    return value
-  }
-  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) return value
-  if (!Object.hasOwn(envelope, ':') || !Object.hasOwn(envelope, '~')) return value
-  const inner = (envelope as Record<string, unknown>)[':']
+  const envelope = parseEnvelope(value)
+  if (envelope === undefined) return value
+  const inner = envelope[':']
   if (inner === null || typeof inner === 'string' || typeof inner === 'boolean' || (typeof inner === 'number' && Number.isFinite(inner))) return inner
   if (typeof inner === 'object' && !Array.isArray(inner) && typeof (inner as Record<string, unknown>)['#'] === 'string') {
     return { '#': (inner as Record<string, string>)['#'] }

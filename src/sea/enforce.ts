@@ -2,7 +2,7 @@ import type { Origin, VerifyHook } from '../core/engine-types.js'
 import { TrellisError } from '../core/errors.js'
 import { GraphNode } from '../core/node.js'
 import type { Value } from '../core/types.js'
-import { plainValue, soulOwner } from '../core/user-space.js'
+import { parseEnvelope, plainValue, soulOwner } from '../core/user-space.js'
 import { seaText, toBase64 } from './encoding.js'
 import { allowingRule } from './policy.js'
 import { sha256, verify } from './sign.js'
@@ -69,27 +69,6 @@ function linkOf(value: unknown): string | undefined {
   return typeof soul === 'string' ? soul : undefined
 }
 
-/** A user-space value as stored: the JSON text `{":": value, "~": signature, "+"?: certificate, "*"?: writer}`. */
-interface SignedValue {
-  ':': unknown
-  '~': string
-  '+'?: unknown
-  '*'?: unknown
-}
-
-function parseSigned(value: Value): SignedValue | undefined {
-  if (typeof value !== 'string') return undefined
-  let raw: unknown
-  try {
-    raw = JSON.parse(value)
-  } catch {
-    return undefined
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined
-  const signed = raw as SignedValue
-  return signed[':'] !== undefined && typeof signed['~'] === 'string' ? signed : undefined
-}
-
 export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
   const now = options.now ?? Date.now
   const secure = options.secure === true
@@ -104,7 +83,7 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
       pending.push(checkLegacy(soul, owner, key, value, state, path))
       return
     }
-    const signed = parseSigned(value)
+    const signed = parseEnvelope(value)
     if (signed === undefined) throw refuse('Unverified data.', path)
     const writer = signed['*']
     const certificate = signed['+']

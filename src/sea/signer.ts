@@ -1,7 +1,7 @@
 import { TrellisError } from '../core/errors.js'
 import { GraphNode } from '../core/node.js'
 import type { Value } from '../core/types.js'
-import { soulOwner } from '../core/user-space.js'
+import { parseEnvelope, soulOwner } from '../core/user-space.js'
 import type { WriteHook, WriteOptions } from '../core/chain/root.js'
 import { parseSea } from './encoding.js'
 import type { Pair } from './keys.js'
@@ -31,17 +31,6 @@ export function createSigner(session: () => Pair | undefined): WriteHook {
   }
 }
 
-/** The envelope of a value already signed (a copy of signed data): kept as it is. */
-function isEnvelope(value: Value): boolean {
-  if (typeof value !== 'string' || value[0] !== '{') return false
-  try {
-    const parsed = JSON.parse(value)
-    return parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, ':') && Object.hasOwn(parsed, '~')
-  } catch {
-    return false
-  }
-}
-
 export async function signNodes(nodes: GraphNode[], pair: Pair | undefined, options: WriteOptions | undefined): Promise<GraphNode[]> {
   const cert = options?.cert === undefined ? undefined : parseSea(options.cert)
   return Promise.all(
@@ -55,7 +44,7 @@ export async function signNodes(nodes: GraphNode[], pair: Pair | undefined, opti
       const values = await Promise.all(
         node.keys.map(async (key, i) => {
           const value = node.values[i]
-          if ((key === 'pub' && soul === `~${owner}` && value === owner) || isEnvelope(value)) return value
+          if ((key === 'pub' && soul === `~${owner}` && value === owner) || parseEnvelope(value) !== undefined) return value
           const { s } = (await sign({ '#': soul, '.': key, ':': value, '>': node.states[i] }, pair, { raw: true })) as Signed
           const envelope: Record<string, unknown> = { ':': value, '~': s }
           if (extra !== undefined) {

@@ -143,9 +143,14 @@ export class User {
     const cb = (typeof passwordOrCallback === 'function' ? passwordOrCallback : callback) ?? (() => {})
     if (typeof alias !== 'string' || alias === '') return this.answer(cb, { err: 'No user.' })
     if (pair === undefined && (password ?? '').length < MIN_PASSWORD) return this.answer(cb, { err: 'Password too short!' })
+    return this.exclusive(cb, () => this.createAccount(alias, password, pair, options))
+  }
+
+  /** Run one account operation at a time (stock refuses a second while one runs), answering `cb` once. */
+  private exclusive(cb: UserCallback, run: () => Promise<UserAck>): this {
     if (this.busy) return this.answer(cb, { err: 'User is already being created or authenticated!', wait: true })
     this.busy = true
-    this.createAccount(alias, password, pair, options).then(
+    run().then(
       (ack) => {
         this.busy = false
         cb(ack)
@@ -182,23 +187,12 @@ export class User {
   /** Log in: `auth(alias, password, cb?)`, or `auth(pair, cb?)`. */
   auth(aliasOrPair: string | Pair, passwordOrCallback?: string | UserCallback, callback?: UserCallback): this {
     const cb = (typeof passwordOrCallback === 'function' ? passwordOrCallback : callback) ?? (() => {})
-    if (this.busy) return this.answer(cb, { err: 'User is already being created or authenticated!', wait: true })
-    this.busy = true
-    const login =
+    const password = typeof passwordOrCallback === 'string' ? passwordOrCallback : undefined
+    return this.exclusive(cb, () =>
       typeof aliasOrPair === 'object' && aliasOrPair !== null
-        ? this.loginWithPair(aliasOrPair, typeof passwordOrCallback === 'string' ? passwordOrCallback : undefined)
-        : this.loginWithPassword(String(aliasOrPair), typeof passwordOrCallback === 'string' ? passwordOrCallback : '')
-    login.then(
-      (ack) => {
-        this.busy = false
-        cb(ack)
-      },
-      (error: unknown) => {
-        this.busy = false
-        cb({ err: messageOf(error) })
-      },
+        ? this.loginWithPair(aliasOrPair, password)
+        : this.loginWithPassword(String(aliasOrPair), password ?? ''),
     )
-    return this
   }
 
   private async loginWithPassword(alias: string, password: string): Promise<UserAck> {

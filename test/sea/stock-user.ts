@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { killChild } from '../support/processes.js'
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/stock-user.cjs', import.meta.url))
 
@@ -44,12 +45,7 @@ export function startStockUser(relayUrl: string, storageDir: string): Promise<St
     auth: (alias, pass) => request({ cmd: 'auth', alias, pass }),
     put: (key, value) => request({ cmd: 'put', key, value }),
     read: (pub, key) => request({ cmd: 'read', pub, key }),
-    kill: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done()
-        child.once('exit', () => done())
-        child.kill('SIGKILL')
-      }),
+    kill: () => killChild(child),
   }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

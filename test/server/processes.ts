@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { killChild } from '../support/processes.js'
 
 const RELAY_SCRIPT = fileURLToPath(new URL('./fixtures/relay-process.mjs', import.meta.url))
 
@@ -36,12 +37,7 @@ export function startRelayProcess(port: number, dataDir: string | undefined, pee
       resolve({
         child,
         url: `http://127.0.0.1:${port}/gun`,
-        kill: (signal = 'SIGKILL') =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done()
-            child.once('exit', () => done())
-            child.kill(signal)
-          }),
+        kill: (signal = 'SIGKILL') => killChild(child, signal),
       })
     })
     child.once('exit', (code) => {
@@ -101,12 +97,7 @@ export function startStockGunClient(relayUrl: string, storageDir: string): Promi
     on: (soul) => void child.send({ cmd: 'on', soul }),
     put: (soul, data, timeoutMs = 5000) => request<StockGunAck>({ cmd: 'put', soul, data }, timeoutMs, `put ${soul}`),
     status: () => request({ cmd: 'status' }, 2000, 'status'),
-    kill: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done()
-        child.once('exit', () => done())
-        child.kill('SIGKILL')
-      }),
+    kill: () => killChild(child),
   }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
