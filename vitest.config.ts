@@ -13,7 +13,7 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       // The gate: a change that leaves code untested lowers these and fails `npm test`. Raise them as coverage grows.
-      thresholds: { statements: 80, branches: 72, functions: 78, lines: 83 },
+      thresholds: { statements: 82, branches: 75, functions: 80, lines: 85 },
     },
   },
 })
