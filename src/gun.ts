@@ -1,6 +1,12 @@
 import { createInstance, type Connect, type InstanceOptions, type RootChain } from './instance.js'
 import type { StorageAdapter } from './core/storage-contract.js'
+import { Chain } from './core/chain/chain.js'
+import { createClock } from './core/clock.js'
+import { isLink, isValue } from './core/types.js'
 import { SEA, type StockSea } from './sea/index.js'
+
+/** The clock behind `Gun.state()`. */
+const clock = createClock()
 
 /**
  * Gun's options as the drop-in understands them. `peers` and `storage`
@@ -21,6 +27,14 @@ export interface GunConstructor {
   new (options?: GunOptions | string | string[]): RootChain
   /** Stock's SEA object (`trellis/sea`), as `Gun.SEA` is once `gun/sea` is loaded. */
   SEA: StockSea
+  /** Every chain's prototype: plugins add methods here (`Gun.chain.myMethod = function () {…}`). */
+  chain: Chain
+  /** A state for now from this process's state clock (monotonic, as Gun's `Gun.state()`). */
+  state(): number
+  /** Gun's check of a value: true for a value Gun stores, the soul for a link, false otherwise. */
+  valid(value: unknown): boolean | string
+  /** True for a chain. */
+  is(value: unknown): boolean
 }
 
 export function normalizeGunOptions(input: GunOptions | string | string[] | undefined): InstanceOptions {
@@ -43,6 +57,10 @@ export function createGun(connect?: Connect, defaults: Partial<InstanceOptions> 
   }
   const gun = Gun as GunConstructor
   gun.SEA = SEA
+  gun.chain = Chain.prototype
+  gun.state = () => clock.next()
+  gun.valid = (value) => (isLink(value) ? value['#'] : isValue(value))
+  gun.is = (value) => value instanceof Chain
   return gun
 }
 

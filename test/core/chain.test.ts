@@ -342,3 +342,90 @@ describe('map().once: the list pattern', () => {
     expect(seen).toHaveLength(4)
   })
 })
+
+describe('Gun drop-in forms', () => {
+  it('get(key, cb) hears "not found" then the data; get(cb) listens on the chain itself', async () => {
+    const gun = Gun()
+    const heard: unknown[] = []
+    gun.get('late', (msg) => heard.push(msg.put === undefined ? 'nothing' : (msg.put as { v: number }).v))
+    await waitUntil(() => heard.length === 1, 'not found')
+    gun.get('late').put({ v: 1 })
+    await waitUntil(() => heard.length === 2, 'the data')
+    expect(heard).toEqual(['nothing', 1])
+    const keys: string[] = []
+    gun.get('late').get((msg, event) => {
+      keys.push(msg.get)
+      event.off()
+    })
+    await waitUntil(() => keys.length === 1, 'get(cb)')
+    expect(keys).toEqual(['late'])
+  })
+
+  it('map(fn) transforms and filters what listeners hear and reads return', async () => {
+    const gun = Gun()
+    gun.get('scores').put({ ann: 7, bob: 3, cy: 9 })
+    const high = gun.get('scores').map((score) => ((score as number) > 5 ? (score as number) * 10 : undefined))
+    const seen: Record<string, unknown> = {}
+    high.on((value, key) => {
+      seen[key] = value
+    })
+    await waitUntil(() => Object.keys(seen).length === 2, 'the high scores')
+    expect(seen).toEqual({ ann: 70, cy: 90 })
+    expect(await high).toEqual({ ann: 70, cy: 90 })
+  })
+
+  it('not(cb) fires only when nothing is there; unset(item) takes an item out of a list; promise() reads', async () => {
+    const gun = Gun()
+    const missing: string[] = []
+    gun.get('nobody').not(function (key) {
+      missing.push(key)
+    })
+    gun.get('somebody').put({ here: true })
+    gun.get('somebody').not(() => missing.push('wrong'))
+    await waitUntil(() => missing.length >= 1, 'not()')
+    await gun.synced()
+    expect(missing).toEqual(['nobody'])
+
+    const list = gun.get('list')
+    const item = list.set({ name: 'x' })
+    list.set({ name: 'y' })
+    await gun.synced()
+    await new Promise((resolve) => list.unset(item, resolve))
+    const names = Object.values((await list.map()) as Record<string, { name: string } | null>)
+      .filter((v) => v !== null)
+      .map((v) => v.name)
+    expect(names).toEqual(['y'])
+    const got = await gun.get('somebody').promise()
+    expect(got.get).toBe('somebody')
+    expect(got.put).toMatchObject({ here: true })
+  })
+
+  it("path() takes Gun's dotted and list forms as well as slashes", async () => {
+    const gun = Gun()
+    gun.get('a').put({ b: { c: 'deep' } })
+    expect(await gun.path('a.b.c')).toBe('deep')
+    expect(await gun.path(['a', 'b', 'c'])).toBe('deep')
+    expect(await gun.path('a/b/c')).toBe('deep')
+  })
+
+  it('Gun.chain takes plugins; Gun.state, Gun.valid and Gun.is answer as stock', async () => {
+    ;(Gun.chain as unknown as Record<string, unknown>).shout = function (this: ReturnType<typeof Gun>) {
+      return 'plugin on a chain'
+    }
+    const gun = Gun()
+    expect((gun.get('x') as unknown as { shout(): string }).shout()).toBe('plugin on a chain')
+    delete (Gun.chain as unknown as Record<string, unknown>).shout
+    const s1 = Gun.state()
+    expect(Gun.state()).toBeGreaterThan(s1)
+    expect([
+      Gun.valid('a'),
+      Gun.valid(1),
+      Gun.valid(null),
+      Gun.valid({ '#': 'soul' }),
+      Gun.valid({ a: 1 }),
+      Gun.valid(Number.NaN),
+      Gun.valid(undefined),
+    ]).toEqual([true, true, true, 'soul', false, false, false])
+    expect([Gun.is(gun), Gun.is(gun.get('x')), Gun.is({})]).toEqual([true, true, false])
+  })
+})

@@ -8,6 +8,7 @@ import { plainValue, plainWire } from '../user-space.js'
 import { diffFor, ifyObject, isPlainObject, linkFor, ownSoul, type IfyContext } from './ify.js'
 import { keyError, soulError, valueError } from '../validate.js'
 import { observe } from './observe.js'
+import { listenRaw, type RawListener } from './compat.js'
 import { describePath, type ChainPath, type Step } from './path.js'
 import { resolve, resolveNow, type Item } from './resolve.js'
 import type { Root, WriteOptions } from './root.js'
@@ -40,8 +41,21 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     this.step = step
   }
 
-  /** A node off the root, or a key of this chain's node. */
-  get(key: string | number): Chain {
+  /**
+   * A node off the root, or a key of this chain's node. Gun's other forms: `get(key, cb)` also
+   * listens there, and `get(cb)` listens here, `cb` hearing `{ put, get }` messages (compat.ts).
+   */
+  get(key: string | number | RawListener, callback?: RawListener): Chain {
+    if (typeof key === 'function') {
+      listenRaw(this, key)
+      return this
+    }
+    const chain = this.child(key)
+    if (callback !== undefined) listenRaw(chain, callback)
+    return chain
+  }
+
+  private child(key: string | number): Chain {
     const name = typeof key === 'number' ? String(key) : key
     if (typeof name !== 'string') throw new TrellisError('INVALID_KEY', `Invalid key: ${typeof key} at ${describePath(this)}`)
     if (name === '') throw new TrellisError('INVALID_KEY', `Invalid key: empty key at ${describePath(this) || 'root'}`)
@@ -49,22 +63,50 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   }
 
   /**
-   * A chain from a slash-separated path: `db.path('users/ann')` is
-   * `db.get('users').get('ann')`. Segments are URI-decoded, so `%2F` is a
-   * slash inside a key.
+   * A chain from a path: `db.path('users/ann')` is `db.get('users').get('ann')`, segments
+   * URI-decoded (`%2F` is a slash inside a key). Gun's forms work too: a list (`path(['users',
+   * 'ann'])`) and, for a path without a slash, dots (`path('users.ann')`).
    */
-  path(path: string): Chain {
+  path(path: string | ReadonlyArray<string | number>): Chain {
+    const parts = typeof path !== 'string' ? path.map(String) : path.includes('/') ? path.split('/').map(decodeURIComponent) : path.split('.')
     let at: Chain = this
-    for (const part of path.split('/')) {
-      if (part === '') continue
-      at = at.get(decodeURIComponent(part))
-    }
+    for (const part of parts) if (part !== '') at = at.get(part)
     return at
   }
 
-  /** Every key of this chain's node; links are followed to their nodes. */
-  map(): Chain {
-    return new Chain(this.root, this, { kind: 'map' })
+  /**
+   * Every key of this chain's node; links are followed to their nodes. With `each` (Gun's
+   * `map(fn)`), listeners hear `each(data, key)` instead, and nothing for items it maps to undefined.
+   */
+  map(each?: (data: Data, key: string) => unknown): Chain {
+    return new Chain(this.root, this, each === undefined ? { kind: 'map' } : { kind: 'map', each: each as (data: unknown, key: string) => unknown })
+  }
+
+  /** Gun's `not(cb)`: `cb(key)` (with the chain as `this`) once a read finds nothing here. */
+  not(callback: (this: Chain, key: string) => void): this {
+    this.once((data, key) => {
+      if (data === undefined) callback.call(this, key)
+    })
+    return this
+  }
+
+  /** Gun's `unset(item)`: take an item `set()` added out of this list (its link becomes null). */
+  unset(item: Chain | Record<string, unknown>, callback?: AckCallback): this {
+    const root = this.root
+    this.root.write(async () => {
+      const ctx = context(root, root.engine.clock.next())
+      const soul = item instanceof Chain ? await writeTarget(item, ctx) : ownSoul(item)
+      if (soul === undefined) throw new TrellisError('INVALID_DATA', `unset() needs a chain or a node with a soul at ${describePath(this) || 'root'}`)
+      diffFor(ctx, await writeTarget(this, ctx)).set(soul, null, ctx.state)
+      return [...ctx.nodes.values()]
+    }, callback)
+    return this
+  }
+
+  /** Gun's `promise()`: a read, as `{ put, get, gun }`. */
+  async promise(): Promise<{ put: Data; get: string; gun: Chain }> {
+    const { data } = await this.read()
+    return { put: data, get: keyOf(this), gun: this }
   }
 
   /** The chain `levels` steps up; any negative number or Infinity goes to the root. */
@@ -146,7 +188,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       }
       if (content.kind === 'value') {
         shown.delete(slot)
-        listener(copyValue(content.value), key, { synced: true }, event)
+        deliver(this.step, listener, copyValue(content.value), key, { synced: true }, event)
         return
       }
       const node = engine.peek(content.soul)
@@ -154,7 +196,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       const mark = `${content.soul}\u0000${node.version}`
       if (shown.get(slot) === mark) return
       shown.set(slot, mark)
-      listener(plainWire(node), key, { synced: true }, event)
+      deliver(this.step, listener, plainWire(node), key, { synced: true }, event)
     })
     this.track(stop)
     return this
@@ -198,7 +240,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
         data = plainWire(node)
       }
       delivered.add(slot)
-      listener(data, key, { synced: true }, event)
+      deliver(this.step, listener, data, key, { synced: true }, event)
     })
     this.track(stop)
     return this
@@ -229,9 +271,12 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     if (this.step.kind === 'map') {
       const data: Record<string, unknown> = {}
       let synced = true
+      const each = this.step.each
       for (const item of items) {
         if (!item.found) continue
-        Object.defineProperty(data, item.key, { value: itemData(this.root, item), enumerable: true, writable: true, configurable: true })
+        const value = each === undefined ? itemData(this.root, item) : each(itemData(this.root, item), item.key)
+        if (value === undefined) continue
+        Object.defineProperty(data, item.key, { value, enumerable: true, writable: true, configurable: true })
         synced &&= item.synced
       }
       return { data, synced }
@@ -243,6 +288,13 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   private track(stop: () => void): void {
     ;(this.stops ??= []).push(stop)
   }
+}
+
+/** Hand data to a listener; through a `map(fn)` chain's transform first (undefined: nothing to hear). */
+function deliver(step: Step, listener: Listener, data: Data, key: string, meta: ReadMeta, event: { off(): void }): void {
+  if (step.kind !== 'map' || step.each === undefined) return listener(data, key, meta, event)
+  const mapped = step.each(data, key)
+  if (mapped !== undefined) listener(mapped as Data, key, meta, event)
 }
 
 function keyOf(chain: Chain): string {

@@ -1,5 +1,10 @@
 /** One step of a chain: the root, a soul off the root, a key of a node, or every key of a node. */
-export type Step = { kind: 'root' } | { kind: 'soul'; soul: string } | { kind: 'key'; key: string } | { kind: 'map' }
+export type Step =
+  | { kind: 'root' }
+  | { kind: 'soul'; soul: string }
+  | { kind: 'key'; key: string }
+  /** `each`: Gun's `map(fn)`, a transform and filter of the items (undefined leaves an item out). */
+  | { kind: 'map'; each?: (data: unknown, key: string) => unknown }
 
 /** The part of a chain the resolvers need: its step and its parent. */
 export interface ChainPath {
