@@ -1,5 +1,6 @@
 import type { Ack } from '../core/engine-types.js'
 import type { AckCallback, Chain, Data, Listener } from '../core/chain/chain.js'
+import { NO_ACK } from '../core/chain/ack-deadlines.js'
 import type { WriteOptions } from '../core/chain/root.js'
 import { randomId } from '../core/random.js'
 import type { Value } from '../core/types.js'
@@ -53,8 +54,7 @@ export interface RecallOptions {
 }
 
 const MIN_PASSWORD = 8
-/** Gun's `lack`: no peer answered in time (the write is still held and sent again). */
-const NO_ACK = 'Error: No ACK yet.'
+
 const SALT_CHARS = 64
 
 /**
@@ -347,7 +347,9 @@ async function owns(pair: Pair): Promise<boolean> {
  * one; a refusal (`err`) fails the call.
  */
 function ackOf(put: (done: (ack: Ack) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => put((ack) => (ack.err !== undefined && !(ack.lack && ack.err === NO_ACK) ? reject(new Error(ack.err)) : resolve())))
+  return new Promise((resolve, reject) =>
+    put((ack) => (ack.err !== undefined && !(ack.lack && ack.err.startsWith(NO_ACK)) ? reject(new Error(ack.err)) : resolve())),
+  )
 }
 
 function messageOf(error: unknown): string {

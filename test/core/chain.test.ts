@@ -429,3 +429,20 @@ describe('Gun drop-in forms', () => {
     expect([Gun.is(gun), Gun.is(gun.get('x')), Gun.is({})]).toEqual([true, true, false])
   })
 })
+
+describe('errors a user sees', () => {
+  it('a write with no relay listening says so, after the ack timeout', async () => {
+    const { createServer } = await import('node:net')
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number }
+        server.close(() => resolve(port))
+      })
+    })
+    const gun = NodeGun({ peers: [`http://127.0.0.1:${port}/gun`], ackTimeout: 300 })
+    const ack = await new Promise<Ack>((resolve) => gun.get('x').put({ a: 1 }, resolve))
+    expect(ack.lack).toBe(true)
+    expect(ack.err).toBe('Error: No ACK yet. No peer is connected: is a relay running at the address in `peers`?')
+    await gun.close()
+  })
+})

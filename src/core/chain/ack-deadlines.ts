@@ -14,7 +14,14 @@ export interface AckDeadlines {
   readonly size: number
 }
 
-export function createAckDeadlines(timeoutMs: number, now: () => number = Date.now): AckDeadlines {
+/** Gun's text for a write no peer acknowledged in time. */
+export const NO_ACK = 'Error: No ACK yet.'
+
+/**
+ * `lackText` words the timeout (the root adds a hint when no peer was ever reached); the text
+ * always starts with Gun's, `NO_ACK`.
+ */
+export function createAckDeadlines(timeoutMs: number, now: () => number = Date.now, lackText: () => string = () => NO_ACK): AckDeadlines {
   const waiting = new Map<string, { deadline: number; answer: (ack: Ack) => void }>()
   let timer: ReturnType<typeof setTimeout> | undefined
 
@@ -30,7 +37,7 @@ export function createAckDeadlines(timeoutMs: number, now: () => number = Date.n
     for (const [id, entry] of waiting) {
       if (entry.deadline > time) return arm(entry.deadline)
       waiting.delete(id)
-      entry.answer({ err: 'Error: No ACK yet.', lack: true })
+      entry.answer({ err: lackText(), lack: true })
     }
   }
 

@@ -4,7 +4,7 @@ import { later } from '../later.js'
 import { isLink } from '../types.js'
 import { createIdSource } from '../random.js'
 import { validationLimits, type ValidationLimits } from '../validate.js'
-import { createAckDeadlines } from './ack-deadlines.js'
+import { createAckDeadlines, NO_ACK } from './ack-deadlines.js'
 
 export interface RootOptions {
   /** How long a write waits for a peer's ack before reporting `lack` (Gun: 9 s). */
@@ -90,7 +90,12 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   let pending = 0
   let waiters: (() => void)[] = []
   const inflight = new Map<string, Promise<Loaded>>()
-  const lacking = createAckDeadlines(ackTimeout)
+  // A write nobody acknowledged, while no peer is connected at all, is most often a relay that is not running.
+  const lacking = createAckDeadlines(ackTimeout, Date.now, () =>
+    network !== undefined && network.hasPeers && network.peerCount === 0
+      ? `${NO_ACK} No peer is connected: is a relay running at the address in \`peers\`?`
+      : NO_ACK,
+  )
   /** Settles when every local write issued so far has been applied to memory (or failed). */
   let applied: Promise<void> | undefined
   let applying = 0
