@@ -52,6 +52,25 @@ describe('CLI client: trellis get / put / watch (built, against a listening rela
     expect(array.stderr).toContain('Invalid data: Array at cli.x.a')
   })
 
+  it('a relay that is not there is told apart from "nothing there": exit 3, at once', async () => {
+    const { createServer } = await import('node:net')
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number }
+        server.close(() => resolve(port))
+      })
+    })
+    const peer = `http://127.0.0.1:${port}/gun`
+    for (const args of [
+      ['get', 'cli/ann', '--peer', peer],
+      ['put', 'cli/ann', '{"a":1}', '--peer', peer],
+    ]) {
+      const result = await trellis(args)
+      expect({ args, code: result.code }).toEqual({ args, code: 3 })
+      expect(result.stderr).toContain(`cannot reach ${peer}`)
+    }
+  })
+
   it('watch prints the value and every change as JSON lines; SIGTERM exits 0', async () => {
     await call(s.base, 'PUT', '/api/v1/data/cli-live', { n: 0 })
     const child = spawn(process.execPath, [MAIN, 'watch', 'cli-live/n', '--peer', s.gunUrl], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -23,6 +23,14 @@ export interface ClientArgs {
 /** A usage mistake: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {}
 
+/** The relay could not be reached at all (refused, no route): exit code 3, told apart from "nothing there". */
+export class UnreachableError extends Error {}
+
+/** The exit code of a failed command: 2 for bad input, 3 for an unreachable relay, 1 otherwise. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof UsageError ? 2 : error instanceof UnreachableError ? 3 : 1
+}
+
 /** The flags get/put/watch share. `http://host:port` without a path means its `/gun`. */
 export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv): ClientArgs {
   let parsed
@@ -116,6 +124,11 @@ export async function withClient<T>(args: ClientArgs, work: (db: RootChain) => P
   const db = connectClient(args)
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
+    // Fail fast, and say so, when nothing listens there: a refused connection is not "nothing at path".
+    const network = db.root.network
+    if (network?.ready !== undefined && !(await network.ready(Math.min(args.timeoutMs, 5000))) && network.peerCount === 0) {
+      throw new UnreachableError(`cannot reach ${args.peer}: no relay answered there (is one running?)`)
+    }
     return await Promise.race([
       work(db),
       new Promise<never>((_, reject) => {

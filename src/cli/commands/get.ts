@@ -1,10 +1,11 @@
 import type { Command } from '../command.js'
-import { chainFor, CLIENT_OPTIONS_HELP, commandArgs, show, UsageError, withClient } from './client-options.js'
+import { chainFor, CLIENT_OPTIONS_HELP, commandArgs, show, exitCodeOf, withClient } from './client-options.js'
 
 const HELP = `Usage: trellis get <path> [options]
 
 Read once from a relay and print the value as JSON: a node (links shown as
-{"#": soul}) or a value. Exit 1 when nothing is there.
+{"#": soul}) or a value. Exit 1 when nothing is there, 3 when no relay
+answers at --peer, 2 on bad input.
 
   <path>            soul[/key...], e.g. users/ann or users/ann/name
 ${CLIENT_OPTIONS_HELP}
@@ -27,7 +28,7 @@ export const get: Command = {
       return 0
     } catch (error) {
       process.stderr.write(`trellis get: ${(error as Error).message}\n`)
-      return error instanceof UsageError ? 2 : 1
+      return exitCodeOf(error)
     }
   },
 }

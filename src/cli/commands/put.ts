@@ -1,5 +1,5 @@
 import type { Command } from '../command.js'
-import { chainFor, CLIENT_OPTIONS_HELP, commandArgs, usageFailure, UsageError, withClient } from './client-options.js'
+import { chainFor, CLIENT_OPTIONS_HELP, commandArgs, exitCodeOf, UsageError, usageFailure, withClient } from './client-options.js'
 
 const HELP = `Usage: trellis put <path> <json> [options]
 
@@ -37,7 +37,7 @@ export const put: Command = {
       return 0
     } catch (error) {
       process.stderr.write(`trellis put: ${(error as Error).message}\n`)
-      return error instanceof UsageError ? 2 : 1
+      return exitCodeOf(error)
     }
   },
 }
