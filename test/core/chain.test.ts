@@ -446,3 +446,14 @@ describe('errors a user sees', () => {
     await gun.close()
   })
 })
+
+describe('put of a link where a node belongs', () => {
+  it('is refused as stock refuses it: a link is not a node', async () => {
+    const gun = Gun()
+    for (const chain of [gun, gun.get('soul')]) {
+      const ack = await new Promise<Ack>((resolve) => chain.put({ '#': 'x' }, resolve))
+      expect(ack.err).toBe('Data at root of graph must be a node (an object).')
+    }
+    expect(gun.root.engine.size).toBe(0)
+  })
+})

@@ -368,7 +368,7 @@ async function writeTarget(chain: Chain, ctx: IfyContext): Promise<string> {
  */
 function buildPutNow(chain: Chain, data: unknown): GraphNode[] | undefined {
   const step = chain.step
-  if (step.kind !== 'soul' || !isPlainObject(data) || Object.hasOwn(data, '_')) return undefined
+  if (step.kind !== 'soul' || !isPlainObject(data) || Object.hasOwn(data, '_') || isLink(data)) return undefined
   const limits = chain.root.limits
   const soulRefused = soulError(step.soul, limits)
   if (soulRefused !== undefined) throw soulRefused
@@ -395,7 +395,8 @@ async function buildPut(chain: Chain, data: unknown): Promise<GraphNode[]> {
   const step = chain.step
   const path = describePath(chain)
   if (step.kind === 'root' || step.kind === 'soul') {
-    if (!isPlainObject(data)) {
+    // A link (`{'#': soul}`) is not a node, even though it is a plain object: stock Gun refuses it here too.
+    if (!isPlainObject(data) || isLink(data)) {
       if (data instanceof Chain || isLink(data) || isValue(data) || data === undefined) {
         throw new TrellisError('ROOT_NOT_NODE', 'Data at root of graph must be a node (an object).', path)
       }
