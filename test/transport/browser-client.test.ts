@@ -99,4 +99,35 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
       await node.close()
     }
   }, 30_000)
+
+  it('SEA users in the browser: create, auth, a signed write, and recall from sessionStorage across a reload', async () => {
+    const page = await browser.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    const origin = `http://127.0.0.1:${(files.address() as AddressInfo).port}/`
+    await page.goto(origin)
+    const alias = `web${Date.now().toString(36)}`
+    const first = (await page.evaluate(`(async () => {
+      const { default: Gun } = await import('/gun.browser.js')
+      const gun = Gun({ peers: [${JSON.stringify(relay.url)}] })
+      const user = gun.user()
+      user.recall({ sessionStorage: true })
+      const created = await new Promise((r) => user.create(${JSON.stringify(alias)}, 'a long password', r))
+      const login = await new Promise((r) => user.auth(${JSON.stringify(alias)}, 'a long password', r))
+      const ack = await new Promise((r) => user.get('said').put('hello from a browser user', r))
+      return { created: created.err ?? 'ok', pub: login.pub, ack, saved: sessionStorage.getItem('pair') !== null }
+    })()`)) as { created: string; pub: string; ack: unknown; saved: boolean }
+    expect(first).toMatchObject({ created: 'ok', ack: { ok: true }, saved: true })
+    await page.reload()
+    const second = (await page.evaluate(`(async () => {
+      const { default: Gun } = await import('/gun.browser.js')
+      const gun = Gun({ peers: [${JSON.stringify(relay.url)}] })
+      const user = gun.user()
+      const recalled = await new Promise((r) => user.recall({ sessionStorage: true }, r))
+      return { pub: recalled.pub, said: await user.get('said') }
+    })()`)) as { pub: string; said: unknown }
+    expect(second).toEqual({ pub: first.pub, said: 'hello from a browser user' })
+    expect(errors).toEqual([])
+    await page.close()
+  }, 30_000)
 })
