@@ -97,6 +97,12 @@ describe('REST API against a listening server', () => {
     expect(plainGet.body.code).toBe('NOT_ACCEPTABLE')
   })
 
+  it("errors outside /api/v1 have the same shape (the relay's own app)", async () => {
+    const missing = await call(s.base, 'GET', '/no/such/route')
+    expect(missing.status).toBe(404)
+    expect(missing.body).toEqual({ code: 'NOT_FOUND', message: 'No route GET /no/such/route' })
+  })
+
   it('souls are listed in lexical pages', async () => {
     const page = await call(s.base, 'GET', '/api/v1/souls?limit=2')
     expect(page.status).toBe(200)

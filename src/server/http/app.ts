@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { DEFAULT_BODY_LIMIT, trellisPlugin, type TrellisPluginOptions } from './plugin.js'
 import type { TrellisNode } from './node.js'
-import { ApiError, errorBody, toApiError } from './errors.js'
+import { ApiError, apiErrorHandler, errorBody, toApiError } from './errors.js'
 
 export interface TrellisAppOptions extends TrellisPluginOptions {
   /** A pino logger for requests and errors. Default: no logging. */
@@ -43,6 +43,12 @@ export async function createTrellisApp(options: TrellisAppOptions = {}): Promise
     sweep.unref()
   })
   app.addHook('onClose', async () => clearInterval(sweep))
+  // The whole app answers errors in the API's shape, `{ code, message }`, not only /api/v1 (this app is ours).
+  app.setErrorHandler(apiErrorHandler)
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError(404, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)
+    void reply.code(404).send(errorBody(error))
+  })
   let node: TrellisNode | undefined
   const outerOnNode = options.onNode
   await app.register(trellisPlugin, {
