@@ -177,6 +177,21 @@ export async function createTrellisNode(options: TrellisNodeOptions = {}): Promi
     mobPeers: () => dialers.map((d) => d.url),
   })
   const db = createHttpRoot(engine, validation)
+  // REST reads ask the relay's peers, as the CLI does through /gun; REST writes are acknowledged by storage
+  // and reach peers through the engine's change listener, as a peer's writes do.
+  const relays = mesh.network
+  db.root.setNetwork({
+    get peerCount() {
+      return relays.peerCount
+    },
+    get hasPeers() {
+      return relays.hasPeers
+    },
+    writesNeedPeerAck: false,
+    ready: (timeoutMs) => relays.ready?.(timeoutMs) ?? Promise.resolve(false),
+    fetch: (soul, key) => relays.fetch(soul, key),
+    publish: () => {},
+  })
   let closed = false
   let closing: Promise<void> | undefined
 
