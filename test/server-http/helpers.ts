@@ -98,11 +98,17 @@ export function closeStock(gun: StockGun): void {
 
 export const stockPut = (chain: StockChain, data: unknown) => new Promise<Record<string, unknown>>((resolve) => chain.put(data, resolve))
 
-/** Read a Server-Sent Events stream: every `data:` payload, parsed, as it arrives. */
-export async function sse(url: string): Promise<{ events: Record<string, unknown>[]; status: number; contentType: string | null; close(): void }> {
+/** Read a Server-Sent Events stream: every `data:` payload, parsed, as it arrives, and the `id:` of each event (or undefined). */
+export async function sse(
+  url: string,
+  lastEventId?: string,
+): Promise<{ events: Record<string, unknown>[]; ids: (string | undefined)[]; status: number; contentType: string | null; close(): void }> {
   const controller = new AbortController()
-  const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: controller.signal })
+  const headers: Record<string, string> = { accept: 'text/event-stream' }
+  if (lastEventId !== undefined) headers['last-event-id'] = lastEventId
+  const response = await fetch(url, { headers, signal: controller.signal })
   const events: Record<string, unknown>[] = []
+  const ids: (string | undefined)[] = []
   const reader = response.body?.getReader()
   const decoder = new TextDecoder()
   let buffer = ''
@@ -116,12 +122,19 @@ export async function sse(url: string): Promise<{ events: Record<string, unknown
         while ((end = buffer.indexOf('\n\n')) !== -1) {
           const block = buffer.slice(0, end)
           buffer = buffer.slice(end + 2)
-          for (const line of block.split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)) as Record<string, unknown>)
+          let id: string | undefined
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) id = line.slice(4)
+            if (line.startsWith('data: ')) {
+              events.push(JSON.parse(line.slice(6)) as Record<string, unknown>)
+              ids.push(id)
+            }
+          }
         }
       }
     } catch {
       // reason: aborted by close()
     }
   })()
-  return { events, status: response.status, contentType: response.headers.get('content-type'), close: () => controller.abort() }
+  return { events, ids, status: response.status, contentType: response.headers.get('content-type'), close: () => controller.abort() }
 }

@@ -30,6 +30,28 @@ describe('subscriptions receive writes made by a stock Gun client through /gun',
     stream.close()
   })
 
+  it('SSE events of a node carry its newest state as id; a reconnect with Last-Event-ID resumes', async () => {
+    await call(s.base, 'PUT', '/api/v1/data/resume', { n: 1 })
+    const first = await sse(`${s.base}/api/v1/subscribe/resume`)
+    await until(() => first.events.length >= 1, 3000, 'first event')
+    const id = first.ids[0] as string
+    expect(Number(id)).toBeGreaterThan(0)
+    first.close()
+    // Nothing changed: a reconnect that names the last id gets no snapshot, only what comes next.
+    const again = await sse(`${s.base}/api/v1/subscribe/resume`, id)
+    await call(s.base, 'PATCH', '/api/v1/data/resume', { n: 2 })
+    await until(() => again.events.length >= 1, 3000, 'the change after the reconnect')
+    expect(again.events).toHaveLength(1)
+    expect(again.events[0]).toMatchObject({ data: { n: 2 } })
+    expect(Number(again.ids[0])).toBeGreaterThan(Number(id))
+    again.close()
+    // A change missed while away: the reconnect gets the node as it is now.
+    const missed = await sse(`${s.base}/api/v1/subscribe/resume`, id)
+    await until(() => missed.events.length >= 1, 3000, 'the snapshot with what was missed')
+    expect(missed.events[0]).toMatchObject({ data: { n: 2 } })
+    missed.close()
+  })
+
   it('WebSocket: a key path follows its value; a REST write reaches the stock client too', async () => {
     const ws = new WebSocket(`${s.base.replace('http', 'ws')}/api/v1/subscribe/profile/name`)
     const events: Record<string, unknown>[] = []

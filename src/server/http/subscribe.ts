@@ -51,10 +51,21 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
   const paths = new WeakMap<FastifyRequest, DataPath>()
   const live = new Set<() => void>()
 
-  /** Follow `path` live; returns the stop function. `send` returns false when the subscriber cannot keep up. */
-  const follow = (request: FastifyRequest, path: DataPath, send: (event: UpdateEvent) => boolean, drop: () => void): (() => void) => {
+  /**
+   * Follow `path` live; returns the stop function. `send` returns false when the subscriber cannot keep
+   * up. A node's event carries an id, its newest HAM state; given `since` (SSE's Last-Event-ID), the
+   * current node is not sent again when nothing in it is newer: a reconnecting client resumes.
+   */
+  const follow = (
+    request: FastifyRequest,
+    path: DataPath,
+    send: (event: UpdateEvent, id: number | undefined) => boolean,
+    drop: () => void,
+    since?: number,
+  ): (() => void) => {
     const meta = isQueryFlag((request.query as Record<string, unknown> | undefined)?.meta)
     const chain = chainAt(node.db, path.segments)
+    let first = true
     let stopped = false
     const stop = () => {
       if (stopped) return
@@ -63,8 +74,12 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
     }
     chain.on((data: Data, key: string) => {
       if (stopped) return
+      const id = newestState(data)
+      const resumed = first && since !== undefined && id !== undefined && id <= since
+      first = false
+      if (resumed) return
       events++
-      if (!send({ type: 'update', path: path.text, key, data: present(data, meta) })) {
+      if (!send({ type: 'update', path: path.text, key, data: present(data, meta) }, id)) {
         stop()
         drop()
       }
@@ -113,15 +128,17 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
     }
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), options.keepAliveMs)
     keepAlive.unref()
+    const lastId = Number(request.headers['last-event-id'])
     stop = follow(
       request,
       path,
-      (event) => {
+      (event, id) => {
         if (raw.writableLength > options.maxBufferedBytes) return false
-        raw.write(`data: ${JSON.stringify(event)}\n\n`)
+        raw.write(`${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(event)}\n\n`)
         return true
       },
       end,
+      Number.isFinite(lastId) ? lastId : undefined,
     )
     live.add(end)
     request.raw.on('close', end)
@@ -177,4 +194,17 @@ export function registerSubscribeRoutes(app: FastifyInstance, options: Subscribe
       for (const end of [...live]) end()
     },
   }
+}
+
+/** A node's newest HAM state (its event id); undefined for a value. */
+function newestState(data: Data): number | undefined {
+  if (data === null || typeof data !== 'object') return undefined
+  const states = (data as { _?: { '>'?: Record<string, unknown> } })._?.['>']
+  if (states === undefined) return undefined
+  let newest: number | undefined
+  for (const key of Object.keys(states)) {
+    const state = states[key]
+    if (typeof state === 'number' && (newest === undefined || state > newest)) newest = state
+  }
+  return newest
 }
