@@ -42,6 +42,15 @@ describe('REST API against a listening server', () => {
     expect((await call(s.base, 'DELETE', '/api/v1/data/never-was')).status).toBe(404)
   })
 
+  it('DELETE of a node reached through a key removes the node too: gone by path and by soul', async () => {
+    await call(s.base, 'PUT', '/api/v1/data/people', { ann: { name: 'Ann', age: 41 }, bob: { name: 'Bob' } })
+    expect((await call(s.base, 'GET', '/api/v1/data/people%2Fann')).body).toMatchObject({ data: { name: 'Ann' } })
+    expect((await call(s.base, 'DELETE', '/api/v1/data/people/ann')).status).toBe(200)
+    expect((await call(s.base, 'GET', '/api/v1/data/people/ann')).status).toBe(404)
+    expect((await call(s.base, 'GET', '/api/v1/data/people%2Fann')).status).toBe(404)
+    expect((await call(s.base, 'GET', '/api/v1/data/people/bob/name')).body).toMatchObject({ data: 'Bob' })
+  })
+
   it('keys are strings: %2F inside a segment, __proto__ and constructor are ordinary keys', async () => {
     const put = await call(s.base, 'PUT', '/api/v1/data/odd%2Fsoul', { ['__proto__']: 'p', constructor: 'c' })
     expect(put.status).toBe(200)

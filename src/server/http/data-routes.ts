@@ -123,19 +123,40 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
     return { data: present(after.data ?? null, wantsMeta(request)), path: path.text }
   })
 
+  /** Tombstones for every key of a node as read (with its `_`), in one GraphNode; undefined for a value. */
+  const emptied = (data: Data): GraphNode | undefined => {
+    if (data === null || typeof data !== 'object') return undefined
+    const soul = (data as { _?: { '#'?: unknown } })._?.['#']
+    if (typeof soul !== 'string') return undefined
+    const keys = Object.keys(data).filter((key) => key !== '_')
+    const state = node.db.root.engine.clock.next()
+    return new GraphNode(
+      soul,
+      keys,
+      keys.map(() => null),
+      keys.map(() => state),
+    )
+  }
+
+  /**
+   * DELETE tombstones the place: a value's key, or a node's every key. A node reached through a key
+   * (`users/ann`) loses its keys and its link in one write, so it reads as gone by path and by soul
+   * alike (before, only the link went and the node stayed readable by its soul).
+   */
   app.delete(`${MARKER}*`, async (request) => {
     const path = target(request)
     const chain = chainAt(node.db, path.segments)
     const current = await readFound(chain, path)
-    if (path.segments.length === 1) {
-      const tombstones: Record<string, unknown> = {}
-      if (current !== null && typeof current === 'object') {
-        for (const key of Object.keys(current)) if (key !== '_') setOwn(tombstones, key, null)
-      }
-      await write(chain, tombstones, path)
-    } else {
-      await write(chain, null, path)
+    const nodes: GraphNode[] = []
+    const gone = emptied(current)
+    if (gone !== undefined) nodes.push(gone)
+    if (path.segments.length > 1) {
+      const { data: parent } = await chainAt(node.db, path.segments.slice(0, -1)).read()
+      const parentSoul = parent !== null && typeof parent === 'object' ? (parent as { _?: { '#'?: unknown } })._?.['#'] : undefined
+      if (typeof parentSoul !== 'string') throw new ApiError(404, 'NOT_FOUND', `Nothing at ${path.text}`, path.text)
+      nodes.push(new GraphNode(parentSoul, [path.segments[path.segments.length - 1]], [null], [node.db.root.engine.clock.next()]))
     }
+    await new Promise<void>((resolve, reject) => node.db.root.write(nodes, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, path.text)))))
     return { data: null, path: path.text }
   })
 }
