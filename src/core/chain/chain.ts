@@ -1,12 +1,12 @@
 import type { Ack } from '../engine-types.js'
-import { invalidData, TrellisError } from '../errors.js'
+import { TrellisError } from '../errors.js'
 import { later } from '../later.js'
-import { GraphNode } from '../node.js'
+import type { GraphNode } from '../node.js'
 import { randomKey, randomSoul } from '../random.js'
-import { isLink, isValue, type Value } from '../types.js'
-import { plainValue, plainWire } from '../user-space.js'
-import { diffFor, ifyObject, isPlainObject, linkFor, ownSoul, type IfyContext } from './ify.js'
-import { keyError, soulError, valueError } from '../validate.js'
+import type { Value } from '../types.js'
+import { plainWire } from '../user-space.js'
+import { buildPut, buildPutNow, context, writeTarget } from './build-put.js'
+import { diffFor, isPlainObject, ownSoul } from './ify.js'
 import { observe } from './observe.js'
 import { listenRaw, type RawListener } from './compat.js'
 import { describePath, type ChainPath, type Step } from './path.js'
@@ -94,7 +94,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   unset(item: Chain | Record<string, unknown>, callback?: AckCallback): this {
     const root = this.root
     this.root.write(async () => {
-      const ctx = context(root, root.engine.clock.next())
+      const ctx = context(root, root.engine.clock.next(), isChain)
       const soul = item instanceof Chain ? await writeTarget(item, ctx) : ownSoul(item)
       if (soul === undefined) throw new TrellisError('INVALID_DATA', `unset() needs a chain or a node with a soul at ${describePath(this) || 'root'}`)
       diffFor(ctx, await writeTarget(this, ctx)).set(soul, null, ctx.state)
@@ -131,7 +131,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       }, callback)
       return this
     }
-    this.root.write(now ?? (() => buildPut(this, data)), callback, options?.opt)
+    this.root.write(now ?? (() => buildPut(this, data, isChain)), callback, options?.opt)
     return this
   }
 
@@ -144,7 +144,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     const root = this.root
     if (data instanceof Chain) {
       root.write(async () => {
-        const ctx = context(root, root.engine.clock.next())
+        const ctx = context(root, root.engine.clock.next(), isChain)
         const soul = await writeTarget(data, ctx)
         diffFor(ctx, await writeTarget(this, ctx)).set(soul, { '#': soul }, ctx.state)
         return [...ctx.nodes.values()]
@@ -318,109 +318,7 @@ function reportAsync(error: unknown): void {
   })
 }
 
-/** A fresh put context: one state for every key the put writes. */
-function context(root: Root, state: number): IfyContext {
-  return {
-    state,
-    limits: root.limits,
-    nodes: new Map(),
-    seen: new Map(),
-    async existingLink(soul, key) {
-      const pending = root.pendingLink(soul, key)
-      if (pending !== undefined) return pending
-      const { node } = await root.loadNow(soul)
-      const value = node === undefined ? undefined : plainValue(soul, node.get(key))
-      return value !== undefined && isLink(value) ? value['#'] : undefined
-    },
-    chainSoul(value) {
-      if (!(value instanceof Chain)) return undefined
-      return writeTarget(value, this)
-    },
-  }
-}
-
-/** The soul a chain points at for writing, creating path links (`parent/key`) where none exist yet. */
-async function writeTarget(chain: Chain, ctx: IfyContext): Promise<string> {
-  const step = chain.step
-  switch (step.kind) {
-    case 'soul':
-      return step.soul
-    case 'key': {
-      const parentSoul = await writeTarget(chain.parent as Chain, ctx)
-      const existing = await ctx.existingLink(parentSoul, step.key)
-      if (existing !== undefined) return existing
-      const refused = keyError(step.key, parentSoul, ctx.limits)
-      if (refused !== undefined) throw refused
-      const child = `${parentSoul}/${step.key}`
-      const childRefused = soulError(child, ctx.limits)
-      if (childRefused !== undefined) throw childRefused
-      diffFor(ctx, parentSoul).set(step.key, { '#': child }, ctx.state)
-      return child
-    }
-    default:
-      throw new TrellisError('INVALID_DATA', `Cannot write through ${step.kind === 'map' ? 'map()' : 'the root'} at ${describePath(chain) || 'root'}`)
-  }
-}
-
-/**
- * The common case without a promise: a flat object put on a soul, or a
- * value put on a key of a soul. Undefined when links must be looked up.
- */
-function buildPutNow(chain: Chain, data: unknown): GraphNode[] | undefined {
-  const step = chain.step
-  if (step.kind !== 'soul' || !isPlainObject(data) || Object.hasOwn(data, '_') || isLink(data)) return undefined
-  const limits = chain.root.limits
-  const soulRefused = soulError(step.soul, limits)
-  if (soulRefused !== undefined) throw soulRefused
-  const keys = Object.keys(data)
-  const values: Value[] = new Array(keys.length)
-  const states: number[] = new Array(keys.length)
-  const state = chain.root.engine.clock.next()
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]
-    const value = data[key]
-    if (key === '' || (value !== null && typeof value === 'object')) return undefined
-    const refused = keyError(key, step.soul, limits) ?? valueError(value, `${step.soul}.${key}`, limits)
-    if (refused !== undefined) throw refused
-    values[i] = value as Value
-    states[i] = state
-  }
-  return [new GraphNode(step.soul, keys, values, states)]
-}
-
-/** Turn one `put(data)` into graph diffs, or throw a TrellisError naming the path. Nothing is written on error. */
-async function buildPut(chain: Chain, data: unknown): Promise<GraphNode[]> {
-  const root = chain.root
-  const ctx = context(root, root.engine.clock.next())
-  const step = chain.step
-  const path = describePath(chain)
-  if (step.kind === 'root' || step.kind === 'soul') {
-    // A link (`{'#': soul}`) is not a node, even though it is a plain object: stock Gun refuses it here too.
-    if (!isPlainObject(data) || isLink(data)) {
-      if (data instanceof Chain || isLink(data) || isValue(data) || data === undefined) {
-        throw new TrellisError('ROOT_NOT_NODE', 'Data at root of graph must be a node (an object).', path)
-      }
-      throw invalidData(data, path || 'root')
-    }
-    const soul = ownSoul(data) ?? (step.kind === 'soul' ? step.soul : randomSoul(ctx.state))
-    await ifyObject(ctx, soul, data, step.kind === 'soul' ? path : soul)
-  } else if (step.kind === 'key') {
-    const parentSoul = await writeTarget(chain.parent as Chain, ctx)
-    const keyRefused = keyError(step.key, parentSoul, ctx.limits)
-    if (keyRefused !== undefined) throw keyRefused
-    if (data !== null && typeof data === 'object') {
-      const link = await linkFor(ctx, parentSoul, step.key, data, path)
-      diffFor(ctx, parentSoul).set(step.key, link, ctx.state)
-    } else {
-      const refused = valueError(data, path, ctx.limits)
-      if (refused !== undefined) throw refused
-      diffFor(ctx, parentSoul).set(step.key, data as Value, ctx.state)
-    }
-  } else {
-    if (!isPlainObject(data)) throw new TrellisError('INVALID_DATA', `put() after map() needs an object at ${path}`, path)
-    for (const item of await resolve(root, chain)) {
-      if (item.soul !== undefined) await ifyObject(ctx, item.soul, data, `${path}.${item.key}`)
-    }
-  }
-  return [...ctx.nodes.values()]
+/** A chain, for the put builder (which cannot import this class without a cycle). */
+function isChain(value: unknown): value is Chain {
+  return value instanceof Chain
 }
