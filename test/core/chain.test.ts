@@ -5,6 +5,7 @@ import type { Ack } from '../../src/core/engine-types.js'
 import type { Data } from '../../src/core/chain/chain.js'
 import { tick } from './helpers.js'
 import { waitUntil } from '../support/wait.js'
+import { freePort } from '../server/processes.js'
 
 const ackOf = (run: (cb: (ack: Ack) => void) => void) => new Promise<Ack>((resolve) => run(resolve))
 const strip = (data: Data) => {
@@ -432,13 +433,7 @@ describe('Gun drop-in forms', () => {
 
 describe('errors a user sees', () => {
   it('a write with no relay listening says so, after the ack timeout', async () => {
-    const { createServer } = await import('node:net')
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number }
-        server.close(() => resolve(port))
-      })
-    })
+    const port = await freePort() // bound, then released: nothing listens there
     const gun = NodeGun({ peers: [`http://127.0.0.1:${port}/gun`], ackTimeout: 300 })
     const ack = await new Promise<Ack>((resolve) => gun.get('x').put({ a: 1 }, resolve))
     expect(ack.lack).toBe(true)

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, serve, until, type Served } from './helpers.js'
+import { freePort } from '../server/processes.js'
 
 const run = promisify(execFile)
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
@@ -53,13 +54,7 @@ describe('CLI client: trellis get / put / watch (built, against a listening rela
   })
 
   it('a relay that is not there is told apart from "nothing there": exit 3, at once', async () => {
-    const { createServer } = await import('node:net')
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number }
-        server.close(() => resolve(port))
-      })
-    })
+    const port = await freePort() // bound, then released: nothing listens there
     const peer = `http://127.0.0.1:${port}/gun`
     for (const args of [
       ['get', 'cli/ann', '--peer', peer],
