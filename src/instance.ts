@@ -4,6 +4,7 @@ import type { StateClock } from './core/clock.js'
 import { createEngine } from './core/engine.js'
 import type { VerifyHook } from './core/engine-types.js'
 import type { StorageAdapter } from './core/storage-contract.js'
+import type { ValidationLimits } from './core/validate.js'
 import type { Value } from './core/types.js'
 import { plainWire } from './core/user-space.js'
 import { browserSessionStore } from './sea/browser-session.js'
@@ -30,10 +31,16 @@ export interface InstanceOptions {
   secure?: boolean
   /** Where `user().recall(options)` keeps sessions (Node entries: a file; browsers: sessionStorage). */
   sessionStore?: (options: RecallOptions) => SessionStore | undefined
-  /** Most future-state keys held in memory at once. */
+  /** Most future-state keys held at once (default 100 000), and their estimated bytes (default 64 MiB). */
   maxDeferred?: number
-  /** Most nodes kept in memory when `storage` can give them back (default 250 000; see EngineOptions). */
+  maxDeferredBytes?: number
+  /** States further ahead of this clock refuse their put (default 24 h). */
+  maxFutureMs?: number
+  /** Most nodes kept in memory when `storage` can give them back (default 250 000), and their estimated bytes (default 256 MiB). */
   maxMemoryNodes?: number
+  maxMemoryBytes?: number
+  /** Soul, key and value sizes this instance's puts are checked against (core/validate.ts defaults: 4096, 4096, 4 Mi chars). */
+  validation?: Partial<ValidationLimits>
 }
 
 /** Connects an instance to its peers (the runtime entries supply one); returns how to disconnect. */
@@ -104,9 +111,12 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
     clock: options.clock,
     verify: options.verify ?? createSeaRules({ secure: options.secure, readKey: (soul, key) => engine.read(soul).then((node) => node?.get(key)) }),
     maxDeferred: options.maxDeferred,
+    maxDeferredBytes: options.maxDeferredBytes,
+    maxFutureMs: options.maxFutureMs,
     maxMemoryNodes: options.maxMemoryNodes,
+    maxMemoryBytes: options.maxMemoryBytes,
   })
-  const root = createRoot(engine, { ackTimeout: options.ackTimeout, connectTimeout: options.connectTimeout })
+  const root = createRoot(engine, { ackTimeout: options.ackTimeout, connectTimeout: options.connectTimeout, limits: options.validation })
   const wantsPeers = options.peers !== undefined && options.peers.length > 0
   if (wantsPeers && connect === undefined) {
     throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')

@@ -113,3 +113,17 @@ describe('memory bound: with storage behind it, memory is a bounded cache', () =
     expect(engine.stats().memoryBytes).toBe(sum)
   })
 })
+
+describe('instance options for the engine bounds', () => {
+  it('createInstance passes maxMemoryBytes, maxDeferred(Bytes) and maxFutureMs to the engine', async () => {
+    const { createInstance } = await import('../../src/instance.js')
+    const db = createInstance({ maxFutureMs: 1000, maxDeferred: 1 })
+    const future = Date.now() + 60_000
+    // A put stamped a minute ahead is past this instance's horizon: refused, nothing held.
+    const { parseWireGraph } = await import('../../src/core/wire.js')
+    const nodes = parseWireGraph({ f: { _: { '#': 'f', '>': { a: future } }, a: 1 } })
+    await expect(Promise.resolve(db.root.engine.apply(nodes, { kind: 'peer', peer: {}, id: 'x' } as never))).rejects.toThrow()
+    expect(db.root.engine.peek('f')).toBeUndefined()
+    await db.close()
+  })
+})

@@ -251,12 +251,8 @@ describe('the chain refuses long souls and keys with a TrellisError message (iss
     )
     expect((await put(db.get('c').get('v'), 'x'.repeat(MAX_VALUE + 1))).err).toBe(`Value too long: ${MAX_VALUE + 1} chars (max ${MAX_VALUE}) at c.v`)
     expect(db.root.engine.peek('c')).toBeUndefined()
-    // Configurable: a root with smaller limits refuses earlier.
-    const small = createInstance({})
-    const tight = new (small.constructor as typeof RootChain)(
-      (await import('../../src/core/chain/root.js')).createRoot(small.root.engine, { limits: { maxSoulChars: 8, maxKeyChars: 4, maxValueChars: 3 } }),
-      undefined,
-    )
+    // Configurable: an instance with smaller limits (createDb / Gun option `validation`) refuses earlier.
+    const tight = createInstance({ validation: { maxSoulChars: 8, maxKeyChars: 4, maxValueChars: 3 } })
     expect((await put(tight.get('123456789'), { a: 1 })).err).toBe('Soul too long: 9 chars (max 8) at 123456789')
     expect((await put(tight.get('t'), { abcde: 1 })).err).toBe('Key too long: 5 chars (max 4) at t.abcde')
     expect((await put(tight.get('t'), { a: 'abcd' })).err).toBe('Value too long: 4 chars (max 3) at t.a')
