@@ -53,6 +53,14 @@ export interface ServerConfig {
   peerBytesPerSecond: number
   /** Characters of frames one peer may have waiting for its turn. */
   maxPeerBacklog: number
+  /** GET and PUT messages one connection may send per second (more are answered `Too many requests.`). */
+  getsPerSecond: number
+  putsPerSecond: number
+  /** Messages of a batch frame handled in one step of its peer's turn. */
+  sliceMessages: number
+  /** How long message ids are remembered for dedup, and how long a GET's route waits for answers. */
+  dedupAgeMs: number
+  routeAgeMs: number
   /** Catch-up between relays: a pass per relay link this often (0: on (re)connect only). */
   syncIntervalMs: number
   /** Bytes of records per catch-up page served to another relay. */
@@ -371,6 +379,51 @@ const SPECS: Spec[] = [
     defaultText: '16mb',
   },
   {
+    key: 'getsPerSecond',
+    flag: 'gets-per-second',
+    env: 'GETS_PER_SECOND',
+    kind: 'count',
+    value: '<n>',
+    help: 'GET messages one connection may send per second; more get Too many requests.',
+    defaultText: '10000',
+  },
+  {
+    key: 'putsPerSecond',
+    flag: 'puts-per-second',
+    env: 'PUTS_PER_SECOND',
+    kind: 'count',
+    value: '<n>',
+    help: 'PUT messages one connection may send per second; more get Too many requests.',
+    defaultText: '50000',
+  },
+  {
+    key: 'sliceMessages',
+    flag: 'slice-messages',
+    env: 'SLICE_MESSAGES',
+    kind: 'count',
+    value: '<n>',
+    help: "Messages of a batch frame handled per step of its peer's turn",
+    defaultText: '64',
+  },
+  {
+    key: 'dedupAgeMs',
+    flag: 'dedup-age',
+    env: 'DEDUP_AGE',
+    kind: 'duration',
+    value: '<time>',
+    help: 'How long message ids are remembered to drop duplicates',
+    defaultText: '9s',
+  },
+  {
+    key: 'routeAgeMs',
+    flag: 'route-age',
+    env: 'ROUTE_AGE',
+    kind: 'duration',
+    value: '<time>',
+    help: "How long a GET's route waits for answers before it is dropped",
+    defaultText: '30s',
+  },
+  {
     key: 'readTokens',
     flag: 'read-tokens',
     env: 'READ_TOKENS',
@@ -492,6 +545,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   peerKeysPerSecond: 250_000,
   peerBytesPerSecond: 8 * 1024 * 1024,
   maxPeerBacklog: 16 * 1024 * 1024,
+  getsPerSecond: 10_000,
+  putsPerSecond: 50_000,
+  sliceMessages: 64,
+  dedupAgeMs: 9_000,
+  routeAgeMs: 30_000,
   sync: true,
   secure: false,
   readTokens: [],

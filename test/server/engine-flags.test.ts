@@ -22,4 +22,18 @@ describe('engine bounds: flags, environment, defaults', () => {
     const help = serveHelp()
     for (const flag of ['--max-memory-bytes', '--max-deferred ', '--max-deferred-bytes', '--max-future']) expect(help).toContain(flag)
   })
+
+  it('the mesh rates, batch slice and table ages have flags too, with the mesh defaults', async () => {
+    const { DEFAULT_LIMITS } = await import('../../src/mesh/limits.js')
+    expect(DEFAULT_CONFIG).toMatchObject({
+      getsPerSecond: DEFAULT_LIMITS.getsPerSecond,
+      putsPerSecond: DEFAULT_LIMITS.putsPerSecond,
+      sliceMessages: DEFAULT_LIMITS.sliceMessages,
+      dedupAgeMs: DEFAULT_LIMITS.dedupAgeMs,
+      routeAgeMs: DEFAULT_LIMITS.routeAgeMs,
+    })
+    const config = loadServerConfig(['--gets-per-second', '500', '--route-age', '2s', '--slice-messages=16'], { PUTS_PER_SECOND: '900', DEDUP_AGE: '3s' })
+    expect(config).toMatchObject({ getsPerSecond: 500, putsPerSecond: 900, sliceMessages: 16, dedupAgeMs: 3000, routeAgeMs: 2000 })
+    for (const flag of ['--gets-per-second', '--puts-per-second', '--slice-messages', '--dedup-age', '--route-age']) expect(serveHelp()).toContain(flag)
+  })
 })
