@@ -43,19 +43,56 @@ export interface InstanceOptions {
   validation?: Partial<ValidationLimits>
 }
 
-/** Connects an instance to its peers (the runtime entries supply one); returns how to disconnect. */
-export type Connect = (root: Root, options: InstanceOptions) => (() => Promise<void>) | undefined
+/** An instance's link to its peers: close it, and (when the transport can) dial one more peer. */
+export interface Connection {
+  close(): Promise<void>
+  addPeer?(url: string): void
+}
+
+/** Connects an instance to its peers (the runtime entries supply one): a Connection, or just how to disconnect. */
+export type Connect = (root: Root, options: InstanceOptions) => Connection | (() => Promise<void>) | undefined
+
+const asConnection = (made: ReturnType<Connect>): Connection | undefined => (typeof made === 'function' ? { close: made } : made)
 
 /** The chain at the root of an instance, with the instance-wide controls. */
 export class RootChain extends Chain {
-  private readonly disconnect: (() => Promise<void>) | undefined
+  private connection: Connection | undefined
   private readonly sessionStore: InstanceOptions['sessionStore']
+  private readonly connectLater: ((peers: string[]) => Connection | undefined) | undefined
+  private readonly dialled = new Set<string>()
   private account: User | undefined = undefined
 
-  constructor(root: Root, disconnect: (() => Promise<void>) | undefined, sessionStore?: InstanceOptions['sessionStore']) {
+  constructor(
+    root: Root,
+    connection: Connection | (() => Promise<void>) | undefined,
+    sessionStore?: InstanceOptions['sessionStore'],
+    connectLater?: (peers: string[]) => Connection | undefined,
+    peers: readonly string[] = [],
+  ) {
     super(root, undefined, { kind: 'root' })
-    this.disconnect = disconnect
+    this.connection = asConnection(connection)
     this.sessionStore = sessionStore
+    this.connectLater = connectLater
+    for (const url of peers) this.dialled.add(url)
+  }
+
+  /**
+   * Gun's `opt({ peers })`: connect to more peers while running (other options are taken at
+   * construction only). A URL already dialled is not dialled again.
+   */
+  opt(options: { peers?: string | string[] | Record<string, unknown> }): this {
+    const given = options.peers
+    const urls = typeof given === 'string' ? [given] : Array.isArray(given) ? given : given !== undefined && given !== null ? Object.keys(given) : []
+    const fresh = urls.filter((url) => typeof url === 'string' && url !== '' && !this.dialled.has(url))
+    if (fresh.length === 0) return this
+    for (const url of fresh) this.dialled.add(url)
+    if (this.connection === undefined) {
+      if (this.connectLater === undefined) throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')
+      this.connection = this.connectLater(fresh)
+    } else if (this.connection.addPeer !== undefined) {
+      for (const url of fresh) this.connection.addPeer(url)
+    }
+    return this
   }
 
   /**
@@ -99,7 +136,7 @@ export class RootChain extends Chain {
 
   /** Disconnect from peers and close storage. */
   async close(): Promise<void> {
-    if (this.disconnect !== undefined) await this.disconnect()
+    if (this.connection !== undefined) await this.connection.close()
     await this.root.engine.close()
   }
 }
@@ -121,6 +158,7 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
   if (wantsPeers && connect === undefined) {
     throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')
   }
-  const disconnect = wantsPeers && connect !== undefined ? connect(root, options) : undefined
-  return new RootChain(root, disconnect, options.sessionStore)
+  const connection = wantsPeers && connect !== undefined ? connect(root, options) : undefined
+  const connectLater = connect === undefined ? undefined : (peers: string[]) => asConnection(connect(root, { ...options, peers }))
+  return new RootChain(root, connection, options.sessionStore, connectLater, options.peers)
 }

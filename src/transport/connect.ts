@@ -14,10 +14,15 @@ export function createConnect(getWebSocket: () => WebSocketConstructor | undefin
     const mesh = createMesh({ engine: root.engine })
     root.setNetwork(mesh.network)
     const dialers = (options.peers ?? []).map((url) => dial(mesh, url, { WebSocket }))
-    return async () => {
-      for (const dialer of dialers) dialer.close()
-      mesh.close()
-      root.setNetwork(undefined)
+    return {
+      addPeer(url) {
+        dialers.push(dial(mesh, url, { WebSocket }))
+      },
+      async close() {
+        for (const dialer of dialers) dialer.close()
+        mesh.close()
+        root.setNetwork(undefined)
+      },
     }
   }
 }

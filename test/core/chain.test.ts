@@ -452,3 +452,23 @@ describe('put of a link where a node belongs', () => {
     expect(gun.root.engine.size).toBe(0)
   })
 })
+
+describe('opt({ peers }): connecting while running', () => {
+  it('dials a peer added later, once, and writes reach it', async () => {
+    const { createRelay } = await import('../../src/server/index.js')
+    const relay = await createRelay({ port: 0, admin: false })
+    const gun = NodeGun()
+    const reader = NodeGun({ peers: [relay.url] })
+    try {
+      gun.opt({ peers: [relay.url] }).opt({ peers: relay.url })
+      const ack = await new Promise<Ack>((resolve) => gun.get('opt').put({ via: 'opt' }, resolve))
+      expect(ack).toMatchObject({ ok: true })
+      expect(await reader.get('opt').get('via')).toBe('opt')
+      expect(relay.stats().clients).toBe(2)
+    } finally {
+      await gun.close()
+      await reader.close()
+      await relay.close()
+    }
+  })
+})
