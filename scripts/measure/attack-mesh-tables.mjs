@@ -1,5 +1,5 @@
 // Attacks on the relay's mesh tables, against a real relay process on 127.0.0.1 (issue 11, findings 11 and 15).
-// Usage: npm run build && node scripts/attack-mesh-tables.mjs [routes=100000]
+// Usage: npm run build && node scripts/measure/attack-mesh-tables.mjs [routes=100000]
 // Prints JSON lines: table sizes/bytes and RSS (from /metrics) while filling, after the client left, and
 // after the route age; and how long a well-behaved client's GET of a missing soul takes while a raw
 // socket that claims "relay":true is connected (it used to wait forwardTimeoutMs, 2 s, for the claimant).
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 
 const ROUTES = Number(process.argv[2] ?? 100_000)
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 const deadline = setTimeout(() => {
   console.error('attack script timed out')
   process.exit(2)

@@ -1,6 +1,6 @@
 // Fairness under a GET flood, measured against a real relay process on 127.0.0.1.
 //
-//   npm run build && node scripts/fair-flood.mjs [--seconds 10] [--keys 100000] [--gets 20] [--data] [--limits JSON] [--mode gets|puts]
+//   npm run build && node scripts/measure/fair-flood.mjs [--seconds 10] [--keys 100000] [--gets 20] [--data] [--limits JSON] [--mode gets|puts]
 //
 // --mode puts: the flooder sends frames of `--gets` puts of a `--keys`-key node instead (two frames outstanding).
 //
@@ -135,7 +135,7 @@ if (!isMainThread) {
   const useDisk = process.argv.includes('--data')
   const mode = arg('mode', 'gets')
   const dir = useDisk ? mkdtempSync(join(tmpdir(), 'trellis-fair-')) : '-'
-  const fixture = fileURLToPath(new URL('../test/server/fixtures/relay-process.mjs', import.meta.url))
+  const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
   const limits = arg('limits', undefined)
   const env = limits === undefined ? process.env : { ...process.env, TRELLIS_TEST_LIMITS: limits }
   const relay = spawn(process.execPath, [fixture, '0', dir], { stdio: ['ignore', 'pipe', 'inherit'], env })

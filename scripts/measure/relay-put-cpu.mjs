@@ -1,6 +1,6 @@
 // Relay CPU per acked put (the hot path), less sensitive to a busy machine than puts/s.
 //
-//   npm run build && node scripts/relay-put-cpu.mjs [--puts 200000]
+//   npm run build && node scripts/measure/relay-put-cpu.mjs [--puts 200000]
 //
 // A real relay process (memory storage) on 127.0.0.1; 4 raw WebSocket writers keep 256 one-key
 // puts in flight each, as test/server/perf/relay-perf.mjs does. Prints puts/s and the relay's
@@ -11,7 +11,7 @@ import WebSocket from 'ws'
 
 const i = process.argv.indexOf('--puts')
 const total = i === -1 ? 200_000 : Number(process.argv[i + 1])
-const fixture = fileURLToPath(new URL('../test/server/fixtures/relay-process.mjs', import.meta.url))
+const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
 const relay = spawn(process.execPath, [fixture, '0', '-'], { stdio: ['ignore', 'pipe', 'inherit'] })
 const deadline = setTimeout(() => {
   relay.kill('SIGKILL')

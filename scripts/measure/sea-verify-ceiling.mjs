@@ -1,7 +1,7 @@
 // The ceiling of SEA verification here: raw WebCrypto ECDSA P-256 verifications per second of
 // prepared signatures, `--in-flight` at a time (BENCHMARKS.md, "Why verify/s stops at ~5×").
 //
-//   node scripts/sea-verify-ceiling.mjs [--count 20000] [--in-flight 64]
+//   node scripts/measure/sea-verify-ceiling.mjs [--count 20000] [--in-flight 64]
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name)
   return i === -1 ? fallback : Number(process.argv[i + 1])

@@ -2,7 +2,7 @@
 // (attack #15's shape: 45 KB frames of 1000 one-soul GETs of missing souls), against a real relay
 // process with memory storage (no fsync, so the figures are the scheduler's, not the disk's).
 //
-//   npm run build && node scripts/get-flood.mjs [--clients 10] [--frames 10] [--limits '{"sliceMessages":16}']
+//   npm run build && node scripts/measure/get-flood.mjs [--clients 10] [--frames 10] [--limits '{"sliceMessages":16}']
 //
 // The flooders run in a child process (their answers are parsed there, not in the measuring
 // process); the good client writes one key every 5 ms, each after the previous ack, for as long
@@ -48,7 +48,7 @@ if (process.argv[2] === 'flooders') {
   })
   process.send({ ready: true })
 } else {
-  const fixture = fileURLToPath(new URL('../test/server/fixtures/relay-process.mjs', import.meta.url))
+  const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
   const relay = spawn(process.execPath, [fixture, '0', '-'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, TRELLIS_TEST_LIMITS: arg('--limits', '{}') },

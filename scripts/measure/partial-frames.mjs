@@ -1,6 +1,6 @@
 // RSS of a real relay process while many sockets each hold most of a big, never-finished frame.
 //
-//   npm run build && node scripts/partial-frames.mjs [--sockets 40] [--mb 14] [--limits JSON]
+//   npm run build && node scripts/measure/partial-frames.mjs [--sockets 40] [--mb 14] [--limits JSON]
 //
 // Each raw TCP client upgrades to a WebSocket at /gun, sends the header of a (mb+1) MB text frame
 // and `--mb` MB of its payload, then stalls. Prints the relay's RSS before and after (from its
@@ -17,7 +17,7 @@ const arg = (name, fallback) => {
 const count = Number(arg('sockets', '40'))
 const mb = Number(arg('mb', '14'))
 const limits = arg('limits', undefined)
-const fixture = fileURLToPath(new URL('../test/server/fixtures/relay-process.mjs', import.meta.url))
+const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
 const env = limits === undefined ? process.env : { ...process.env, TRELLIS_TEST_LIMITS: limits }
 const relay = spawn(process.execPath, [fixture, '0', '-'], { stdio: ['ignore', 'pipe', 'inherit'], env })
 const deadline = setTimeout(() => {
