@@ -103,7 +103,9 @@ describe('one writer per directory, with many processes racing (real processes)'
         const { contenders, results } = await race(dir)
         const winners = results.filter((r) => r === 'won')
         expect(winners, results.join('\n')).toHaveLength(1)
-        for (const r of results.filter((x) => x !== 'won')) expect(r).toMatch(/is in use by process \d+/)
+        // A loser names the holder's pid when the holder answers within 1 s or its LOCK file already holds it;
+        // with 24 processes starting at once on two cores neither may be true yet ("another process").
+        for (const r of results.filter((x) => x !== 'won')) expect(r).toMatch(/is in use by (process \d+|another process)/)
         const winner = contenders[results.indexOf('won')]
         expect(readFileSync(join(dir, 'LOCK'), 'utf8').trim()).toBe(String(winner.child.pid))
         await finish(contenders)
