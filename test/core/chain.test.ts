@@ -378,7 +378,7 @@ describe('Gun drop-in forms', () => {
   it('not(cb) fires only when nothing is there; unset(item) takes an item out of a list; promise() reads', async () => {
     const gun = Gun()
     const missing: string[] = []
-    gun.get('nobody').not(function (key) {
+    gun.get('nobody').not((key) => {
       missing.push(key)
     })
     gun.get('somebody').put({ here: true })

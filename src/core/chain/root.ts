@@ -92,9 +92,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   const inflight = new Map<string, Promise<Loaded>>()
   // A write nobody acknowledged, while no peer is connected at all, is most often a relay that is not running.
   const lacking = createAckDeadlines(ackTimeout, Date.now, () =>
-    network !== undefined && network.hasPeers && network.peerCount === 0
-      ? `${NO_ACK} No peer is connected: is a relay running at the address in \`peers\`?`
-      : NO_ACK,
+    network?.hasPeers && network.peerCount === 0 ? `${NO_ACK} No peer is connected: is a relay running at the address in \`peers\`?` : NO_ACK,
   )
   /** Settles when every local write issued so far has been applied to memory (or failed). */
   let applied: Promise<void> | undefined
