@@ -3,7 +3,6 @@ import Gun from '../../src/gun.js'
 import NodeGun from '../../src/gun.node.js'
 import type { Ack } from '../../src/core/engine-types.js'
 import type { Data } from '../../src/core/chain/chain.js'
-import { tick } from './helpers.js'
 import { waitUntil } from '../support/wait.js'
 import { freePort } from '../server/processes.js'
 
@@ -87,7 +86,7 @@ describe('chain API (reference §3 B)', () => {
     const bob = list.set({ name: 'Bob' })
     const seen = new Map<string, unknown>()
     list.map().on((data, key) => seen.set(key, strip(data)))
-    await tick(20)
+    await waitUntil(() => seen.size === 2, 'both items')
     expect(seen.get('alice-s')).toEqual({ name: 'Alice' })
     const bobSoul = (bob.step as { soul: string }).soul
     expect(bobSoul).toMatch(/^[0-9a-z]+[0-9A-XZa-z]{12}$/)
@@ -95,7 +94,7 @@ describe('chain API (reference §3 B)', () => {
     expect(gun.root.engine.peek('list')?.get(bobSoul)).toEqual({ '#': bobSoul })
     // Items added later are seen too.
     list.set({ name: 'Carol' })
-    await tick(20)
+    await waitUntil(() => seen.size === 3, 'the item added later')
     expect([...seen.values()].map((v) => (v as { name: string }).name).sort()).toEqual(['Alice', 'Bob', 'Carol'])
   })
 
@@ -110,7 +109,7 @@ describe('chain API (reference §3 B)', () => {
         .get('name')
         .on((name) => typeof name === 'string' && seen.push(name))
       const dan = list.set({ name: 'Dan' })
-      await tick(50)
+      await waitUntil(() => seen.length === 1, 'the item, before any ack')
       const danSoul = (dan.step as { soul: string }).soul
       expect(gun.root.engine.peek('offline-list')?.get(danSoul)).toEqual({ '#': danSoul })
       expect(seen).toEqual(['Dan'])
@@ -193,7 +192,7 @@ describe('chain API (reference §3 B)', () => {
       .map()
       .get('name')
       .on((name) => names.push(name))
-    await tick(20)
+    await waitUntil(() => names.length === 2, 'both names')
     expect(names.sort()).toEqual(['Ann', 'Bo'])
   })
 
@@ -207,7 +206,7 @@ describe('chain API (reference §3 B)', () => {
       .get('d')
       .map()
       .once((v, k) => seen.push([v, k]))
-    await tick(10)
+    await waitUntil(() => seen.length === 2, 'both keys')
     expect(seen.sort()).toEqual([
       [null, 'gone'],
       [1, 'keep'],
@@ -229,11 +228,12 @@ describe('chain API (reference §3 B)', () => {
       })
     for (const n of [1, 2, 3]) {
       chain.put(n)
-      await tick(5)
+      await waitUntil(() => seen.length === n, `update ${n}`)
     }
     chain.off()
     chain.put(4)
-    await tick(5)
+    // A listener registered after the others hears 4 after them: by then a live one would have too.
+    await heard(gun.get('live').get('n'), 4)
     expect(seen).toEqual([1, 2, 3])
     expect(once).toBe(1)
   })
@@ -249,11 +249,11 @@ describe('chain API (reference §3 B)', () => {
       .get('at')
       .get('v')
       .on((v) => seen.push(v))
-    await tick(10)
+    await waitUntil(() => seen.includes('one'), 'the first target')
     gun.get('ptr').get('at').put(gun.get('n2'))
-    await tick(10)
+    await waitUntil(() => seen.includes('two'), 'the new target')
     gun.get('n1').put({ v: 'stale' })
-    await tick(10)
+    await heard(gun.get('n1').get('v'), 'stale')
     expect(seen).toEqual(['one', 'two'])
   })
 
@@ -472,3 +472,14 @@ describe('opt({ peers }): connecting while running', () => {
     }
   })
 })
+
+/** Resolves once a listener registered now on `chain` hears `value` (then stops listening). */
+function heard(chain: ReturnType<ReturnType<typeof Gun>['get']>, value: unknown): Promise<void> {
+  return new Promise((resolve) =>
+    chain.on((v, _k, _m, event) => {
+      if (v !== value) return
+      event.off()
+      resolve()
+    }),
+  )
+}
