@@ -11,13 +11,13 @@
 // well-behaved client meanwhile writes one key at a time (next put 2 ms after the ack) and records
 // how long each ack took. Prints p50/p99/max of those acks, how many flood GETs were fully answered,
 // and the relay's RSS. Bounded in time (--seconds, plus seeding); everything on 127.0.0.1.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import WebSocket from 'ws'
+import { startRelay } from './relay.mjs'
 
 const open = (url) =>
   new Promise((resolve, reject) => {
@@ -135,24 +135,8 @@ if (!isMainThread) {
   const useDisk = process.argv.includes('--data')
   const mode = arg('mode', 'gets')
   const dir = useDisk ? mkdtempSync(join(tmpdir(), 'trellis-fair-')) : '-'
-  const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
   const limits = arg('limits', undefined)
-  const env = limits === undefined ? process.env : { ...process.env, TRELLIS_TEST_LIMITS: limits }
-  const relay = spawn(process.execPath, [fixture, '0', dir], { stdio: ['ignore', 'pipe', 'inherit'], env })
-  const deadline = setTimeout(
-    () => {
-      console.error('fair-flood: over time, stopping')
-      relay.kill('SIGKILL')
-      process.exit(2)
-    },
-    (seconds + 120) * 1000,
-  )
-  const port = await new Promise((resolve) =>
-    relay.stdout.on('data', (d) => {
-      const m = /READY (\d+)/.exec(d.toString())
-      if (m) resolve(Number(m[1]))
-    }),
-  )
+  const { relay, port, stop } = await startRelay({ name: 'fair-flood', dataDir: dir, limits, deadlineMs: (seconds + 120) * 1000 })
   const url = `ws://127.0.0.1:${port}/gun`
   const S = Date.now() - 60_000
 
@@ -228,9 +212,8 @@ if (!isMainThread) {
   const rss = /process_resident_memory_bytes (\d+)/.exec(metrics)?.[1]
   client.close()
   const exited = new Promise((r) => relay.once('exit', r))
-  relay.kill('SIGTERM')
+  stop('SIGTERM')
   await exited
-  clearTimeout(deadline)
   if (useDisk) rmSync(dir, { recursive: true, force: true })
   const sorted = [...latencies].sort((a, b) => a - b)
   const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1)

@@ -7,9 +7,10 @@
 // The flooders run in a child process (their answers are parsed there, not in the measuring
 // process); the good client writes one key every 5 ms, each after the previous ack, for as long
 // as the flood is being answered. Prints the ack latency p50 / p99 / max and how long the flood took.
-import { fork, spawn } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
+import { startRelay } from './relay.mjs'
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name)
@@ -48,21 +49,7 @@ if (process.argv[2] === 'flooders') {
   })
   process.send({ ready: true })
 } else {
-  const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
-  const relay = spawn(process.execPath, [fixture, '0', '-'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TRELLIS_TEST_LIMITS: arg('--limits', '{}') },
-  })
-  const deadline = setTimeout(() => {
-    relay.kill('SIGKILL')
-    process.exit(2)
-  }, 120_000)
-  const port = await new Promise((resolve) =>
-    relay.stdout.on('data', (d) => {
-      const m = /READY (\d+)/.exec(d.toString())
-      if (m) resolve(Number(m[1]))
-    }),
-  )
+  const { port, stop } = await startRelay({ name: 'get-flood', limits: arg('--limits', '{}') })
   const url = `ws://127.0.0.1:${port}/gun`
   const good = await new Promise((resolve) => {
     const ws = new WebSocket(url, { perMessageDeflate: false })
@@ -96,9 +83,8 @@ if (process.argv[2] === 'flooders') {
   console.log(
     `${CLIENTS} clients × ${FRAMES} frames × ${PER_FRAME} GETs answered in ${took.toFixed(0)} ms; good put-ack over ${lat.length} puts: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${lat.at(-1).toFixed(1)} ms`,
   )
-  clearTimeout(deadline)
   child.kill()
   good.close()
-  relay.kill('SIGKILL')
+  stop()
   process.exit(0)
 }

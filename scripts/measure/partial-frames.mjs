@@ -6,9 +6,8 @@
 // and `--mb` MB of its payload, then stalls. Prints the relay's RSS before and after (from its
 // /metrics), its reported partial-frame bytes, and how many sockets it closed. 127.0.0.1 only;
 // bounded in time (about 30 s).
-import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { startRelay } from './relay.mjs'
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -17,20 +16,7 @@ const arg = (name, fallback) => {
 const count = Number(arg('sockets', '40'))
 const mb = Number(arg('mb', '14'))
 const limits = arg('limits', undefined)
-const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
-const env = limits === undefined ? process.env : { ...process.env, TRELLIS_TEST_LIMITS: limits }
-const relay = spawn(process.execPath, [fixture, '0', '-'], { stdio: ['ignore', 'pipe', 'inherit'], env })
-const deadline = setTimeout(() => {
-  console.error('partial-frames: over time, stopping')
-  relay.kill('SIGKILL')
-  process.exit(2)
-}, 120_000)
-const port = await new Promise((resolve) =>
-  relay.stdout.on('data', (d) => {
-    const m = /READY (\d+)/.exec(d.toString())
-    if (m) resolve(Number(m[1]))
-  }),
-)
+const { port, stop } = await startRelay({ name: 'partial-frames', limits })
 const metrics = async () => {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text())
   const get = (name) => {
@@ -84,8 +70,7 @@ const closedByRelay = closed
 for (const s of sockets) s.destroy()
 await sleep(1000)
 const after = await metrics()
-relay.kill('SIGTERM')
-clearTimeout(deadline)
+stop('SIGTERM')
 const m = (b) => (b === undefined ? 'n/a' : `${(b / 1e6).toFixed(0)} MB`)
 console.log(`${count} sockets × ${mb} MB of an unfinished ${mb + 1} MB frame${limits ? `, limits ${limits}` : ''}`)
 console.log(`relay RSS: before ${m(before.rss)}, while stalled ${m(during.rss)} (+${m(during.rss - before.rss)}), after the clients left ${m(after.rss)}`)

@@ -5,24 +5,12 @@
 // A real relay process (memory storage) on 127.0.0.1; 4 raw WebSocket writers keep 256 one-key
 // puts in flight each, as test/server/perf/relay-perf.mjs does. Prints puts/s and the relay's
 // CPU time (process_cpu_seconds_total from its /metrics) per put.
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
+import { startRelay } from './relay.mjs'
 
 const i = process.argv.indexOf('--puts')
 const total = i === -1 ? 200_000 : Number(process.argv[i + 1])
-const fixture = fileURLToPath(new URL('../../test/server/fixtures/relay-process.mjs', import.meta.url))
-const relay = spawn(process.execPath, [fixture, '0', '-'], { stdio: ['ignore', 'pipe', 'inherit'] })
-const deadline = setTimeout(() => {
-  relay.kill('SIGKILL')
-  process.exit(2)
-}, 120_000)
-const port = await new Promise((resolve) =>
-  relay.stdout.on('data', (d) => {
-    const m = /READY (\d+)/.exec(d.toString())
-    if (m) resolve(Number(m[1]))
-  }),
-)
+const { port, stop } = await startRelay({ name: 'relay-put-cpu' })
 const cpu = async () => Number(/^process_cpu_seconds_total (\S+)$/m.exec(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))[1])
 const open = () =>
   new Promise((resolve) => {
@@ -65,6 +53,5 @@ const secs = (performance.now() - t0) / 1000
 const c1 = await cpu()
 console.log(`puts/s ${(total / secs).toFixed(0)}; relay CPU ${(((c1 - c0) * 1e6) / total).toFixed(2)} µs per acked put`)
 writers.forEach((w) => w.close())
-relay.kill('SIGTERM')
-clearTimeout(deadline)
+stop('SIGTERM')
 process.exit(0)
