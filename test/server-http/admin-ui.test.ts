@@ -1,20 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, closeStock, serve, stockGun, stockPut, until, type Served, type StockGun } from './helpers.js'
 import { contentStats, decodePng } from './png.js'
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+import { launchChromium } from '../support/chromium.js'
 
 describe('admin UI in headless Chromium', () => {
   let s: Served
@@ -22,12 +13,7 @@ describe('admin UI in headless Chromium', () => {
   let gun: StockGun
   beforeAll(async () => {
     s = await serve({ admin: true })
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pw-udd-')), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1200, height: 800 },
-    })
+    browser = await launchChromium({ viewport: { width: 1200, height: 800 } })
     gun = stockGun([s.gunUrl])
     await call(s.base, 'PUT', '/api/v1/data/mark', { name: 'Mark', boss: { name: 'Fluffy', species: 'cat' } })
   }, 30_000)

@@ -1,23 +1,13 @@
 import { readFile } from 'node:fs/promises'
-import { mkdtempSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join, normalize } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Gun from '../../src/gun.node.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
+import { launchChromium } from '../support/chromium.js'
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 const DIST = join(import.meta.dirname, '../../dist')
 const MODULES = join(import.meta.dirname, '../../node_modules')
 /** The one npm dependency of the browser entry (SHA-256 for SEA), mapped as a bundler would resolve it. */
@@ -50,11 +40,7 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
   beforeAll(async () => {
     relay = await createRelay({ port: 0, host: '127.0.0.1' })
     files = await serveDist()
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pw-udd-')), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ARGS,
-    })
+    browser = await launchChromium()
   }, 30_000)
   afterAll(async () => {
     await browser?.close()
