@@ -39,10 +39,6 @@ export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
   return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  return fromBase64(text.replace(/-/g, '+').replace(/_/g, '/'))
-}
-
 /** Two hex digits per byte, lower case. */
 export function toHex(bytes: Uint8Array): string {
   let out = ''
@@ -52,11 +48,6 @@ export function toHex(bytes: Uint8Array): string {
 
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return globalThis.crypto.getRandomValues(new Uint8Array(length))
-}
-
-/** `SEA{...}`: the prefix stock SEA puts before its JSON envelopes. */
-export function isSeaText(value: unknown): value is string {
-  return typeof value === 'string' && value.startsWith('SEA{')
 }
 
 /**

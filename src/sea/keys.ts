@@ -23,10 +23,6 @@ export function isPublicKey(value: unknown): value is string {
   return PART.test(value.slice(0, 43)) && PART.test(value.slice(44))
 }
 
-export function isPrivateKey(value: unknown): value is string {
-  return typeof value === 'string' && PART.test(value)
-}
-
 function jwk(pub: string, priv?: string): JsonWebKey {
   const [x, y] = pub.split('.')
   const key: JsonWebKey = { kty: 'EC', crv: 'P-256', x, y, ext: true }

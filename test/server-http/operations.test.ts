@@ -35,6 +35,7 @@ describe('operations: health, readiness, metrics', () => {
     expect(before.types.get('trellis_writes_total')).toBe('counter')
     expect(before.types.get('trellis_operation_duration_seconds')).toBe('histogram')
     expect(before.types.get('trellis_peers')).toBe('gauge')
+    expect(sampleValue(before.samples, 'trellis_sea_cached_keys')).toBeGreaterThanOrEqual(0)
     expect(sampleValue(before.samples, 'process_resident_memory_bytes')).toBeGreaterThan(0)
     expect(sampleValue(before.samples, 'trellis_storage_bytes')).toBeGreaterThanOrEqual(0)
     const httpWrites = sampleValue(before.samples, 'trellis_writes_total', { origin: 'http' })

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { fairStatsOf } from '../../mesh/fair.js'
 import type { TrellisNode } from './node.js'
 import type { SubscribeStats } from './subscribe.js'
+import { cachedKeyCount, MAX_CACHED_KEYS } from '../../sea/keys.js'
 
 export interface HttpMetrics {
   readonly registry: Registry
@@ -120,6 +121,7 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
     [{ transport: 'websocket' }, subscribers.websocket],
   ])
   gaugeFrom('trellis_souls_in_memory', 'Nodes held in memory', [], () => [[{}, node.engine.size]])
+  gaugeFrom('trellis_sea_cached_keys', `Imported public keys SEA keeps for signature checks (at most ${MAX_CACHED_KEYS})`, [], () => [[{}, cachedKeyCount()]])
   gaugeFrom('trellis_mesh_table_size', 'Bounded mesh tables: dedup, routes, subscriptions, outbox (queue)', ['table'], () => {
     const stats = node.mesh.stats()
     return [
