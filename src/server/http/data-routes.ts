@@ -41,6 +41,10 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
       chain.put(data, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, path.text))))
     })
 
+  /** Nodes built here (tombstones, a signed value), through the same write pipeline as a chain put. */
+  const writeNodes = (nodes: GraphNode[], path: DataPath) =>
+    new Promise<void>((resolve, reject) => node.db.root.write(nodes, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, path.text)))))
+
   const bodyOf = (request: FastifyRequest, path: DataPath): unknown => {
     const value = request.body
     if (value === undefined) throw new ApiError(400, 'INVALID_JSON', 'A JSON body is required', path.text)
@@ -81,8 +85,7 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
     const text = JSON.stringify(envelope)
     const refused = valueError(text, path.text, pathLimits.validation)
     if (refused !== undefined) throw refused
-    const outcome = await node.db.root.engine.apply([new GraphNode(soul, [key], [text], [state])], { kind: 'local', id: `http-signed-${state}` })
-    await outcome.durable
+    await writeNodes([new GraphNode(soul, [key], [text], [state])], path)
     const after = await chainAt(node.db, path.segments).read()
     return { data: present(after.data ?? null, false), path: path.text }
   }
@@ -156,7 +159,7 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
       if (typeof parentSoul !== 'string') throw new ApiError(404, 'NOT_FOUND', `Nothing at ${path.text}`, path.text)
       nodes.push(new GraphNode(parentSoul, [path.segments[path.segments.length - 1]], [null], [node.db.root.engine.clock.next()]))
     }
-    await new Promise<void>((resolve, reject) => node.db.root.write(nodes, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, path.text)))))
+    await writeNodes(nodes, path)
     return { data: null, path: path.text }
   })
 }
