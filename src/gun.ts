@@ -9,10 +9,11 @@ import { SEA, type StockSea } from './sea/index.js'
 const clock = createClock()
 
 /**
- * Gun's options as the drop-in understands them. `peers` and `storage`
- * matter; stock options that do not apply here (`localStorage`, `radisk`,
- * `multicast`, `axe`, `file`, `web`...) are accepted and ignored, so a Gun
- * app moves over by changing its import.
+ * Gun's options as the drop-in understands them: `peers`, `storage` (any
+ * StorageAdapter), and where the runtime persists by default, `file` and
+ * `radisk: false` as stock reads them (in Node: docs/migrating-from-gun.md).
+ * Stock options that do not apply here (`multicast`, `axe`, `web`...) are
+ * accepted and ignored, so a Gun app moves over by changing its import.
  */
 export interface GunOptions {
   peers?: string | string[] | Record<string, unknown>
@@ -37,23 +38,37 @@ export interface GunConstructor {
   is(value: unknown): boolean
 }
 
-export function normalizeGunOptions(input: GunOptions | string | string[] | undefined): InstanceOptions {
+/** What a runtime entry adds to the drop-in: instance defaults, and the storage used when the app passes none. */
+export interface GunRuntime {
+  defaults?: Partial<InstanceOptions>
+  defaultStorage?: (options: GunOptions) => StorageAdapter | undefined
+}
+
+/** Gun's three call shapes (options, one URL, a list of URLs) as options. */
+function asOptions(input: GunOptions | string | string[] | undefined): GunOptions {
   if (input === undefined) return {}
   if (typeof input === 'string') return { peers: [input] }
-  if (Array.isArray(input)) return { peers: input.filter((p): p is string => typeof p === 'string') }
-  const peers = input.peers
+  if (Array.isArray(input)) return { peers: input }
+  return input
+}
+
+export function normalizeGunOptions(input: GunOptions | string | string[] | undefined): InstanceOptions {
+  const options = asOptions(input)
+  const peers = options.peers
   const list = typeof peers === 'string' ? [peers] : Array.isArray(peers) ? peers : peers !== undefined && peers !== null ? Object.keys(peers) : []
   return {
     peers: list.filter((p): p is string => typeof p === 'string'),
-    storage: input.storage,
-    ackTimeout: typeof input.ackTimeout === 'number' ? input.ackTimeout : undefined,
+    storage: options.storage,
+    ackTimeout: typeof options.ackTimeout === 'number' ? options.ackTimeout : undefined,
   }
 }
 
 /** Build the Gun constructor for a runtime; `connect` wires peers (Node and browser entries pass one). */
-export function createGun(connect?: Connect, defaults: Partial<InstanceOptions> = {}): GunConstructor {
-  function Gun(options?: GunOptions | string | string[]): RootChain {
-    return createInstance({ ...defaults, ...normalizeGunOptions(options) }, connect)
+export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConstructor {
+  function Gun(input?: GunOptions | string | string[]): RootChain {
+    const options = normalizeGunOptions(input)
+    if (options.storage === undefined && runtime.defaultStorage !== undefined) options.storage = runtime.defaultStorage(asOptions(input))
+    return createInstance({ ...runtime.defaults, ...options }, connect)
   }
   const gun = Gun as GunConstructor
   gun.SEA = SEA

@@ -65,7 +65,7 @@ async function trellisImpl() {
     available: true,
     features: { gun: true, durable: log.ok || log.reason, relay: server.ok || server.reason },
     memory() {
-      return Gun({ peers: [] })
+      return Gun({ peers: [], radisk: false })
     },
     async durable(dir) {
       if (!log.ok) throw new Error(log.reason)
@@ -73,7 +73,7 @@ async function trellisImpl() {
       return { db: Gun({ peers: [], storage }), storage, close: () => storage.close() }
     },
     client(url) {
-      return Gun({ peers: [url] })
+      return Gun({ peers: [url], radisk: false })
     },
     async sea() {
       return (await import('trellis/sea')).SEA

@@ -21,11 +21,11 @@ export interface Loader {
 
 export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdapter, bound: MemoryBound): Loader {
   const loading = new Map<string, Promise<GraphNode | undefined>>()
-  const getNow = storage.getNow?.bind(storage)
 
   /** With nothing else loading the soul, what a synchronous store holds is simply what is stored. */
-  const loadNow = (soul: string, read: (soul: string) => GraphNode | undefined): GraphNode | undefined => {
-    const stored = read(soul)
+  // `getNow` is looked up on each call: a store still opening gains it once open (storage/open-later.ts).
+  const loadNow = (soul: string, store: StorageAdapter): GraphNode | undefined => {
+    const stored = store.getNow!(soul)
     if (stored !== undefined) bound.set(soul, stored)
     return stored
   }
@@ -67,9 +67,9 @@ export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdap
     load(soul) {
       const held = graph.get(soul)
       if (held !== undefined) return Promise.resolve(held)
-      if (getNow === undefined || loading.has(soul)) return loadLater(soul)
+      if (storage.getNow === undefined || loading.has(soul)) return loadLater(soul)
       try {
-        const node = loadNow(soul, getNow)
+        const node = loadNow(soul, storage)
         bound.trim()
         return Promise.resolve(node)
       } catch (error) {
@@ -82,7 +82,7 @@ export function createLoader(graph: Map<string, GraphNode>, storage: StorageAdap
       for (const node of nodes) {
         if (graph.has(node.soul)) continue
         // No trimming in between: one write's nodes must all be in memory when HAM runs.
-        if (getNow !== undefined && !loading.has(node.soul)) loadNow(node.soul, getNow)
+        if (storage.getNow !== undefined && !loading.has(node.soul)) loadNow(node.soul, storage)
         else (misses ??= []).push(loadLater(node.soul))
       }
       if (misses === undefined) return undefined

@@ -29,7 +29,8 @@ export interface StorageAdapter {
    * Optional: `get(soul)` answered synchronously (throwing where `get`
    * rejects), for stores that can — an in-process index over preads, or
    * memory. The engine then keeps writes to souls not yet in memory free of
-   * promises, which is most of a relay's write path.
+   * promises, which is most of a relay's write path. Looked up on each use,
+   * so a store may gain it once it has finished opening.
    */
   getNow?(soul: string): GraphNode | undefined
   /** Persist these node diffs all-or-nothing; resolves once they are durable, rejects leaving nothing half-written. */

@@ -13,8 +13,19 @@ import { join } from 'node:path'
 const require = createRequire(import.meta.url)
 // The suite writes data.json and radatatest into the working directory: give it a scratch one.
 process.chdir(mkdtempSync(join(tmpdir(), 'gun-suite-')))
-const { default: Gun } = await import('../../dist/gun.node.js')
+const stock = process.argv.includes('--stock')
+// Stock Gun's global helpers (String.random, Object.plain, ...), which tests use to make names and
+// which Trellis does not install: the harness provides them, as loading stock Gun would.
+require('gun/src/shim.js')
+const Gun = stock ? require('gun') : (await import('../../dist/gun.node.js')).default
 globalThis.Gun = Gun
+if (!stock) {
+  // The suite ends many tests with `nopasstun`, which reads Gun's private flow flags `gun._.root.pass`
+  // and `.stun` and expects them unset. Trellis has no such flags: the harness answers "unset" so those
+  // tests pass or fail on their own checks. Tests that read other internals (`gun._.graph`...) still
+  // fail and are excluded (exclusions.mjs).
+  Object.defineProperty(Gun.chain, '_', { get: () => ({ root: {} }), configurable: true })
+}
 globalThis.expect = require('gun/test/expect.js')
 const { Mocha } = require('mocha')
 const grep = process.argv.includes('--grep') ? process.argv[process.argv.indexOf('--grep') + 1] : undefined
@@ -35,7 +46,7 @@ runner.on('fail', (test, error) => {
   )
 })
 runner.on('end', () => {
-  console.log(`\ngun suite against trellis/gun: ${passed} passed, ${failed} failed, ${Math.round((Date.now() - started) / 1000)} s`)
+  console.log(`\ngun suite against ${stock ? 'stock Gun' : 'trellis/gun'}: ${passed} passed, ${failed} failed, ${Math.round((Date.now() - started) / 1000)} s`)
   if (process.argv.includes('--failures')) for (const line of failures) console.log(`  ✗ ${line}`)
   process.exit(0)
 })

@@ -16,8 +16,8 @@ const instances: RootChain[] = []
 afterAll(async () => {
   for (const gun of instances) await gun.close()
 })
-const open = (options?: Parameters<typeof Gun>[0]) => {
-  const gun = Gun(options)
+const open = (options: { peers?: string[] } = {}) => {
+  const gun = Gun({ radisk: false, ...options })
   instances.push(gun)
   return gun
 }

@@ -29,7 +29,7 @@ afterAll(async () => {
 })
 
 function trellis(url: string): RootChain {
-  const gun = Gun({ peers: [url] })
+  const gun = Gun({ peers: [url], radisk: false })
   instances.push(gun)
   return gun
 }
@@ -115,7 +115,7 @@ describe('SEA users through real relays', () => {
 
 describe("a logged-in user's writes (signed, pipelined), on one instance without peers", () => {
   it('are applied in the order issued, and a read issued after them sees them', async () => {
-    const gun = Gun()
+    const gun = Gun({ radisk: false })
     instances.push(gun)
     const user = gun.user()
     const name = alias('fay')
@@ -134,7 +134,7 @@ describe("a logged-in user's writes (signed, pipelined), on one instance without
   })
 
   it("are refused before login, and a write into another user's space without a certificate is refused", async () => {
-    const gun = Gun()
+    const gun = Gun({ radisk: false })
     instances.push(gun)
     const user = gun.user()
     expect(await ackOf((cb) => user.get('x').put(1, cb))).toEqual({ err: 'User is not logged in.' })

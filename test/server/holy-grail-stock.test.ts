@@ -135,7 +135,7 @@ function holyGrail(bobKind: 'stock' | 'trellis') {
         bobProc.on(SOUL)
         bob = stockSide('bob', bobProc)
       } else {
-        bobDb = TGun({ peers: [relay.url] })
+        bobDb = TGun({ peers: [relay.url], radisk: false })
         bob = trellisSide(bobDb)
       }
       const url = relay.url
@@ -199,7 +199,7 @@ function holyGrail(bobKind: 'stock' | 'trellis') {
     }, 15_000)
 
     it('the restarted relay holds all six writes (a fresh Trellis reader gets them)', async () => {
-      const carol = TGun({ peers: [relay!.url] })
+      const carol = TGun({ peers: [relay!.url], radisk: false })
       try {
         const seen = new Map<string, unknown>()
         carol

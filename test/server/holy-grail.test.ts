@@ -23,8 +23,8 @@ describe('holy grail and on-recovery with a real relay process', () => {
     port = await freePort()
     dataDir = tmpDir('trellis-holy-')
     relay = await startRelayProcess(port, dataDir)
-    alice = TGun({ peers: [relay.url] })
-    bob = TGun({ peers: [relay.url] })
+    alice = TGun({ peers: [relay.url], radisk: false })
+    bob = TGun({ peers: [relay.url], radisk: false })
     await new Promise((r) => setTimeout(r, 300))
     alice
       .get('holy')
@@ -68,7 +68,7 @@ describe('holy grail and on-recovery with a real relay process', () => {
   })
 
   it('the restarted relay kept the data on disk (a fresh client reads it all)', async () => {
-    const carol = TGun({ peers: [relay.url] })
+    const carol = TGun({ peers: [relay.url], radisk: false })
     try {
       await new Promise((r) => setTimeout(r, 300))
       const seen = new Map<string, unknown>()

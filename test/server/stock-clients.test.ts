@@ -20,7 +20,7 @@ describe('stock Gun clients through a Trellis relay', () => {
     relay = await createRelay({ port: 0 })
     browser = stockBrowserGun([relay.url])
     node = stockNodeGun([relay.url])
-    ours = TGun({ peers: [relay.url] })
+    ours = TGun({ peers: [relay.url], radisk: false })
     node.get('wake-up').once(() => {})
     await until(() => relay.sockets.clients >= 3, 5000, 'three clients')
   })

@@ -11,7 +11,7 @@ describe('Trellis client through a stock Gun relay', () => {
 
   beforeAll(async () => {
     relay = await stockRelay()
-    ours = TGun({ peers: [relay.url] })
+    ours = TGun({ peers: [relay.url], radisk: false })
     stock = stockBrowserGun([relay.url])
   })
   afterAll(async () => {

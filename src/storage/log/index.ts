@@ -84,6 +84,7 @@ export interface LogStorageStats {
 }
 
 export interface LogStorage extends StorageAdapter {
+  getNow(soul: string): GraphNode | undefined
   readonly pending: LogPendingJournal
   health(): StorageHealth
   probe(): Promise<void>

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GraphNode } from '../../core/node.js'
@@ -158,6 +159,21 @@ export async function importRadata(
   }
   await batcher.flush()
   return report
+}
+
+/**
+ * True when `dir` holds stock Gun's RAD files (its first file `!` or its
+ * directory file `%1C`) and no log segments: a directory a Gun app wrote,
+ * which the drop-in must not silently start afresh beside.
+ */
+export function isStockRadata(dir: string): boolean {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return false
+  }
+  return names.some((name) => name === '!' || decodeName(name) === '\x1C') && !names.some((name) => name.startsWith('seg-'))
 }
 
 function decodeName(name: string): string {

@@ -100,7 +100,7 @@ describe('chain API (reference §3 B)', () => {
 
   it('B16: set() links the item at once, without waiting for a peer to ack it (offline first)', async () => {
     // A peer that cannot be reached (nothing listens on port 1): no ack will come for a long time.
-    const gun = NodeGun({ peers: ['http://127.0.0.1:1/gun'] })
+    const gun = NodeGun({ peers: ['http://127.0.0.1:1/gun'], radisk: false })
     try {
       const list = gun.get('offline-list')
       const seen: string[] = []
@@ -434,7 +434,7 @@ describe('Gun drop-in forms', () => {
 describe('errors a user sees', () => {
   it('a write with no relay listening says so, after the ack timeout', async () => {
     const port = await freePort() // bound, then released: nothing listens there
-    const gun = NodeGun({ peers: [`http://127.0.0.1:${port}/gun`], ackTimeout: 300 })
+    const gun = NodeGun({ peers: [`http://127.0.0.1:${port}/gun`], radisk: false, ackTimeout: 300 })
     const ack = await new Promise<Ack>((resolve) => gun.get('x').put({ a: 1 }, resolve))
     expect(ack.lack).toBe(true)
     expect(ack.err).toBe('Error: No ACK yet. No peer is connected: is a relay running at the address in `peers`?')
@@ -457,8 +457,8 @@ describe('opt({ peers }): connecting while running', () => {
   it('dials a peer added later, once, and writes reach it', async () => {
     const { createRelay } = await import('../../src/server/index.js')
     const relay = await createRelay({ port: 0, admin: false })
-    const gun = NodeGun()
-    const reader = NodeGun({ peers: [relay.url] })
+    const gun = NodeGun({ radisk: false })
+    const reader = NodeGun({ peers: [relay.url], radisk: false })
     try {
       gun.opt({ peers: [relay.url] }).opt({ peers: relay.url })
       const ack = await new Promise<Ack>((resolve) => gun.get('opt').put({ via: 'opt' }, resolve))
