@@ -73,8 +73,6 @@ export async function rawClient(url: string, options: { answerHandshake?: boolea
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 let barriers = 0
 /**
  * A round trip on `c`'s socket: a GET for a soul nobody writes, awaited. The relay answers a
