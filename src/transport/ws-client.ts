@@ -22,6 +22,8 @@ export interface Dialer {
   readonly standingBy: boolean
   /** Connections opened so far (1 + reconnects). */
   readonly opened: number
+  /** A reconnect is scheduled or a connection is opening: false means nothing will dial until a link goes. */
+  readonly dialling: boolean
   close(): void
 }
 
@@ -158,6 +160,9 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
     },
     get opened() {
       return opened
+    },
+    get dialling() {
+      return !stopped && (retry !== undefined || (socket !== undefined && handle === undefined))
     },
     close() {
       stopped = true

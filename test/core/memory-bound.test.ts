@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import type { PutOutcome } from '../../src/core/engine-types.js'
 import { createEngine } from '../../src/core/engine.js'
 import { GraphNode } from '../../src/core/node.js'
 import type { StorageAdapter } from '../../src/core/storage-contract.js'
 import { createInstance } from '../../src/instance.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 import { S } from './helpers.js'
+import { waitUntil } from '../support/wait.js'
 
 const CAP = 100
 
@@ -32,8 +34,7 @@ describe('memory bound: with storage behind it, memory is a bounded cache', () =
     expect(db.root.engine.peek('watched')?.get('v')).toBe(1)
     db.get('watched').put({ v: 2 })
     await db.synced()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(seen).toContain(2)
+    await waitUntil(() => seen.includes(2), 'the listener hears v: 2')
   })
 
   it('never drops a node whose write storage has not made durable yet', async () => {
@@ -50,14 +51,18 @@ describe('memory bound: with storage behind it, memory is a bounded cache', () =
     }
     const engine = createEngine({ storage: slow, maxMemoryNodes: CAP })
     const origin = { kind: 'local', id: 'w' } as const
-    for (let k = 0; k < 300; k++) engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)
+    // A write is durable once its outcome's `durable` resolves, after the engine's own bookkeeping (trimming) for it.
+    const durable = async (outcome: PutOutcome | Promise<PutOutcome>) => (await outcome).durable
+    const first: Promise<void>[] = []
+    for (let k = 0; k < 300; k++) first.push(durable(engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)))
     // Storage holds none of them yet: memory is the only copy, so all stay.
     expect(engine.size).toBe(300)
     gated = false
     release()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    for (let k = 300; k < 320; k++) engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await Promise.all(first)
+    const more: Promise<void>[] = []
+    for (let k = 300; k < 320; k++) more.push(durable(engine.apply([new GraphNode(`n${k}`, ['k'], [k], [S])], origin)))
+    await Promise.all(more)
     expect(engine.size).toBeLessThanOrEqual(CAP)
     expect((await engine.read('n0'))?.get('k')).toBe(0)
   })

@@ -56,14 +56,16 @@ describe('engine over a storage adapter', () => {
     const slow: StorageAdapter = {
       ...inner,
       put: async (nodes) => {
-        await gate
+        if (nodes.some((node) => node.soul === 'a')) await gate
         return inner.put(nodes)
       },
     }
     const db = createInstance({ storage: slow })
     let acked = false
     db.get('a').put({ v: 1 }, () => (acked = true))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // Barrier: a later write through the same pipeline whose storage is not held; an ack that did not wait for
+    // storage would have come before this one's.
+    await new Promise((resolve) => db.get('b').put({ v: 1 }, resolve))
     expect(acked).toBe(false)
     release()
     await db.synced()

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { createDb, type Link } from '../../src/index.js'
+import { waitUntil } from '../support/wait.js'
 
 interface Schema {
   users: Record<string, { name: string; age: number; friend?: { name: string } }>
@@ -44,7 +45,7 @@ describe('typed API: createDb<Schema>()', () => {
         expectTypeOf(user).toMatchTypeOf<{ name?: string | null } | undefined>()
         if (user?.name) names.push(user.name)
       })
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await waitUntil(() => names.length > 0, 'the map lists a user')
     expect(names).toEqual(['Bo'])
   })
 })

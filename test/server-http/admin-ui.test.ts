@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, closeStock, serve, stockGun, stockPut, until, type Served, type StockGun } from './helpers.js'
 import { contentStats, decodePng } from './png.js'
 import { launchChromium } from '../support/chromium.js'
+import { clockPasses } from '../support/wait.js'
 
 describe('admin UI in headless Chromium', () => {
   let s: Served
@@ -47,7 +48,7 @@ describe('admin UI in headless Chromium', () => {
 
     // A stock Gun client writes; the value and its state change on screen without a reload.
     const stateBefore = await page.locator('tr[data-key="name"] td.state').textContent()
-    await new Promise((r) => setTimeout(r, 5)) // a later state, whatever the clock's resolution
+    await clockPasses() // a later state, whatever the clock's resolution
     expect((await stockPut(gun.get('mark/boss'), { name: 'Rex' })).err).toBeUndefined()
     await page.getByTestId('node').getByText('"Rex"').waitFor({ timeout: 5000 })
     expect(await page.locator('tr[data-key="name"] td.state').textContent()).not.toBe(stateBefore)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { createTrellisApp, type TrellisAppOptions } from '../../src/server/http/app.js'
 import type { TrellisNode } from '../../src/server/http/node.js'
+import { waitUntil } from '../support/wait.js'
 
 export interface Served {
   app: FastifyInstance
@@ -47,18 +48,12 @@ export async function call(base: string, method: string, path: string, body?: un
   return { status: response.status, headers: response.headers, body: parsed }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 export function tmpDir(prefix = 'trellis-http-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
 export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
+  await waitUntil(() => check() || undefined, what, timeoutMs)
 }
 
 export interface StockChain {

@@ -2,6 +2,7 @@ import WebSocket from 'ws'
 import { afterAll, describe, expect, it } from 'vitest'
 import { call, tmpDir } from './helpers.js'
 import { startServerProcess, type ServerProcess } from './processes.js'
+import { waitUntil } from '../support/wait.js'
 
 const started: ServerProcess[] = []
 afterAll(() => {
@@ -53,7 +54,8 @@ describe('graceful shutdown (a real process, built from dist/)', () => {
       }
     }, 5)
 
-    await new Promise((r) => setTimeout(r, 700))
+    // SIGTERM under load, once both lanes have had writes acked.
+    await waitUntil(() => ackedRest.length > 20 && ackedWire.size > 20, 'writes acked on both lanes', 15_000)
     first.child.kill('SIGTERM')
     const code = await first.exited
     stop = true

@@ -73,7 +73,17 @@ export async function rawClient(url: string, options: { answerHandshake?: boolea
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+let barriers = 0
+/**
+ * A round trip on `c`'s socket: a GET for a soul nobody writes, awaited. The relay answers a
+ * socket's frames in order and sends to a peer in order, so once the reply is here, everything
+ * the relay had already sent `c` has arrived too: the barrier behind a "nothing else came" check.
+ */
+export async function roundTrip(c: RawClient, timeoutMs?: number): Promise<void> {
+  const id = `barrier${++barriers}`
+  c.send({ '#': id, get: { '#': `barrier-soul-${id}` } })
+  await c.waitFor((m) => m['@'] === id, timeoutMs)
+}
 
 export function tmpDir(prefix = 'trellis-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import TGun from '../../src/gun.node.js'
 import type { RootChain } from '../../src/instance.js'
-import { sleep, tmpDir, until } from './helpers.js'
+import { waitUntil } from '../support/wait.js'
+import { tmpDir, until } from './helpers.js'
 import { freePort, startRelayProcess, startStockGunClient, type RelayProcess, type StockGunProcess } from './processes.js'
 
 /**
@@ -63,16 +64,9 @@ import { freePort, startRelayProcess, startStockGunClient, type RelayProcess, ty
  */
 
 const SOUL = 'holy'
-/** Longer than stock Gun's one redial (2 s after the close). */
-const DOWN_MS = 2500
-
 /** Poll an async check until it holds, or fail naming `what`. */
 async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now()
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(25)
-  }
+  await waitUntil(async () => (await check()) || undefined, what, timeoutMs)
 }
 
 interface Side {
@@ -141,7 +135,7 @@ function holyGrail(bobKind: 'stock' | 'trellis') {
       const url = relay.url
       await eventually(() => connected(aliceProc!, url), 5000, 'alice connected')
       if (bobProc !== undefined) await eventually(() => connected(bobProc!, url), 5000, 'bob connected')
-      await sleep(300)
+      // No wait for the subscriptions: a write reaches a reader whose GET comes later in that GET's reply.
     }, 20_000)
 
     afterAll(async () => {
@@ -158,9 +152,12 @@ function holyGrail(bobKind: 'stock' | 'trellis') {
     }, 10_000)
 
     it('relay SIGKILLed, both write offline, relay restarted on the same port and data dir: the clients reconnect', async () => {
+      const stock = [aliceProc!, bobProc].filter((p) => p !== undefined)
+      const byes = stock.map((p) => p.byes)
       await relay!.kill('SIGKILL')
       await Promise.all([alice.put({ alice2: 'offline alice' }), bob.put({ bob2: 'offline bob' })])
-      await sleep(DOWN_MS)
+      // Down until stock Gun has given up: its link closed and its one redial (2 s later) failed, two byes each.
+      await eventually(() => stock.every((p, i) => p.byes >= byes[i] + 2), 10_000, "stock Gun's one redial failed")
       expect(alice.sees('alice2')).toBe('offline alice')
       expect(bob.sees('bob2')).toBe('offline bob')
       expect(alice.sees('bob2')).toBeUndefined()

@@ -25,7 +25,8 @@ describe('holy grail and on-recovery with a real relay process', () => {
     relay = await startRelayProcess(port, dataDir)
     alice = TGun({ peers: [relay.url], radisk: false })
     bob = TGun({ peers: [relay.url], radisk: false })
-    await new Promise((r) => setTimeout(r, 300))
+    // No waits: subscriptions made before the connection opens are sent when it does, and a write that reaches
+    // the relay before a reader's GET comes back in that GET's reply.
     alice
       .get('holy')
       .map()
@@ -34,7 +35,6 @@ describe('holy grail and on-recovery with a real relay process', () => {
       .get('holy')
       .map()
       .on((v: unknown, k: string) => bobSees.set(k, v))
-    await new Promise((r) => setTimeout(r, 300))
   })
   afterAll(async () => {
     await alice?.close()
@@ -52,7 +52,8 @@ describe('holy grail and on-recovery with a real relay process', () => {
     await relay.kill('SIGKILL')
     alice.get('holy').put({ alice2: 'offline alice' })
     bob.get('holy').put({ bob2: 'offline bob' })
-    await new Promise((r) => setTimeout(r, 500))
+    // Bob has applied his write; with the relay down no path leads from Bob to Alice.
+    await until(() => bobSees.get('bob2') === 'offline bob' && aliceSees.get('alice2') === 'offline alice', 5000, 'the offline writes applied locally')
     expect(aliceSees.get('bob2')).toBeUndefined()
     relay = await startRelayProcess(port, dataDir)
     await until(() => aliceSees.get('bob2') === 'offline bob' && bobSees.get('alice2') === 'offline alice', 15_000, 'offline writes exchanged')
@@ -70,7 +71,7 @@ describe('holy grail and on-recovery with a real relay process', () => {
   it('the restarted relay kept the data on disk (a fresh client reads it all)', async () => {
     const carol = TGun({ peers: [relay.url], radisk: false })
     try {
-      await new Promise((r) => setTimeout(r, 300))
+      // A read made before the connection opens waits for it.
       const seen = new Map<string, unknown>()
       carol
         .get('holy')

@@ -1,7 +1,8 @@
 import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRelay, type Relay } from '../../src/server/index.js'
-import { rawClient, sleep, tmpDir, until } from './helpers.js'
+import { clockPasses } from '../support/wait.js'
+import { rawClient, tmpDir, until } from './helpers.js'
 
 const S = 1700000000000
 let relay: Relay | undefined
@@ -28,12 +29,13 @@ describe('hostile peers', () => {
     let closed = false
     slow.ws.on('close', () => (closed = true))
     const big = 'x'.repeat(20_000)
+    const pushesTo = (c: typeof fast) => c.heard.filter((m) => m.put !== undefined && m['@'] === undefined).length
     for (let i = 0; i < 1500; i++) {
       writer.send({ '#': `f${i}`, put: { flood: { _: { '#': 'flood', '>': { [`k${i}`]: S + i } }, [`k${i}`]: big } } })
-      // Paced so a reading subscriber keeps up even on a loaded machine; the paused one cannot.
-      if (i % 50 === 0) await sleep(20)
+      // Paced on the reading subscriber (at most 100 pushes behind), so it keeps up even on a loaded machine; the paused one cannot.
+      if (i % 50 === 0) await until(() => pushesTo(fast) >= i - 100, 30_000, `fast subscriber within 100 pushes of ${i}`)
     }
-    await until(() => fast.heard.filter((m) => m.put !== undefined && m['@'] === undefined).length >= 1500, 30_000, 'fast subscriber got all pushes')
+    await until(() => pushesTo(fast) >= 1500, 30_000, 'fast subscriber got all pushes')
     await until(() => relay!.mesh.stats().peers === 2, 10_000, 'slow consumer dropped')
     ;(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume()
     await until(() => closed, 10_000, 'slow socket closed')
@@ -70,7 +72,8 @@ describe('hostile peers', () => {
     for (let i = 0; i < 20; i++) c.send({ '#': `q${i}`, get: { '#': 'rate' } })
     await c.waitFor((m) => m['@'] === 'q19')
     expect(c.heard.filter((m) => m.err === 'Too many requests.' && String(m['@']).startsWith('q')).length).toBeGreaterThanOrEqual(10)
-    await sleep(1100)
+    // The bucket refills 5 a second from its last take, which was before q19's answer: one 200 ms later, a token is back.
+    await clockPasses(Date.now() + 1000 / 5)
     c.send({ '#': 'later', get: { '#': 'rate' } })
     expect((await c.waitFor((m) => m['@'] === 'later')).err).toBeUndefined()
     c.close()
@@ -104,8 +107,10 @@ describe('hostile peers', () => {
   it('a relay that dials itself detects it by pid and stops', async () => {
     relay = await createRelay({ port: 0 })
     relay.addPeer(relay.url)
-    await sleep(500)
+    const dialer = relay.node.dialers[0]
+    // Stopped: it connected once, is not connected, and has no redial scheduled (one that did not stop would keep one).
+    await until(() => dialer.opened >= 1 && !dialer.connected && !dialer.dialling, 5000, 'the dialler gave up on itself')
     expect(relay.stats().dialers[0].connected).toBe(false)
-    expect(relay.mesh.stats().peers).toBe(0)
+    await until(() => relay?.mesh.stats().peers === 0, 5000, 'both ends of the self-link closed')
   })
 })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRelay, type Relay } from '../../src/server/index.js'
-import { rawClient, sleep, type RawClient } from './helpers.js'
+import { clockPasses } from '../support/wait.js'
+import { rawClient, roundTrip, type RawClient } from './helpers.js'
 
 type Msg = Record<string, unknown>
 type Graph = Record<string, Record<string, unknown>>
@@ -18,6 +19,7 @@ describe('a relay pushes what each subscriber asked for', () => {
   let whole: RawClient
   let other: RawClient
   let writes = 0
+  let lastState = 0
 
   const ask = async (c: RawClient, get: Msg) => {
     const id = `get${Math.random().toString(36).slice(2)}`
@@ -26,12 +28,16 @@ describe('a relay pushes what each subscriber asked for', () => {
   }
   const write = async (graph: Record<string, Record<string, unknown>>) => {
     const id = `w${++writes}`
+    // Each write replaces the last, so it needs a later state: HAM breaks a tie by value, not by order.
+    lastState = await clockPasses(lastState)
     const put: Graph = {}
     for (const [soul, data] of Object.entries(graph))
-      put[soul] = { _: { '#': soul, '>': Object.fromEntries(Object.keys(data).map((k) => [k, Date.now()])) }, ...data }
+      put[soul] = { _: { '#': soul, '>': Object.fromEntries(Object.keys(data).map((k) => [k, lastState])) }, ...data }
     writer.send({ '#': id, put })
     expect((await writer.waitFor((m) => m['@'] === id)).ok).toBe(true)
-    await sleep(150) // pushes are sent as the put is applied; this lets them arrive
+    // The relay pushes a change before it acks it (listeners hear it first), and sends to each peer in order:
+    // once each reader's round trip is back, every push of this write has arrived.
+    await Promise.all([oneKey, twoKeys, whole, other].map((c) => roundTrip(c)))
   }
   /** Everything pushed to `c` (puts that answer nothing), merged per soul. */
   const pushed = (c: RawClient): Graph => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { graphHash } from '../../src/mesh/hash.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
-import { rawClient, sleep, stockBrowserGun, stockNodeGun, tmpDir, until, type RawClient, type StockChain, type StockGun } from './helpers.js'
+import { rawClient, roundTrip, stockBrowserGun, stockNodeGun, tmpDir, until, type RawClient, type StockChain, type StockGun } from './helpers.js'
 
 const S = 1700000000000
 type Msg = Record<string, unknown>
@@ -353,28 +353,34 @@ describe('soul LEX reads across relays', () => {
     await b.close()
   })
 
-  /** Every reply to `id` heard within `ms` (forwarded reply sets come after the local one). */
-  async function repliesTo(get: unknown, id: string, ms = 600): Promise<Msg[]> {
+  /**
+   * Every reply to `id`: wait until `complete` holds, then a round trip on the same socket, a GET that A also forwards
+   * to B: A's replies go out in order and B answers in order, so whatever either still sent for `id` is in by then.
+   */
+  async function repliesTo(get: unknown, id: string, complete: (replies: Msg[]) => boolean): Promise<Msg[]> {
     onA.send({ '#': id, get })
-    await sleep(ms)
-    return onA.heard.filter((m) => m['@'] === id)
+    const replies = () => onA.heard.filter((m) => m['@'] === id)
+    await until(() => complete(replies()), 5000, `the replies to ${id}`)
+    await roundTrip(onA)
+    return replies()
   }
   const soulsIn = (replies: Msg[]) => [...new Set(replies.flatMap((r) => (r.put === undefined ? [] : Object.keys(r.put as Graph))))].sort()
 
   it('gathers what the peered relay holds with what this one holds, each reply hashed', async () => {
-    const replies = await repliesTo({ '#': { '*': 'fwd/' } }, 'across1')
+    const replies = await repliesTo({ '#': { '*': 'fwd/' } }, 'across1', (r) => soulsIn(r).length === 3)
     expect(soulsIn(replies)).toEqual(['fwd/0', 'fwd/1', 'fwd/2'])
     for (const reply of replies) if (reply.put !== undefined) expect(reply['##']).toBe(graphHash(reply.put))
     expect(replies.filter((r) => r.put === undefined)).toEqual([]) // no "not found" once anyone had data
   })
 
   it("finds souls only the peered relay holds, and stock Gun's top-level form is forwarded too", async () => {
-    expect(soulsIn(await repliesTo({ '#': { '*': 'onlyb/' } }, 'across2'))).toEqual(['onlyb/1'])
-    expect(soulsIn(await repliesTo({ '*': 'onlyb/' }, 'across3'))).toEqual(['onlyb/1'])
+    const found = (r: Msg[]) => soulsIn(r).includes('onlyb/1')
+    expect(soulsIn(await repliesTo({ '#': { '*': 'onlyb/' } }, 'across2', found))).toEqual(['onlyb/1'])
+    expect(soulsIn(await repliesTo({ '*': 'onlyb/' }, 'across3', found))).toEqual(['onlyb/1'])
   })
 
   it('says "not found" once, after the relays it asked, when nobody has a match', async () => {
-    const replies = await repliesTo({ '#': { '*': 'nobody/' } }, 'across4', 1000)
+    const replies = await repliesTo({ '#': { '*': 'nobody/' } }, 'across4', (r) => r.length > 0)
     expect(replies).toHaveLength(1)
     expect(replies[0].put).toBeUndefined()
   })

@@ -61,6 +61,8 @@ export interface StockGunProcess {
   nodes: Map<string, Record<string, unknown>>
   /** How often the app had to add the relay again after stock Gun dropped it from opt.peers. */
   readded: number
+  /** Times stock Gun said bye to a peer: a link closing, or a dial failing. */
+  byes: number
   on(soul: string): void
   /** Resolves with the first ack (stock Gun acks from its own disk as well as from the relay). */
   put(soul: string, data: Record<string, unknown>, timeoutMs?: number): Promise<StockGunAck>
@@ -94,6 +96,7 @@ export function startStockGunClient(relayUrl: string, storageDir: string): Promi
     child,
     nodes: new Map(),
     readded: 0,
+    byes: 0,
     on: (soul) => void child.send({ cmd: 'on', soul }),
     put: (soul, data, timeoutMs = 5000) => request<StockGunAck>({ cmd: 'put', soul, data }, timeoutMs, `put ${soul}`),
     status: () => request({ cmd: 'status' }, 2000, 'status'),
@@ -112,6 +115,8 @@ export function startStockGunClient(relayUrl: string, storageDir: string): Promi
         client.nodes.set(msg.soul, msg.node)
       } else if (msg.ev === 'readded') {
         client.readded++
+      } else if (msg.ev === 'bye') {
+        client.byes++
       } else if (msg.id !== undefined) {
         waiting.get(msg.id)?.((msg.ev === 'ack' ? msg.ack : msg.peers) as never)
       }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Peer } from '../../src/mesh/peer.js'
 import { CLOSE_DUPLICATE } from '../../src/mesh/link.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
-import { rawClient, sleep, until, type RawClient } from './helpers.js'
+import { rawClient, until, type RawClient } from './helpers.js'
 
 type Msg = Record<string, unknown>
 
@@ -43,7 +43,13 @@ afterEach(async () => {
 
 const liveRelayLinks = (relay: Relay): Peer[] => [...relay.mesh.peers].filter((p) => p.relay && !p.closed)
 
-/** Exactly one relay link on each side (dialled by A unless said otherwise), and it stays so for a while. */
+/** Neither relay's dialler has a reconnect scheduled or a connection opening: nothing dials until a link goes. */
+const quiet = (a: Relay, b: Relay) => !a.node.dialers.some((d) => d.dialling) && !b.node.dialers.some((d) => d.dialling)
+
+/**
+ * Exactly one relay link on each side (dialled by A unless said otherwise), and it stays so: no dialler has a redial
+ * scheduled or a connection opening, so only a link going could change it (no fixed wait to "see if it holds").
+ */
 async function settledOnOneLink(a: Relay, b: Relay, timeoutMs = 5000, dialledBy: 'A' | 'B' = 'A'): Promise<void> {
   const oneLink = () => {
     const [onA, onB] = [liveRelayLinks(a), liveRelayLinks(b)]
@@ -56,12 +62,7 @@ async function settledOnOneLink(a: Relay, b: Relay, timeoutMs = 5000, dialledBy:
       onB[0].pid === LOW
     )
   }
-  const start = Date.now()
-  for (;;) {
-    await until(oneLink, Math.max(1, timeoutMs - (Date.now() - start)), 'one link between the relays')
-    await sleep(300)
-    if (oneLink()) return
-  }
+  await until(() => oneLink() && quiet(a, b), timeoutMs, 'one link between the relays, and no dial under way')
 }
 
 /** Subscribe a raw client to `soul` on its relay. */
@@ -120,8 +121,8 @@ describe('two relays that list each other', () => {
     const subA = await client(a, 'subA')
     const subB = await client(b, 'subB')
     await subscribe(subA, 'pair')
+    // Each GET was answered only after A or B asked the other relay, so those frames are on the link already.
     await subscribe(subB, 'pair')
-    await sleep(200)
 
     const crossingFromA = countRelayMessages(a, 'val-')
     const crossingFromB = countRelayMessages(b, 'val-')
@@ -132,17 +133,22 @@ describe('two relays that list each other', () => {
       write(writer, 'pair', `k${i}`, `val-${i}`)
       await until(() => pushesOf(reader, `val-${i}`).length >= 1, 5000, `val-${i} crosses`)
     }
-    await sleep(500)
+    // Barrier: one more write each way; a link delivers in order, so an echo or second copy of any val-i, and the
+    // last acks, are in before these arrive.
+    write(subA, 'pair', 'end', 'end-a')
+    await until(() => pushesOf(subB, 'end-a').length >= 1, 5000, 'end-a crosses')
+    write(subB, 'pair', 'end', 'end-b')
+    await until(() => pushesOf(subA, 'end-b').length >= 1, 5000, 'end-b crosses')
     for (let i = 0; i < N; i++) {
       const reader = i % 2 === 0 ? subB : subA
       expect(pushesOf(reader, `val-${i}`), `val-${i} arrives once`).toHaveLength(1)
     }
     // One message per change across the pair (two links would carry three: one per link, one echoed back).
     expect(crossingFromA() + crossingFromB()).toBe(N)
-    // Frames on the relay link, both directions, seen from A: a push and its ack per write.
+    // Frames on the relay link, both directions, seen from A: a push and its ack per write (the N and the two barriers).
     const frames = relayFrames(a) - framesBefore
-    expect(frames).toBeGreaterThanOrEqual(N)
-    expect(frames).toBeLessThanOrEqual(2 * N + 4)
+    expect(frames).toBeGreaterThanOrEqual(N + 2)
+    expect(frames).toBeLessThanOrEqual(2 * (N + 2) + 4)
     // Still one link afterwards.
     expect(liveRelayLinks(a)).toHaveLength(1)
     expect(liveRelayLinks(b)).toHaveLength(1)
@@ -163,7 +169,8 @@ describe('two relays that list each other', () => {
       const port = down.port
       const otherUrl = pid === LOW ? b.url : a.url
       await stopRelay(down)
-      await sleep(300)
+      const survivor = pid === LOW ? b : a
+      await until(() => liveRelayLinks(survivor).length === 0, 5000, 'the survivor sees the link go')
       const up = await createRelay({ port, pid, admin: false, peers: [otherUrl] })
       relays.add(up)
       if (pid === LOW) a = up
@@ -181,13 +188,10 @@ describe('two relays that list each other', () => {
       write(subB, 'again', 'y', 'after-b')
       await until(() => pushesOf(subB, 'after-a').length === 1 && pushesOf(subA, 'after-b').length === 1, 5000, 'writes after restart')
 
-      // Quiet: over a few seconds no new connection is dialled and nothing is closed as a duplicate.
-      const opened = () => a.node.dialers[0].opened + b.node.dialers[0].opened
+      // Quiet: no new connection is being dialled and none is scheduled (a storm always has one or the other under way),
+      // so nothing can be closed as a duplicate either until a link goes.
       const dupClosed = () => a.mesh.stats().duplicateLinksClosed + b.mesh.stats().duplicateLinksClosed
-      const [openedBefore, dupBefore] = [opened(), dupClosed()]
-      await sleep(3000)
-      expect(opened() - openedBefore).toBe(0)
-      expect(dupClosed() - dupBefore).toBe(0)
+      expect(quiet(a, b)).toBe(true)
       // And since the restart, only a handful of dials and duplicate closes in all.
       expect(dupClosed()).toBeLessThanOrEqual(4)
       expect(liveRelayLinks(a)).toHaveLength(1)
@@ -208,10 +212,9 @@ describe('two relays that list each other', () => {
     await settledOnOneLink(a, b, 5000)
     expect(liveRelayLinks(a)[0]).not.toBe(kept)
     expect(b.node.dialers[0].standingBy).toBe(true)
-    const [dupBefore, openedAfter] = [a.mesh.stats().duplicateLinksClosed, opened()]
-    await sleep(2000)
-    expect(a.mesh.stats().duplicateLinksClosed).toBe(dupBefore)
-    expect(opened()).toBe(openedAfter)
+    const openedAfter = opened()
+    // Quiet: no dial is under way or scheduled on either side, so the pair stays as it is until a link goes.
+    expect(quiet(a, b)).toBe(true)
     // A's redial, and at most one from B that A closed as a duplicate.
     expect(openedAfter - openedBefore).toBeGreaterThanOrEqual(1)
     expect(openedAfter - openedBefore).toBeLessThanOrEqual(2)
@@ -262,6 +265,30 @@ describe('links that are not two relays dialling each other', () => {
     return { ws, closeCode: () => code }
   }
 
+  let barriers = 0
+  /**
+   * A GET answered over `ws`: the relay handles a socket's frames in order and would have closed it when it heard
+   * the handshake, so once the answer is back, a close for the handshake has come (or the reply never does).
+   */
+  async function roundTrip(ws: WebSocket): Promise<void> {
+    const id = `barrier${++barriers}`
+    const answered = new Promise<void>((resolve, reject) => {
+      const onMessage = (data: WebSocket.RawData) => {
+        if (([JSON.parse(data.toString())].flat() as Msg[]).some((m) => m['@'] === id)) done(resolve)
+      }
+      const onClose = () => done(() => reject(new Error('closed before the barrier was answered')))
+      const done = (settle: () => void) => {
+        ws.off('message', onMessage)
+        ws.off('close', onClose)
+        settle()
+      }
+      ws.on('message', onMessage)
+      ws.on('close', onClose)
+    })
+    ws.send(JSON.stringify({ '#': id, get: { '#': `barrier-soul-${id}` } }))
+    await answered
+  }
+
   it('two incoming links with one pid are left alone, clients included', async () => {
     const a = await startRelay(LOW)
     const first = await handshakeAs(a, 'samePid', 'oneLink')
@@ -269,7 +296,7 @@ describe('links that are not two relays dialling each other', () => {
     const plain1 = await handshakeAs(a, 'clientPid', 'client')
     const plain2 = await handshakeAs(a, 'clientPid', 'client')
     await until(() => [...a.mesh.peers].filter((p) => p.pid !== undefined).length === 4, 3000, 'handshakes heard')
-    await sleep(300)
+    await Promise.all([first, second, plain1, plain2].map((s) => roundTrip(s.ws)))
     expect(a.mesh.stats().peers).toBe(4)
     expect(a.mesh.stats().duplicateLinksClosed).toBe(0)
     for (const s of [first, second, plain1, plain2]) {
@@ -289,7 +316,7 @@ describe('links that are not two relays dialling each other', () => {
       await until(() => liveRelayLinks(a).length === 1 && liveRelayLinks(a)[0].pid === HIGH, 5000, 'A dialled B')
       const lookalike = await handshakeAs(a, HIGH, claim)
       await until(() => [...a.mesh.peers].filter((p) => p.pid === HIGH).length === 2, 3000, 'lookalike handshake heard')
-      await sleep(300)
+      await roundTrip(lookalike.ws)
       expect(lookalike.closeCode()).toBeUndefined()
       expect(a.mesh.stats().duplicateLinksClosed).toBe(0)
       // A claim is not a role: nobody vouched for the lookalike, so it stays a client.

@@ -3,6 +3,7 @@ import TGun from '../../src/gun.node.js'
 import type { RootChain } from '../../src/instance.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
 import { stockBrowserGun, stockNodeGun, until, type StockGun } from './helpers.js'
+import { clockPasses } from '../support/wait.js'
 
 type Ack = Record<string, unknown>
 // reason: stock chains and Trellis chains share only the shape of put(data, callback); their typings differ.
@@ -29,6 +30,9 @@ describe('stock Gun clients through a Trellis relay', () => {
     await relay.close()
   })
 
+  /** Peers the relay pushes `soul` to. */
+  const subscribers = (soul: string) => [...relay.mesh.peers].filter((peer) => peer.subscriptions.has(soul)).length
+
   for (const [name, stock] of [
     ['gun/gun (browser core)', () => browser],
     ['gun (Node)', () => node],
@@ -50,6 +54,7 @@ describe('stock Gun clients through a Trellis relay', () => {
         const soul = `live-${name}`
         const stockSeen: unknown[] = []
         const oursSeen: unknown[] = []
+        const stateOfN = () => relay.engine.peek(soul)?.stateOf('n') ?? 0
         stock()
           .get(soul)
           .get('n')
@@ -58,11 +63,15 @@ describe('stock Gun clients through a Trellis relay', () => {
           .get(soul)
           .get('n')
           .on((v: unknown) => oursSeen.push(v))
-        await new Promise((r) => setTimeout(r, 200))
+        // Both readers' GETs are at the relay, so the writes below reach them as pushes, not as GET replies.
+        await until(() => subscribers(soul) >= 2, 5000, 'both readers subscribed at the relay')
         await ackOf(ours.get(soul), { n: 1 })
         await until(() => stockSeen.includes(1), 3000, 'stock sees 1')
+        // HAM: each write must carry a later state than the one it replaces, and stock Gun's clock may run ahead of the wall clock.
+        await clockPasses(stateOfN())
         await ackOf(stock().get(soul), { n: 2 })
         await until(() => oursSeen.includes(2), 3000, 'trellis sees 2')
+        await clockPasses(stateOfN())
         await ackOf(ours.get(soul), { n: 3 })
         await until(() => stockSeen.includes(3), 3000, 'stock sees 3')
       })
@@ -84,7 +93,8 @@ describe('stock Gun clients through a Trellis relay', () => {
           .get(list)
           .map()
           .on((item: unknown, key: string) => ourItems.set(key, item))
-        await new Promise((r) => setTimeout(r, 200))
+        // Both readers' GETs are at the relay, so the writes below reach them as pushes, not as GET replies.
+        await until(() => subscribers(list) >= 2, 5000, 'both readers subscribed at the relay')
         stock().get(list).set({ title: 'from stock' })
         ours.get(list).set({ title: 'from trellis' })
         const titles = (items: Map<string, unknown>) =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { graphHash } from '../../src/mesh/hash.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
-import { rawClient, sleep, type RawClient } from './helpers.js'
+import { rawClient, roundTrip, type RawClient } from './helpers.js'
 
 const S = 1700000000000
 const node = (soul: string, data: Record<string, unknown>, state = S) => ({
@@ -48,7 +48,8 @@ describe('wire cases (reference §3 C) against a Trellis relay', () => {
     c.send({ '#': 'p1', put: node('ack24', { a: 1 }) })
     c.send({ '#': 'p1b', put: node('ack24', { a: 1 }) })
     await c.waitFor((m) => m['@'] === 'p1b')
-    await sleep(100)
+    // Frames are handled and answered in order: a second ack for p1 would be here before this reply.
+    await roundTrip(c)
     const acks = c.heard.filter((m) => m['@'] === 'p1')
     expect(acks).toHaveLength(1)
     expect(acks[0].ok).toBe(true)
@@ -117,7 +118,8 @@ describe('wire cases (reference §3 C) against a Trellis relay', () => {
     expect(push['#']).not.toBe('p27')
     expect((push.put as Record<string, Record<string, unknown>>).mark.name).toBe('Mark')
     await a.waitFor((m) => m['@'] === 'p27')
-    await sleep(100)
+    // b has its push, so the fan-out has run; a push to a or c was sent before these replies on their sockets.
+    await Promise.all([roundTrip(a), roundTrip(c)])
     expect(a.heard.filter((m) => m.put !== undefined && m['@'] === undefined)).toHaveLength(0)
     expect(c.heard.filter((m) => m.put !== undefined)).toHaveLength(0)
   })

@@ -18,3 +18,14 @@ export async function waitUntil<T>(check: () => T | false | undefined | Promise<
 function nextPoll(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 10))
 }
+
+/**
+ * Wait until the wall clock reads a later millisecond than `after` (HAM states are milliseconds: a
+ * write that must win needs a later one). Waits on the clock itself, not a fixed pause.
+ */
+export async function clockPasses(after = Date.now()): Promise<number> {
+  return waitUntil(() => {
+    const now = Date.now()
+    return now > after ? now : false
+  }, `the clock passes ${after}`)
+}

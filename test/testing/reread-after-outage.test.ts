@@ -3,6 +3,7 @@ import { GraphNode } from '../../src/core/node.js'
 import type { StorageAdapter } from '../../src/core/storage-contract.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 import { createSimNetwork, type SimNetwork, type SimNodeOptions } from '../../src/testing/index.js'
+import { waitUntil } from '../support/wait.js'
 
 let net: SimNetwork | undefined
 afterEach(async (ctx) => {
@@ -95,15 +96,10 @@ describe('a client re-reading through a relay whose relay peer answers late', ()
     clientLink = net.link(c1, r1)
     await net.settle()
     const routes = c1.mesh.stats().routes
-    const start = Date.now()
-    while (c1.mesh.stats().routes >= routes) {
-      if (Date.now() - start > 5_000) throw new Error('c1 never heard "not found"')
-      await new Promise((r) => setTimeout(r, 5))
-    }
+    await waitUntil(() => c1.mesh.stats().routes < routes, 'c1 hears "not found"', 5_000)
     open()
     await net.settle()
-    const wait = Date.now()
-    while (r1.engine.peek('doc') === undefined && Date.now() - wait < 5_000) await new Promise((r) => setTimeout(r, 5))
+    await waitUntil(() => r1.engine.peek('doc') !== undefined, 'r1 holds doc', 5_000)
     await net.settle()
     expect(r1.engine.peek('doc')?.get('k')).toBe('v')
     expect(c1.engine.peek('doc')?.get('k')).toBe('v')

@@ -1,13 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSimNetwork, type SimNetwork } from '../../src/testing/index.js'
+import { waitUntil } from '../support/wait.js'
 
-const until = async (check: () => boolean, ms = 5000) => {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
+const until = (check: () => boolean, ms = 5000) => waitUntil(() => check() || undefined, 'the condition', ms)
 
 let net: SimNetwork | undefined
 afterEach(async (ctx) => {
