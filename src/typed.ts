@@ -13,7 +13,7 @@ export interface NodeMeta {
 }
 
 /** A string-keyed map in a schema (`Record<string, User>`): a node whose keys are ids. */
-type IsMap<T> = string extends keyof T ? true : false
+export type IsMap<T> = string extends keyof T ? true : false
 
 /** The keys `get()` accepts on T. */
 export type KeyOf<T> = T extends Primitive ? never : Extract<keyof T, string>

@@ -20,9 +20,11 @@ export type { Signed } from './sign.js'
 export type { WorkOptions } from './work.js'
 export { certify, createPair as pair, decrypt, encrypt, secret, sign, verify, work }
 
-type Callback<T> = ((result: T | undefined) => void) | null | undefined
+/** Stock SEA's optional callback: the result, or `undefined` on failure (the reason is in `SEA.err`). */
+export type Callback<T> = ((result: T | undefined) => void) | null | undefined
 
-interface SeaOptions {
+/** Stock SEA's `opt` argument, shared by its operations; each reads the fields it knows. */
+export interface SeaOptions {
   raw?: boolean
   encode?: 'base64' | 'hex' | 'utf8'
   name?: string

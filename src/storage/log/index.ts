@@ -22,6 +22,7 @@ import { createWriter, type Batch } from './writer.js'
 
 export type { Logger } from './recovery.js'
 export type { CompactionResult } from './compaction.js'
+export type { LogPendingJournal } from './pending.js'
 
 export interface LogStorageOptions {
   /** Directory holding the segments, the hint file and the lock. Created when missing. */
