@@ -375,7 +375,7 @@ function refusesData(error: unknown): boolean {
  * entry of a soul, in commit order) must be merged first, or JSON keeps only the last. Merged by HAM,
  * not by order: a page may hold a compaction output (old data) after newer entries.
  */
-export function oneNodePerSoul(nodes: readonly GraphNode[]): readonly GraphNode[] {
+function oneNodePerSoul(nodes: readonly GraphNode[]): readonly GraphNode[] {
   const bySoul = new Map<string, GraphNode>()
   let merged: Map<string, GraphNode> | undefined
   for (const node of nodes) {

@@ -28,9 +28,9 @@ export interface GunSockets {
 }
 
 /** Close code for a socket dropped to keep partial frames within the budget (as ws uses for frames past maxPayload). */
-export const CLOSE_PARTIAL_FRAMES = 1009
+const CLOSE_PARTIAL_FRAMES = 1009
 
-export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 64 * 1024 * 1024
 
 /**
  * What `ws` holds for a socket's unfinished message: bytes received and not yet parsed into a

@@ -47,7 +47,7 @@ export async function call(base: string, method: string, path: string, body?: un
   return { status: response.status, headers: response.headers, body: parsed }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export function tmpDir(prefix = 'trellis-http-'): string {
   return mkdtempSync(join(tmpdir(), prefix))

@@ -55,7 +55,7 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
-export const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
+const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
 
 /**
  * Trellis as a Fastify plugin: Gun's wire protocol at `/gun`, the REST API

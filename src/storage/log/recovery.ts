@@ -136,7 +136,7 @@ export async function recover(options: RecoveryOptions): Promise<Recovered> {
 }
 
 /** Add every entry of one frame to the index. */
-export function indexFrame(
+function indexFrame(
   index: SoulIndex,
   segmentId: number,
   buf: Buffer,
