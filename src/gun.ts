@@ -37,6 +37,7 @@ export interface GunConstructor {
   is(value: unknown): boolean
 }
 
+/** Stock Gun's option forms (a URL, a list of URLs, or an object whose `peers` is a URL, a list or a map) as instance options; options that do not apply are dropped. */
 export function normalizeGunOptions(input: GunOptions | string | string[] | undefined): InstanceOptions {
   if (input === undefined) return {}
   if (typeof input === 'string') return { peers: [input] }
@@ -64,6 +65,7 @@ export function createGun(connect?: Connect, defaults: Partial<InstanceOptions> 
   return gun
 }
 
+/** The Gun drop-in without a WebSocket dialler (`peers` are not dialled): `trellis/gun` in Node or a browser resolves to the build that dials them. */
 const Gun = createGun()
 export default Gun
 export { Gun }

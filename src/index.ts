@@ -1,6 +1,7 @@
 import { createInstance, type Connect, type InstanceOptions } from './instance.js'
 import type { Db } from './typed.js'
 
+/** Options of `createDb`: the same as an instance's. */
 export type DbOptions = InstanceOptions
 
 /** `createDb` for a runtime: `connect` wires `peers` (the Node and browser entries pass one). */

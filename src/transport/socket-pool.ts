@@ -17,13 +17,17 @@ export interface GunSocketsOptions {
   maxPartialFrameBytes?: number
 }
 
+/** The sockets on Gun's WebSocket endpoint, each connected to the mesh, with the partial-frame budget. */
 export interface GunSockets {
+  /** Connect an accepted socket to the mesh. */
   accept(ws: WebSocket): void
+  /** Open sockets. */
   readonly clients: number
   /** Bytes held for frames still arriving, across all sockets. */
   readonly partialFrameBytes: number
   /** Sockets closed because partial frames passed `maxPartialFrameBytes`. */
   readonly partialFrameCloses: number
+  /** Close every socket and stop the heartbeats. */
   close(): Promise<void>
 }
 

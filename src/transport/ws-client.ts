@@ -14,7 +14,9 @@ export interface DialOptions {
   log?: (line: string) => void
 }
 
+/** One outgoing relay connection kept alive (see `dial`): its state, and `close()` to stop dialling. */
 export interface Dialer {
+  /** The relay dialled. */
   readonly url: string
   /** A link to that relay is up: ours, or, while we stand by, the one it dialled to us. */
   readonly connected: boolean
@@ -22,6 +24,7 @@ export interface Dialer {
   readonly standingBy: boolean
   /** Connections opened so far (1 + reconnects). */
   readonly opened: number
+  /** Stop: close the connection and dial no more. */
   close(): void
 }
 
