@@ -40,7 +40,9 @@ export interface GunConstructor {
 
 /** What a runtime entry adds to the drop-in: instance defaults, and the storage used when the app passes none. */
 export interface GunRuntime {
+  /** Options every instance of this runtime starts from (the app's options override them). */
   defaults?: Partial<InstanceOptions>
+  /** The storage of an instance whose app passed no `storage` (Node: `./radata`); undefined keeps it in memory. */
   defaultStorage?: (options: GunOptions) => StorageAdapter | undefined
 }
 
@@ -52,6 +54,7 @@ function asOptions(input: GunOptions | string | string[] | undefined): GunOption
   return input
 }
 
+/** Stock Gun's option forms (a URL, a list of URLs, or an object whose `peers` is a URL, a list or a map) as instance options; options that do not apply are dropped. */
 export function normalizeGunOptions(input: GunOptions | string | string[] | undefined): InstanceOptions {
   const options = asOptions(input)
   const peers = options.peers
@@ -79,6 +82,7 @@ export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConst
   return gun
 }
 
+/** The Gun drop-in without a WebSocket dialler (`peers` are not dialled): `trellis/gun` in Node or a browser resolves to the build that dials them. */
 const Gun = createGun()
 export default Gun
 export { Gun }

@@ -1,6 +1,7 @@
 import { createInstance, type Connect, type InstanceOptions } from './instance.js'
 import type { Db } from './typed.js'
 
+/** Options of `createDb`: the same as an instance's. */
 export type DbOptions = InstanceOptions
 
 /** `createDb` for a runtime: `connect` wires `peers` (the Node and browser entries pass one). */
@@ -22,11 +23,16 @@ export function createDbWith(connect?: Connect, defaults: Partial<InstanceOption
  */
 export const createDb = createDbWith()
 
-export { createInstance, RootChain, type InstanceOptions, type Connect } from './instance.js'
+export { createInstance, RootChain, type InstanceOptions, type Connect, type Connection } from './instance.js'
+export type { ChainPath, Step } from './core/chain/path.js'
+export type { WriteOptions } from './core/chain/root.js'
+export type { RawListener } from './core/chain/compat.js'
+export type { ValidationLimits } from './core/validate.js'
+export type { User, UserIs, UserAck, UserCallback, SessionStore, RecallOptions } from './sea/user.js'
 export type * from './typed.js'
 export { Chain, type Data, type Listener, type AckCallback, type ReadMeta } from './core/chain/chain.js'
-export type { Ack, Engine, Network, Origin, PutOutcome, VerifyHook } from './core/engine-types.js'
-export type { StorageAdapter, KeyRange } from './core/storage-contract.js'
+export type { Ack, ChangeListener, Engine, EngineOptions, EngineStats, Network, Origin, PutOutcome, VerifyHook } from './core/engine-types.js'
+export type { StorageAdapter, KeyRange, ChangePage, PendingJournal, PendingWrite, StorageHealth } from './core/storage-contract.js'
 export { TrellisError, type ErrorCode } from './core/errors.js'
 export { GraphNode } from './core/node.js'
 export { createEngine } from './core/engine.js'

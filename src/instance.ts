@@ -45,7 +45,9 @@ export interface InstanceOptions {
 
 /** An instance's link to its peers: close it, and (when the transport can) dial one more peer. */
 export interface Connection {
+  /** Disconnect from every peer. */
   close(): Promise<void>
+  /** Dial one more peer from now on. */
   addPeer?(url: string): void
 }
 
@@ -141,6 +143,7 @@ export class RootChain extends Chain {
   }
 }
 
+/** An instance: engine, storage (memory unless given) and the chain root; `connect` links it to `peers` (the runtime entry points pass one that dials WebSockets). */
 export function createInstance(options: InstanceOptions = {}, connect?: Connect): RootChain {
   const engine = createEngine({
     storage: options.storage,

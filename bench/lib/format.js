@@ -1,7 +1,7 @@
 // How a figure is printed, the same in the terminal and in BENCHMARKS.md.
 import { formatNumber } from './runner.js'
 
-export function formatValue(v, unit) {
+function formatValue(v, unit) {
   if (!Number.isFinite(v)) return '—'
   switch (unit) {
     case 'B':

@@ -20,6 +20,7 @@ const COUNTER_DIVISOR = 999
 /** The fraction of the last state a clock stamps inside one millisecond before it runs ahead. */
 const LAST_IN_MILLISECOND = (COUNTER_DIVISOR - 1) / COUNTER_DIVISOR
 
+/** A state clock on `wallTime` (default `Date.now`), shifted by `drift` ms (tests simulate skewed peers with it). */
 export function createClock(wallTime: () => number = Date.now, drift = 0): StateClock {
   let last = -Infinity
   let counter = 0

@@ -234,8 +234,6 @@ export function createDeferral(options: DeferralOptions) {
   }
 }
 
-export type Deferral = ReturnType<typeof createDeferral>
-
 function makeItem(
   id: string,
   soul: string,

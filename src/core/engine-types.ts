@@ -63,11 +63,15 @@ export interface Ack {
   lack?: boolean
 }
 
+/** Options of `createEngine`. */
 export interface EngineOptions {
+  /** Where nodes persist; none keeps everything in memory. */
   storage?: StorageAdapter
   /** True when `storage` survives a restart (so a local ack means durable). Default: true when storage is given. */
   storageIsDurable?: boolean
+  /** The state clock stamping local writes; default a new `createClock()`. */
   clock?: StateClock
+  /** Checks every put before it merges (SEA's write rules plug in here). */
   verify?: VerifyHook
   /**
    * Most future-state keys held at once. A put whose future keys would pass
@@ -106,9 +110,13 @@ export interface EngineStats {
   deferredRefusedHorizon: number
 }
 
+/** The local graph: HAM merge, memory in front of storage, deferral of future states, listeners. Every instance and relay has one. */
 export interface Engine {
+  /** The clock stamping this engine's local writes. */
   readonly clock: StateClock
+  /** The storage behind memory, if any. */
   readonly storage: StorageAdapter | undefined
+  /** True when an ack from `storage` means the write survives a restart. */
   readonly storageIsDurable: boolean
   /**
    * The put pipeline: verify → HAM merge → memory → storage → listeners (once durable). Input must
@@ -152,6 +160,8 @@ export interface Engine {
   onChange(listener: ChangeListener): () => void
   /** Number of souls held in memory. */
   readonly size: number
+  /** Sizes of the bounded tables, for metrics. */
   stats(): EngineStats
+  /** Stop deferrals and listeners, then close storage (once its pending journal is read). */
   close(): Promise<void>
 }

@@ -15,19 +15,19 @@ export { JOURNAL_ORIGIN } from './deferral.js'
 
 const RESOLVED = Promise.resolve()
 const ignore = () => {}
-export const DEFAULT_MAX_MEMORY_NODES = 250_000
+const DEFAULT_MAX_MEMORY_NODES = 250_000
 /** 256 MiB: the node bound's 250 000 nodes at about 1 KiB each, while a few huge nodes can no longer take gigabytes. */
-export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024
-export const DEFAULT_MAX_DEFERRED = 100_000
+const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024
+const DEFAULT_MAX_DEFERRED = 100_000
 /** 64 MiB: 100 000 typical future-state keys (a few hundred bytes each) fit; 6 MB values stop after ten or so. */
-export const DEFAULT_MAX_DEFERRED_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_DEFERRED_BYTES = 64 * 1024 * 1024
 /**
  * 24 h: a client whose clock is off by a time-zone offset (up to 14 h, the
  * commonest large skew) still gets its writes applied when due; a state
  * further ahead is a broken or hostile clock, and would otherwise win every
  * write to its key for as long as it is held.
  */
-export const DEFAULT_MAX_FUTURE_MS = 24 * 3_600_000
+const DEFAULT_MAX_FUTURE_MS = 24 * 3_600_000
 
 /**
  * The graph engine: one put pipeline for every entry point (chain, wire,

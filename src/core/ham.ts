@@ -12,6 +12,7 @@ import type { Value } from './types.js'
  */
 export type HamOutcome = 'accept' | 'defer' | 'historical' | 'same' | 'lose'
 
+/** What HAM does with one incoming key (see {@link HamOutcome}), given the machine's present state, the incoming state and value, and the state and value held. */
 export function ham(machineState: number, incomingState: number, incomingValue: Value, currentState: number, currentValue: Value | undefined): HamOutcome {
   if (incomingState > machineState) return 'defer'
   if (incomingState < currentState) return 'historical'

@@ -31,6 +31,7 @@ export class GraphNode {
     return this.keys.length
   }
 
+  /** Position of `key` in the node's keys, or -1. */
   indexOf(key: string): number {
     if (this.index !== undefined) return this.index.get(key) ?? -1
     const keys = this.keys
@@ -41,6 +42,7 @@ export class GraphNode {
     return -1
   }
 
+  /** True when the node holds `key`. */
   has(key: string): boolean {
     return this.indexOf(key) !== -1
   }
@@ -85,6 +87,7 @@ export class GraphNode {
     for (let i = 0; i < other.keys.length; i++) this.set(other.keys[i], other.values[i], other.states[i])
   }
 
+  /** A copy sharing nothing mutable with this node. */
   clone(): GraphNode {
     return new GraphNode(this.soul, this.keys.slice(), this.values.slice(), this.states.slice())
   }

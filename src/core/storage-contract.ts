@@ -95,13 +95,17 @@ export interface PendingWrite {
  * crash is applied again, which HAM makes a no-op.
  */
 export interface PendingJournal {
+  /** Hold these writes durably until their state comes due. */
   add(writes: readonly PendingWrite[]): Promise<void>
+  /** Forget these writes (applied, or refused). */
   remove(ids: readonly string[]): Promise<void>
   /** Everything held (read once at start). */
   list(): Promise<PendingWrite[]>
 }
 
+/** Whether storage is writing: false after a failure (disk full, I/O error) until a write succeeds again. */
 export interface StorageHealth {
+  /** True while writes succeed. */
   ok: boolean
   /** The last failure, when not ok (e.g. `ENOSPC: no space left on device`). */
   error?: string

@@ -15,6 +15,7 @@ export interface WireNode {
 /** A graph in wire form: soul → node. Parsed from hostile JSON, so read with own-property checks only. */
 export type WireGraph = Record<string, WireNode>
 
+/** True for a link, `{ '#': soul }`. */
 export function isLink(value: unknown): value is Link {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
   const keys = Object.keys(value)

@@ -90,7 +90,7 @@ export function valueError(value: unknown, path: string, limits: ValidationLimit
   }
 }
 
-export function valueTooLong(value: string, path: string, limits: ValidationLimits): TrellisError {
+function valueTooLong(value: string, path: string, limits: ValidationLimits): TrellisError {
   const at = clipPath(path)
   return new TrellisError('INVALID_DATA', `Value too long: ${value.length} chars (max ${limits.maxValueChars}) at ${at}`, at)
 }

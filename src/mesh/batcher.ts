@@ -14,7 +14,7 @@ export interface Batcher {
   readonly pending: number
 }
 
-export const DEFAULT_PACK_CHARS = 64 * 1024
+const DEFAULT_PACK_CHARS = 64 * 1024
 
 export function createBatcher(write: (frame: string) => void, packChars = DEFAULT_PACK_CHARS): Batcher {
   let batch: string[] = []

@@ -30,11 +30,13 @@ import type { Peer } from './peer.js'
  */
 
 export interface CursorStore {
+  /** The cursor kept for the relay `pid`, if any. */
   get(pid: string): string | undefined
   /** Called only after the data the cursor covers is durable here. */
   set(pid: string, cursor: string): void
 }
 
+/** Catch-up between relays: each pulls the other's change feed from a cursor, so writes made while a link was down arrive. */
 export interface CatchUpOptions {
   /** This relay's change feed; without one, requests are answered with an error (memory-only relays may still serve one). */
   feed?: (since: string | undefined, maxBytes: number) => Promise<ChangePage>
@@ -375,7 +377,7 @@ function refusesData(error: unknown): boolean {
  * entry of a soul, in commit order) must be merged first, or JSON keeps only the last. Merged by HAM,
  * not by order: a page may hold a compaction output (old data) after newer entries.
  */
-export function oneNodePerSoul(nodes: readonly GraphNode[]): readonly GraphNode[] {
+function oneNodePerSoul(nodes: readonly GraphNode[]): readonly GraphNode[] {
   const bySoul = new Map<string, GraphNode>()
   let merged: Map<string, GraphNode> | undefined
   for (const node of nodes) {

@@ -26,7 +26,7 @@ export interface Dedup {
   readonly bytes: number
 }
 
-export const DEDUP_AGE_MS = 9000
+const DEDUP_AGE_MS = 9000
 
 export function createDedup(max = 100_000, ageMs = DEDUP_AGE_MS, now: () => number = Date.now, maxBytes = Infinity): Dedup {
   const origin = now()

@@ -39,7 +39,7 @@ export interface WorkCost {
 }
 
 /** Where a deferred frame goes when its turn comes: the mesh's per-connection handler. */
-export interface FrameSink {
+interface FrameSink {
   hear(text: string): void
 }
 
@@ -169,7 +169,7 @@ function budgeted(peer: Peer): boolean {
   return !peer.relay && !peer.outgoing
 }
 
-export function createFair(limits: MeshLimits, log: (line: string) => void = () => {}): Fair {
+function createFair(limits: MeshLimits, log: (line: string) => void = () => {}): Fair {
   const lanes = new WeakMap<Peer, Lane>()
   const ready = new LaneQueue()
   const sliceChars = Math.max(1, limits.sliceChars)

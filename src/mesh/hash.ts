@@ -75,8 +75,3 @@ function orderKeys(keys: string[]): string[] {
   indices.sort((a, b) => Number(a) - Number(b))
   return indices.concat(names)
 }
-
-/** Hash of a value as stock browsers send it on a re-subscribing key GET: `String.hash` of the string value. */
-export function valueHash(value: unknown): number | undefined {
-  return typeof value === 'string' ? stringHash(value) : undefined
-}

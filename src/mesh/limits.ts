@@ -69,6 +69,7 @@ export interface MeshLimits extends PeerLimits, ValidationLimits {
   maxPartialFrameBytes: number
 }
 
+/** The mesh's bounds when none are given (frame size, batch size, rates, table sizes). */
 export const DEFAULT_LIMITS: MeshLimits = {
   maxFrameChars: 8 * 1024 * 1024,
   maxBatch: 10_000,

@@ -29,7 +29,7 @@ export interface Outbox {
   readonly bytes: number
 }
 
-export const OUTBOX_FULL = 'Outbox full: write dropped before any peer acknowledged it.'
+const OUTBOX_FULL = 'Outbox full: write dropped before any peer acknowledged it.'
 
 export function createOutbox(max: number, ttlMs: number, now: () => number = Date.now, maxBytes = Infinity): Outbox {
   const pending = new Map<string, OutboxEntry>()

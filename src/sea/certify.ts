@@ -7,6 +7,7 @@ export type Certificants = '*' | string | { pub: string } | Array<string | { pub
 /** A write policy: a path prefix as text, a LEX object (`#` path, `.` key, `*` prefix, `=` exact, `>`/`<` range, `+`), or a list of them. */
 export type Policy = string | Record<string, unknown> | Array<string | Record<string, unknown>>
 
+/** Options of `certify`: expiry and the block list. */
 export interface CertifyOptions {
   /** Ms timestamp after which writes under the certificate are refused. */
   expiry?: number | string

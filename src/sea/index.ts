@@ -20,9 +20,11 @@ export type { Signed } from './sign.js'
 export type { WorkOptions } from './work.js'
 export { certify, createPair as pair, decrypt, encrypt, secret, sign, verify, work }
 
-type Callback<T> = ((result: T | undefined) => void) | null | undefined
+/** Stock SEA's optional callback: the result, or `undefined` on failure (the reason is in `SEA.err`). */
+export type Callback<T> = ((result: T | undefined) => void) | null | undefined
 
-interface SeaOptions {
+/** Stock SEA's `opt` argument, shared by its operations; each reads the fields it knows. */
+export interface SeaOptions {
   raw?: boolean
   encode?: 'base64' | 'hex' | 'utf8'
   name?: string
@@ -33,18 +35,27 @@ interface SeaOptions {
   block?: CertifyOptions['block']
 }
 
+/** Stock Gun's `SEA` object: each operation takes an optional callback and resolves to undefined on failure (the reason in `err`), or rejects when `throw` is set. */
 export interface StockSea {
   /** The reason the last failed call failed. */
   err: unknown
   /** Reject instead of resolving to undefined on failure. */
   throw: boolean
+  /** A new key pair (signing and encryption). */
   pair(cb?: Callback<Pair>): Promise<Pair | undefined>
+  /** Sign `data` with the pair's private key: stock's `SEA{m,s}` text. */
   sign(data: unknown, pair: Pick<Pair, 'pub' | 'priv'>, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  /** The signed data when the signature is the given public key's, else undefined. */
   verify(data: unknown, pair: string | Pick<Pair, 'pub'> | false, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  /** Encrypt with a pair's `epriv` or a shared secret: stock's `SEA{ct,iv,s}` text. */
   encrypt(data: unknown, pair: CipherKey, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  /** Decrypt what `encrypt` made; undefined with the wrong key. */
   decrypt(data: unknown, pair: CipherKey, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
+  /** The ECDH secret shared by another's `epub` and this pair's `epriv`. */
   secret(key: string | Pick<Pair, 'epub'>, pair: Pick<Pair, 'epub' | 'epriv'>, cb?: Callback<string>, opt?: SeaOptions): Promise<string | undefined>
+  /** PBKDF2 (or a plain hash with `opt.name`) of data and salt. */
   work(data: unknown, salt?: unknown, cb?: Callback<string>, opt?: SeaOptions): Promise<string | undefined>
+  /** A certificate letting the certificants write where the policy allows, signed by the authority. */
   certify(certificants: Certificants, policy: Policy, authority: Pick<Pair, 'pub' | 'priv'>, cb?: Callback<unknown>, opt?: SeaOptions): Promise<unknown>
 }
 

@@ -5,7 +5,7 @@
  */
 
 /** Gun's `String.match(text, lex)`: a string is an exact match; a LEX object as below; anything else, no match. */
-export function lexMatch(text: string, lex: unknown): boolean {
+function lexMatch(text: string, lex: unknown): boolean {
   if (typeof lex === 'string') return text === lex
   if (lex === null || typeof lex !== 'object') return false
   const o = lex as Record<string, unknown>

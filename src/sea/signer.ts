@@ -31,7 +31,7 @@ export function createSigner(session: () => Pair | undefined): WriteHook {
   }
 }
 
-export async function signNodes(nodes: GraphNode[], pair: Pair | undefined, options: WriteOptions | undefined): Promise<GraphNode[]> {
+async function signNodes(nodes: GraphNode[], pair: Pair | undefined, options: WriteOptions | undefined): Promise<GraphNode[]> {
   const cert = options?.cert === undefined ? undefined : parseSea(options.cert)
   return Promise.all(
     nodes.map(async (node) => {

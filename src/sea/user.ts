@@ -28,12 +28,16 @@ export interface UserAck {
   wait?: boolean
 }
 
+/** Called with the outcome of `create`, `auth` or `delete`. */
 export type UserCallback = (ack: UserAck) => void
 
 /** Where `recall` keeps a session across restarts (a file in Node, sessionStorage in browsers). */
 export interface SessionStore {
+  /** The stored session's keys, or undefined when there is none. */
   load(): Promise<Pair | undefined>
+  /** Keep this session's keys. */
   save(pair: Pair): Promise<void>
+  /** Forget the stored session. */
   clear(): Promise<void>
 }
 
@@ -46,6 +50,7 @@ export interface UserHost {
   sessionStore(options: RecallOptions): SessionStore | undefined
 }
 
+/** Where `user.recall()` keeps the session (stock's `recall` options). */
 export interface RecallOptions {
   /** Browsers: keep the session in sessionStorage (stock's option). */
   sessionStorage?: boolean
@@ -93,41 +98,50 @@ export class User {
     return this.host.chain.get(this.is === undefined ? '~' : `~${this.is.pub}`)
   }
 
+  /** A key of the logged-in user's space (`~pub`). */
   get(key: string): Chain {
     return this.here().get(key)
   }
 
+  /** Merge signed `data` into the user's space (refused before login: "User is not logged in."). */
   put(data: unknown, callback?: AckCallback, options?: { opt?: WriteOptions }): this {
     this.here().put(data, callback, options)
     return this
   }
 
+  /** Add an item to the user's space under a fresh key. */
   set(data: unknown, callback?: AckCallback): Chain {
     return this.here().set(data, callback)
   }
 
+  /** Listen to the user's space, as `Chain.on`. */
   on(listener: Listener): this {
     this.here().on(listener)
     return this
   }
 
+  /** Read the user's space once, as `Chain.once`. */
   once(listener?: Listener): this {
     this.here().once(listener)
     return this
   }
 
+  /** Every item of the user's space, as `Chain.map`. */
   map(): Chain {
     return this.here().map()
   }
 
+  /** A path in the user's space, as `Chain.path`. */
   path(path: string): Chain {
     return this.here().path(path)
   }
 
+  /** One level up is the instance's root; more, as `Chain.back`. */
   back(levels = 1): Chain {
     return levels === 1 ? this.host.chain : this.here().back(levels)
   }
 
+  /** Await the user's space as a chain is awaited: its data once read. */
   // biome-ignore lint/suspicious/noThenProperty: the user's space is thenable like any chain.
   then<A = Data, B = never>(onFulfilled?: ((value: Data) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null) {
     return this.here().then(onFulfilled, onRejected)

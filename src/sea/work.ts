@@ -1,6 +1,7 @@
 import { latin1, randomBytes, seaText, toBase64, toHex, utf8 } from './encoding.js'
 import type { Pair } from './keys.js'
 
+/** Options of `work`: the algorithm, iterations, output length and encoding. */
 export interface WorkOptions {
   /** `PBKDF2` (default), or a digest (`SHA-256`, `SHA-1`, …): a plain hash of the data, no salt. */
   name?: string

@@ -509,6 +509,7 @@ const SPECS: Spec[] = [
   },
 ]
 
+/** `trellis serve`'s settings when no flag, environment variable or config file sets them. */
 export const DEFAULT_CONFIG: ServerConfig = {
   port: 8765,
   host: '127.0.0.1',
@@ -567,6 +568,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+/** The text of `trellis serve --help`: every flag, its environment variable and default. */
 export function serveHelp(): string {
   const flags = SPECS.map((s) => `--${s.flag}${s.value !== '' ? ` ${s.value}` : ''}`)
   // The widest flag sets the column, so a long one never runs into its help text.

@@ -39,6 +39,7 @@ export interface RelayOptions extends RelayHttpOptions, TrellisNodeOptions {
   heartbeatMs?: number
 }
 
+/** A running relay (`createRelay`): its parts, its address, and `close()`. */
 export interface Relay {
   readonly engine: Engine
   readonly mesh: Mesh
@@ -55,10 +56,13 @@ export interface Relay {
   readonly port: number
   /** Peer with another relay from now on (same as listing it in `peers`). */
   addPeer(url: string): void
+  /** Table sizes and counters, as `/metrics` reports them. */
   stats(): RelayStats
+  /** Stop listening, close peers and sockets, flush and close storage. */
   close(): Promise<void>
 }
 
+/** A relay's table sizes and counters: the mesh's, plus souls in memory, clients and outgoing relay links. */
 export interface RelayStats extends MeshStats {
   souls: number
   clients: number

@@ -1,14 +1,18 @@
+/** Options of `installShutdown`: what to close, how long to wait, which signals. */
 export interface ShutdownOptions {
   /** Drain and close everything: stop accepting, finish in-flight writes, flush storage, close peers. */
   close(): Promise<void>
   /** Past this, give up waiting and exit with code 1. */
   timeoutMs: number
+  /** Signals that start a shutdown. Default SIGTERM and SIGINT. */
   signals?: NodeJS.Signals[]
+  /** Where shutdown reports its progress. Default: nowhere. */
   log?: (level: 'info' | 'error', message: string, fields?: Record<string, unknown>) => void
   /** How to end the process (tests replace it). Default: set process.exitCode and let the loop drain, with a hard exit as backstop. */
   exit?: (code: number) => void
 }
 
+/** The installed signal handling (`installShutdown`): its state, a manual start, and removal. */
 export interface Shutdown {
   /** True once a signal arrived (readiness reports not ready from then on). */
   readonly draining: boolean

@@ -25,6 +25,7 @@ export interface MemoryStorage extends StorageAdapter {
   changes(since: string | undefined, maxBytes: number): Promise<ChangePage>
 }
 
+/** A new, empty {@link MemoryStorage}. */
 export function createMemoryStorage(): MemoryStorage {
   const nodes = new Map<string, GraphNode>()
   // The pending journal in memory: as durable as the rest of this store (it lives as long as the process).

@@ -1,11 +1,16 @@
 /** A small seeded PRNG (mulberry32): same seed, same sequence, in every runtime. */
 export interface Prng {
+  /** The seed this sequence started from. */
   readonly seed: number
+  /** The next number in [0, 1). */
   next(): number
+  /** An integer in [0, below). */
   int(below: number): number
+  /** True with the given probability. */
   chance(probability: number): boolean
 }
 
+/** A {@link Prng} from `seed` (taken as an unsigned 32-bit integer). */
 export function createPrng(seed: number): Prng {
   let a = seed >>> 0
   const next = () => {

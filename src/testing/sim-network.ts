@@ -6,6 +6,7 @@ import type { CatchUpOptions } from '../mesh/catch-up.js'
 import { createMesh, type Mesh, type PeerHandle } from '../mesh/mesh.js'
 import { createPrng, pickSeed, type Prng } from './prng.js'
 
+/** Options of `createSimNetwork`: the seed and the faults. */
 export interface SimNetworkOptions {
   /** Seed for every random choice (delays, drops, duplicates). Default: TRELLIS_SEED or random; read it back from `seed`. */
   seed?: number
@@ -25,9 +26,11 @@ export interface SimNetworkOptions {
   trace?: (from: string, to: string, text: string, fate: 'dropped' | 'cut' | 'sent' | 'duplicated') => void
 }
 
+/** Options of one simulated node. */
 export interface SimNodeOptions {
   /** Relay mode (subscriptions, forwarding). Default false. */
   relay?: boolean
+  /** The node's storage. Default memory. */
   storage?: StorageAdapter
   /** The cluster secret relays prove themselves with (so accepted relay links are relay peers). */
   peerSecret?: string
@@ -43,26 +46,35 @@ export interface SimNode {
   readonly mesh: Mesh
 }
 
+/** A link between two simulated nodes; `close()` drops it as a closed socket would. */
 export interface SimLink {
   readonly from: SimNode
   readonly to: SimNode
+  /** Close the link on both ends. */
   close(): void
 }
 
+/** The simulated network (`createSimNetwork`): nodes, links, partitions and faults, on virtual time. */
 export interface SimNetwork {
+  /** The seed every random choice came from: set `TRELLIS_SEED` to it to replay a run. */
   readonly seed: number
+  /** Frames sent so far. */
   readonly frames: number
+  /** Frames dropped so far (faults and partitions). */
   readonly dropped: number
+  /** A new Trellis instance on the network. */
   add(name: string, options?: SimNodeOptions): SimNode
   /** Connect `from` (dialling) to `to` (accepting), through the real mesh, frames as strings. */
   link(from: SimNode, to: SimNode): SimLink
   /** Frames between the two groups are dropped until `heal()`. */
   partition(a: readonly SimNode[], b: readonly SimNode[]): void
+  /** End every partition. */
   heal(): void
   /** Change the drop and duplicate probabilities from now on (e.g. a reliable network for a final catch-up). */
   setFaults(faults: { drop?: number; duplicate?: number }): void
   /** Resolves once every frame is delivered and nothing new was sent for a few event-loop turns. */
   settle(): Promise<void>
+  /** Close every node and link. */
   close(): Promise<void>
 }
 

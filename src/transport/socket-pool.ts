@@ -17,20 +17,24 @@ export interface GunSocketsOptions {
   maxPartialFrameBytes?: number
 }
 
+/** The sockets on Gun's WebSocket endpoint, each connected to the mesh, with the partial-frame budget. */
 export interface GunSockets {
+  /** Connect an accepted socket to the mesh. */
   accept(ws: WebSocket): void
+  /** Open sockets. */
   readonly clients: number
   /** Bytes held for frames still arriving, across all sockets. */
   readonly partialFrameBytes: number
   /** Sockets closed because partial frames passed `maxPartialFrameBytes`. */
   readonly partialFrameCloses: number
+  /** Close every socket and stop the heartbeats. */
   close(): Promise<void>
 }
 
 /** Close code for a socket dropped to keep partial frames within the budget (as ws uses for frames past maxPayload). */
-export const CLOSE_PARTIAL_FRAMES = 1009
+const CLOSE_PARTIAL_FRAMES = 1009
 
-export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 64 * 1024 * 1024
 
 /**
  * What `ws` holds for a socket's unfinished message: bytes received and not yet parsed into a

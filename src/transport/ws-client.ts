@@ -14,7 +14,9 @@ export interface DialOptions {
   log?: (line: string) => void
 }
 
+/** One outgoing relay connection kept alive (see `dial`): its state, and `close()` to stop dialling. */
 export interface Dialer {
+  /** The relay dialled. */
   readonly url: string
   /** A link to that relay is up: ours, or, while we stand by, the one it dialled to us. */
   readonly connected: boolean
@@ -24,6 +26,7 @@ export interface Dialer {
   readonly opened: number
   /** A reconnect is scheduled or a connection is opening: false means nothing will dial until a link goes. */
   readonly dialling: boolean
+  /** Stop: close the connection and dial no more. */
   close(): void
 }
 

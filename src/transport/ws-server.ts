@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws'
 import type { Mesh } from '../mesh/mesh.js'
 import { createGunSockets } from './socket-pool.js'
 
+/** Options of `createSocketServer`. */
 export interface SocketServerOptions {
   /** Where the WebSocket lives (Gun: `/gun`; a query string is allowed, as in npm Gun). */
   path?: string
@@ -31,10 +32,13 @@ export interface SocketServer {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean
   /** Listen for upgrades on a server; returns the detach function. */
   attach(server: Server): () => void
+  /** Open sockets. */
   readonly clients: number
+  /** Close every socket (the HTTP server is yours to close). */
   close(): Promise<void>
 }
 
+/** Gun's WebSocket endpoint on a mesh, for an HTTP server you run yourself. `maxFrameChars` is the mesh's frame limit: larger frames get `Message too big!`, and frames past `maxPayload` (default twice it) close the socket. */
 export function createSocketServer(mesh: Mesh, maxFrameChars: number, options: SocketServerOptions = {}): SocketServer {
   const path = options.path ?? '/gun'
   const maxPayload = options.maxPayload ?? maxFrameChars * 2

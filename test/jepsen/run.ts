@@ -38,7 +38,7 @@ export interface RunOptions {
   faultKinds?: readonly string[]
 }
 
-export interface Write {
+interface Write {
   client: number
   soul: string
   key: string
@@ -78,7 +78,7 @@ const CLIENTS = 3
 const SOULS = 4
 
 /** The fault schedule: a pure function of the seed, drawn before anything runs. */
-export function faultSchedule(prng: Prng, durationMs: number): Fault[] {
+function faultSchedule(prng: Prng, durationMs: number): Fault[] {
   const faults: Fault[] = []
   let at = 50 + prng.int(150)
   while (at < durationMs) {

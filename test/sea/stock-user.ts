@@ -4,7 +4,7 @@ import { killChild } from '../support/processes.js'
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/stock-user.cjs', import.meta.url))
 
-export interface StockUserAck {
+interface StockUserAck {
   err?: string
   pub?: string
   ok?: unknown

@@ -1,5 +1,5 @@
 /** Seeded generator of hostile frames: valid-looking messages, mutations of them, and junk. */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

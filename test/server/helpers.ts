@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { waitUntil } from '../support/wait.js'
 
-export const require = createRequire(import.meta.url)
+const require = createRequire(import.meta.url)
 
 /** A raw wire client: every message it hears, parsed (batches flattened), in order. */
 export interface RawClient {

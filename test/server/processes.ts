@@ -49,7 +49,7 @@ export function startRelayProcess(port: number, dataDir: string | undefined, pee
 
 const STOCK_CLIENT_SCRIPT = fileURLToPath(new URL('./fixtures/stock-gun-client.cjs', import.meta.url))
 
-export interface StockGunAck {
+interface StockGunAck {
   err?: unknown
   ok?: unknown
 }

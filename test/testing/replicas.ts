@@ -10,14 +10,14 @@ import { createSimNetwork, type SimLink, type SimNetwork, type SimNode } from '.
  */
 
 export const SOULS = ['s1', 's2', '__proto__', 'constructor'] as const
-export const KEYS = ['a', 'b', 'toString', '_x'] as const
+const KEYS = ['a', 'b', 'toString', '_x'] as const
 
 /** Fixed base for past states, so ties between replicas are frequent and replays repeat them. */
-export const BASE_STATE = 1_700_000_000_000
+const BASE_STATE = 1_700_000_000_000
 /** Future states are stamped this far (at most) ahead of the wall clock: the receivers defer them for real. */
-export const FUTURE_HORIZON_MS = 120
+const FUTURE_HORIZON_MS = 120
 
-export type Put = {
+type Put = {
   kind: 'put'
   at: number
   soul: string
@@ -104,7 +104,7 @@ export class Reference {
 }
 
 /** What a replica holds of `soul`, in the reference's text form. */
-export function replicaText(node: SimNode, soul: string): string {
+function replicaText(node: SimNode, soul: string): string {
   const held = node.engine.peek(soul)
   if (held === undefined) return ''
   return held.keys

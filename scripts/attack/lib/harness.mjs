@@ -23,13 +23,13 @@ import { freePort, startRelay } from './relay.mjs'
 import { MB } from './stats.mjs'
 import { connectWire, openRawSocket } from './wire.mjs'
 
-export const BASELINE_MS = 1500
-export const DEFAULT_SETTLE_MS = 3000
+const BASELINE_MS = 1500
+const DEFAULT_SETTLE_MS = 3000
 /** RSS growth allowed on top of an attack's configured bound: transient buffers, GC slack, heap fragmentation. */
 export const RSS_SLACK = 64 * MB
 export const P99_TARGET_MS = 50
 /** The attack phase lasts at least this long, so the good client's figures always cover some puts (an attack answered at once would have none). */
-export const MIN_ATTACK_MS = 2000
+const MIN_ATTACK_MS = 2000
 
 class Deadline extends Error {}
 

@@ -12,7 +12,7 @@ export function inspectorUrl(output) {
 }
 
 /** Run DevTools protocol calls on a fresh connection; resolves with their results in order. */
-export function inspect(url, calls, timeoutMs = 30_000) {
+function inspect(url, calls, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false })
     const results = []

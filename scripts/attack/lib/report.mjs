@@ -36,7 +36,7 @@ export function table(rows) {
   return lines.join('\n')
 }
 
-export function details(rows) {
+function details(rows) {
   const out = []
   for (const row of rows) {
     const a = row.attack

@@ -5,7 +5,7 @@ import type { Chain, Data } from '../../core/chain/chain.js'
 import { createConnect } from '../../transport/connect.js'
 import type { WebSocketConstructor } from '../../transport/websocket-like.js'
 
-export const DEFAULT_PEER = 'http://127.0.0.1:8765/gun'
+const DEFAULT_PEER = 'http://127.0.0.1:8765/gun'
 
 export const CLIENT_OPTIONS_HELP = `  --peer <url>      Relay to talk to (Gun's wire protocol; any Gun relay)   env TRELLIS_PEER  default ${DEFAULT_PEER}
   --timeout <ms>    Give up after this long                                  default 10000
@@ -24,7 +24,7 @@ export interface ClientArgs {
 export class UsageError extends Error {}
 
 /** The relay could not be reached at all (refused, no route): exit code 3, told apart from "nothing there". */
-export class UnreachableError extends Error {}
+class UnreachableError extends Error {}
 
 /** The exit code of a failed command: 2 for bad input, 3 for an unreachable relay, 1 otherwise. */
 export function exitCodeOf(error: unknown): number {
@@ -32,7 +32,7 @@ export function exitCodeOf(error: unknown): number {
 }
 
 /** The flags get/put/watch share. `http://host:port` without a path means its `/gun`. */
-export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv): ClientArgs {
+function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv): ClientArgs {
   let parsed
   try {
     parsed = parseArgs({

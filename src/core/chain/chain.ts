@@ -18,6 +18,7 @@ export type Data = Record<string, unknown> | Value | undefined
 
 /** Gun passes (data, key, message, event); `event.off()` stops this listener. */
 export type Listener = (data: Data, key: string, meta: ReadMeta, event: { off(): void }) => void
+/** Called once per put with its outcome: `err` set when it failed, `ok` when a store or peer acknowledged it. */
 export type AckCallback = (ack: Ack) => void
 
 /** About one read: `synced` is false when a peer asked did not answer in time. */

@@ -5,7 +5,7 @@ import type { ChainPath } from './path.js'
 import type { Root } from './root.js'
 
 /** What one slot of a live chain holds now. A node's content is re-sent whenever the node changes. */
-export type Content = { kind: 'node'; soul: string; diff?: GraphNode } | { kind: 'value'; value: Value } | { kind: 'missing' }
+type Content = { kind: 'node'; soul: string; diff?: GraphNode } | { kind: 'value'; value: Value } | { kind: 'missing' }
 
 /**
  * Receives every change of a live chain. A slot names one place the chain

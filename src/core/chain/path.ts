@@ -3,8 +3,11 @@ export type Step =
   | { kind: 'root' }
   | { kind: 'soul'; soul: string }
   | { kind: 'key'; key: string }
-  /** `each`: Gun's `map(fn)`, a transform and filter of the items (undefined leaves an item out). */
-  | { kind: 'map'; each?: (data: unknown, key: string) => unknown }
+  | {
+      kind: 'map'
+      /** Gun's `map(fn)`: a transform and filter of the items (undefined leaves an item out). */
+      each?: (data: unknown, key: string) => unknown
+    }
 
 /** The part of a chain the resolvers need: its step and its parent. */
 export interface ChainPath {

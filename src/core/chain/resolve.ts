@@ -93,7 +93,7 @@ function nodeNow(root: Root, key: string, soul: string): Item | undefined {
 }
 
 /** The item for a value found at a key: links are followed to their node. */
-export async function deref(root: Root, key: string, value: Value | undefined, synced: boolean): Promise<Item> {
+async function deref(root: Root, key: string, value: Value | undefined, synced: boolean): Promise<Item> {
   if (value === undefined) return { key, found: false, synced }
   if (!isLink(value)) return { key, value, found: true, synced }
   const soul = value['#']

@@ -16,7 +16,7 @@ export interface RootOptions {
 }
 
 /** What a read learned: the node (if any) and whether every asked peer answered. */
-export interface Loaded {
+interface Loaded {
   node: GraphNode | undefined
   synced: boolean
 }
@@ -26,7 +26,7 @@ export interface Loaded {
  * them (a promise when links must be looked up first). Building runs after
  * every earlier write is applied.
  */
-export type WriteBuilder = GraphNode[] | (() => GraphNode[] | Promise<GraphNode[]>)
+type WriteBuilder = GraphNode[] | (() => GraphNode[] | Promise<GraphNode[]>)
 
 /** Per-write options, as Gun's `put(data, cb, { opt })` passes them (a SEA certificate for another user's space). */
 export interface WriteOptions {

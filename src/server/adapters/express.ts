@@ -4,6 +4,7 @@ import { createTrellisApp, type TrellisAppOptions } from '../http/app.js'
 import { createPathMatcher, forwardUpgrades } from '../http/mount.js'
 import type { TrellisNode } from '../http/node.js'
 
+/** Trellis inside an Express app (`createTrellisExpress`): middleware, the WebSocket attachment, the node. */
 export interface TrellisExpress {
   /** Express middleware: serves Trellis's paths, passes everything else to `next`. Mount it before body parsers. */
   middleware: (req: Request, res: Response, next: NextFunction) => void

@@ -4,12 +4,14 @@ import { createTrellisApp, type TrellisAppOptions } from '../http/app.js'
 import { createPathMatcher, forwardUpgrades } from '../http/mount.js'
 import type { TrellisNode } from '../http/node.js'
 
+/** Trellis inside a Hono app (`createTrellisHono`): middleware, the WebSocket attachment, the node. */
 export interface TrellisHono {
   /** Hono middleware (on @hono/node-server): serves Trellis's paths, passes everything else on. */
   middleware: MiddlewareHandler
   /** Route WebSocket upgrades from the server `serve()` returned. Returns the detach function. */
   attach(server: Server): () => void
   readonly node: TrellisNode
+  /** Close Trellis (sockets, peers, storage); the Hono server is yours to close. */
   close(): Promise<void>
 }
 

@@ -10,9 +10,11 @@ import type { TrellisNode } from './node.js'
 import { registerStatusRoutes } from './status-routes.js'
 import { registerSubscribeRoutes, type SubscribeOptions, type SubscribeRoutes } from './subscribe.js'
 
+/** CORS for the HTTP API (REST, subscriptions, metrics): off unless given. */
 export interface CorsOptions {
   /** Allowed origins: a list, `'*'` (any), or true (reflect the request's origin). */
   origin: string[] | '*' | true
+  /** Allow credentials (cookies, authorization headers) cross-origin. */
   credentials?: boolean
 }
 

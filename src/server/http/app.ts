@@ -4,6 +4,7 @@ import { DEFAULT_BODY_LIMIT, trellisPlugin, type TrellisPluginOptions } from './
 import type { TrellisNode } from './node.js'
 import { ApiError, apiErrorHandler, errorBody, toApiError } from './errors.js'
 
+/** Options of `createTrellisApp`: the plugin's, plus the logger and the Fastify app's own settings. */
 export interface TrellisAppOptions extends TrellisPluginOptions {
   /** A pino logger for requests and errors. Default: no logging. */
   logger?: Logger

@@ -4,7 +4,7 @@ import { importSPKI, type JWTVerifyGetKey, jwtVerify, type KeyObject } from 'jos
 import { errorBody, ApiError } from './errors.js'
 
 /** What a credential allows: reading (REST reads, subscriptions, /metrics, the admin UI's data) or also writing. */
-export type Role = 'read' | 'write'
+type Role = 'read' | 'write'
 
 /**
  * Credentials for the HTTP side (REST, subscriptions, `/metrics`, the admin
@@ -28,7 +28,7 @@ export interface HttpAuthOptions {
 }
 
 /** Shortest opaque token accepted: a guessable token is no credential. */
-export const MIN_TOKEN_CHARS = 16
+const MIN_TOKEN_CHARS = 16
 
 export interface HttpAuth {
   /** True when any credential is configured. */

@@ -18,6 +18,7 @@ export class ApiError extends Error {
   }
 }
 
+/** The JSON body of every HTTP API error: a stable `code`, a message, and the path it concerns. */
 export interface ErrorBody {
   code: string
   message: string

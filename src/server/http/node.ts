@@ -14,6 +14,7 @@ import { memoryCursors } from '../../mesh/catch-up.js'
 import { openCursorFile, relayIdentity, type CursorFile } from '../relay-state.js'
 import { createHttpRoot, HTTP_ORIGIN } from './http-root.js'
 
+/** Options of `createTrellisNode`: storage, peers, identity, limits. */
 export interface TrellisNodeOptions {
   /** The log engine in this directory (fsync before ack). Memory when neither this nor `storage` is given. */
   dataDir?: string
@@ -57,6 +58,7 @@ export interface TrellisNodeOptions {
   secure?: boolean
   /** Soul, key and value sizes every write is checked against (wire, REST, chain); `maxSoulChars` also bounds the mesh's. */
   validation?: Partial<ValidationLimits>
+  /** Where the node writes its log lines (storage recovery, peers). Default: nowhere. */
   log?: (line: string) => void
 }
 
@@ -70,6 +72,7 @@ export interface TrellisCounters {
   writesLocal: number
 }
 
+/** A node's table sizes and counters: the mesh's, plus souls in memory and outgoing relay links. */
 export interface TrellisNodeStats extends MeshStats {
   souls: number
   dialers: { url: string; connected: boolean }[]
@@ -93,11 +96,15 @@ export interface TrellisNode {
   readonly startedAt: number
   readonly counters: TrellisCounters
   readonly closed: boolean
+  /** Peer with another relay from now on (same as listing it in `peers`). */
   addPeer(url: string): void
+  /** Table sizes and counters, as `/metrics` reports them. */
   stats(): TrellisNodeStats
+  /** Close peers, the mesh and storage (after pending writes flush). */
   close(): Promise<void>
 }
 
+/** A relay's engine, storage, mesh and peer links without HTTP: what the plugin, the adapters and `createRelay` serve. Opens `dataDir`'s log, or uses `storage`, or memory. */
 export async function createTrellisNode(options: TrellisNodeOptions = {}): Promise<TrellisNode> {
   const log = options.log ?? (() => {})
   let storage = options.storage

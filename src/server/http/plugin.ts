@@ -9,6 +9,7 @@ import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { createTrellisNode, type TrellisNode, type TrellisNodeOptions } from './node.js'
 import type { SubscribeRoutes } from './subscribe.js'
 
+/** Options of the Fastify plugin: a node's options (or the node itself) and which routes to serve. */
 export interface TrellisPluginOptions extends TrellisNodeOptions {
   /** Serve this node (the app keeps it, and closes it). Otherwise the plugin creates one from the node options and closes it with the app. */
   node?: TrellisNode
@@ -54,8 +55,9 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
   auth?: HttpAuthOptions
 }
 
+/** Largest REST request body accepted by default: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
-export const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
+const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
 
 /**
  * Trellis as a Fastify plugin: Gun's wire protocol at `/gun`, the REST API

@@ -6,6 +6,7 @@ import { installShutdown, type Shutdown } from '../shutdown.js'
 import { createTrellisApp } from './app.js'
 import type { TrellisNode } from './node.js'
 
+/** A server `runServer` started: the app, the node, its URL, logger and the shutdown handle. */
 export interface RunningServer {
   app: FastifyInstance
   node: TrellisNode

@@ -20,12 +20,12 @@ function queryText(query: unknown, name: string): string | undefined {
 }
 
 /** Bytes of the longest `next` cursor: a marker and up to `maxSoulChars + 1` chars, each escaped to 6 bytes at worst. */
-export function cursorBytes(maxSoulChars: number): number {
+function cursorBytes(maxSoulChars: number): number {
   return 6 * (maxSoulChars + 2) + 2
 }
 
 /** The smallest `maxListBytes` that always fits one soul: the soul, its cursor and the envelope. */
-export function minListBytes(maxSoulChars: number): number {
+function minListBytes(maxSoulChars: number): number {
   return ENVELOPE_BYTES + 2 * cursorBytes(maxSoulChars) + 2
 }
 

@@ -28,6 +28,7 @@ export interface SubscribeRoutes extends SubscribeStats {
   closeAll(): void
 }
 
+/** One server-sent event of `GET /subscribe/*path`: the path, the key that changed and its data. */
 export interface UpdateEvent {
   type: 'update'
   path: string

@@ -85,5 +85,3 @@ export function createNodeCache(capacity: number, maxBytes = Infinity) {
     },
   }
 }
-
-export type NodeCache = ReturnType<typeof createNodeCache>

@@ -194,11 +194,6 @@ export function mergeKey(target: GraphNode, key: string, value: Value, state: nu
   return valueBytes(value) - valueBytes(old)
 }
 
-/** HAM-merge every key of `source` into `target`. */
-export function mergeNode(target: GraphNode, source: GraphNode): void {
-  for (let i = 0; i < source.keys.length; i++) mergeKey(target, source.keys[i], source.values[i], source.states[i])
-}
-
 /** Decode a whole entry (header included) into a fresh node. */
 export function decodeEntry(buf: Buffer, offset: number, end: number): GraphNode {
   const body = entryBody(buf, offset, end)

@@ -25,8 +25,11 @@ export interface CompactionContext {
   aborted(): boolean
 }
 
+/** What one compaction did: the segments it read and wrote, and the bytes before and after. */
 export interface CompactionResult {
+  /** Numbers of the segments compacted. */
   inputs: number[]
+  /** Numbers of the segments written in their place. */
   outputs: number[]
   bytesBefore: number
   bytesAfter: number

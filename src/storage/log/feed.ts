@@ -53,12 +53,12 @@ interface Cursor {
 const FULL: Cursor = { bs: 0, bo: 0, xs: 0, xo: 0, xe: 0, t: 0 }
 const VERSION = 'L1'
 
-export function formatCursor(c: Cursor): string {
+function formatCursor(c: Cursor): string {
   return `${VERSION}:${c.bs}:${c.bo}:${c.xs}:${c.xo}:${c.xe}:${c.t}`
 }
 
 /** A cursor string, or undefined when it is not one of ours (the caller then starts from the beginning). */
-export function parseCursor(text: string | undefined): Cursor | undefined {
+function parseCursor(text: string | undefined): Cursor | undefined {
   if (typeof text !== 'string' || text.length > 120) return undefined
   const parts = text.split(':')
   if (parts.length !== 7 || parts[0] !== VERSION) return undefined

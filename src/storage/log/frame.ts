@@ -18,7 +18,7 @@ export const FRAME_HEADER = 8
 export const TYPE_ENTRIES = 1
 export const TYPE_SEAL = 2
 /** A frame longer than this is damage, not data. */
-export const MAX_FRAME = 0x7fffffff
+const MAX_FRAME = 0x7fffffff
 
 export function sealFrame(): Buffer {
   const frame = Buffer.alloc(FRAME_HEADER + 1)

@@ -22,7 +22,9 @@ import { createWriter, type Batch } from './writer.js'
 
 export type { Logger } from './recovery.js'
 export type { CompactionResult } from './compaction.js'
+export type { LogPendingJournal } from './pending.js'
 
+/** Options of `createLogStorage`. */
 export interface LogStorageOptions {
   /** Directory holding the segments, the hint file and the lock. Created when missing. */
   dir: string
@@ -59,6 +61,7 @@ export interface LogStorageOptions {
   logger?: Logger
 }
 
+/** Sizes of the log's index, segments, cache and pending journal. */
 export interface LogStorageStats {
   souls: number
   /** Entries referenced by the index; more than `souls` means some nodes are spread over several entries. */
@@ -89,6 +92,7 @@ export interface LogStorage extends StorageAdapter {
   health(): StorageHealth
   probe(): Promise<void>
   changes(since: string | undefined, maxBytes: number): Promise<ChangePage>
+  /** Index, segment and cache sizes, for metrics and `trellis inspect`. */
   stats(): LogStorageStats
   /** Merge all sealed segments now (writers keep going). */
   compact(options?: { onProgress?(doneBytes: number, totalBytes: number): void }): Promise<CompactionResult>

@@ -16,7 +16,7 @@ export function sliceNode(node: GraphNode, range: KeyRange): GraphNode {
   return out
 }
 
-export function compare(a: string, b: string): number {
+function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 

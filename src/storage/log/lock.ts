@@ -3,10 +3,10 @@ import { link, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { TrellisError } from '../../core/errors.js'
 
-export const LOCK_FILE = 'LOCK'
+const LOCK_FILE = 'LOCK'
 const openHere = new Set<string>()
 
-export type LockMode = 'socket' | 'file'
+type LockMode = 'socket' | 'file'
 
 export interface LockOptions {
   /**
@@ -50,7 +50,7 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
 }
 
 /** The abstract socket name for `dir`: the same directory (through any path, link or bind mount) gives the same name. */
-export async function lockName(dir: string): Promise<string> {
+async function lockName(dir: string): Promise<string> {
   const s = await stat(dir, { bigint: true })
   return `\0trellis-lock-${s.dev.toString(16)}-${s.ino.toString(16)}`
 }

@@ -47,6 +47,7 @@ export interface LogPendingJournal extends PendingJournal {
   /** Writes held, and bytes of journal file (for stats). */
   readonly size: number
   readonly fileBytes: number
+  /** Close the journal's file. */
   close(): Promise<void>
 }
 

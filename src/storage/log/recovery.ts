@@ -9,8 +9,11 @@ import { checkHeader, parseSegmentName, scanSegment, segmentName, syncDir } from
 import type { SegmentInfo } from './segment-set.js'
 import { SoulIndex } from './soul-index.js'
 
+/** Where the log reports what it found and repaired while opening (e.g. `console`). */
 export interface Logger {
+  /** Damage found, or something skipped. */
   warn(message: string): void
+  /** Optional: informational messages (the log calls only `warn` today). */
   info?(message: string): void
 }
 
@@ -136,7 +139,7 @@ export async function recover(options: RecoveryOptions): Promise<Recovered> {
 }
 
 /** Add every entry of one frame to the index. */
-export function indexFrame(
+function indexFrame(
   index: SoulIndex,
   segmentId: number,
   buf: Buffer,

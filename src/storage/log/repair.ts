@@ -10,7 +10,7 @@ import { createOutput } from './output.js'
 import { PENDING_FILE, repairPendingJournal } from './pending.js'
 import { parseSegmentName, readFully, segmentName, syncDir } from './segment.js'
 
-export interface DamageReport {
+interface DamageReport {
   segment: string
   offset: number
   reason: string

@@ -45,7 +45,7 @@ export async function createSegmentFile(dir: string, id: number): Promise<void> 
   syncDir(dir)
 }
 
-export interface Damage {
+interface Damage {
   /** File offset of the first frame that does not check out. */
   offset: number
   reason: string
