@@ -121,7 +121,7 @@ export class User {
   }
 
   /** Read the user's space once, as `Chain.once`. */
-  once(listener?: Listener): this {
+  once(listener: Listener): this {
     this.here().once(listener)
     return this
   }

@@ -344,6 +344,30 @@ describe('map().once: the list pattern', () => {
   })
 })
 
+describe('once() without a callback: a snapshot', () => {
+  it('once().map() goes over the items there when read, each still live, and not over items added later', async () => {
+    const gun = Gun()
+    const list = gun.get('people')
+    list.set(gun.get('ann').put({ name: 'ann', age: 27 }))
+    list.set(gun.get('bob').put({ name: 'bob', age: 27 }))
+    await gun.synced()
+    const seen = new Map<string, number>()
+    list
+      .once()
+      .map()
+      .on((person) => {
+        const { name, age } = person as { name: string; age: number }
+        seen.set(name, age)
+      })
+    await waitUntil(() => seen.size === 2, 'the two items read')
+    list.set(gun.get('eve').put({ name: 'eve', age: 30 }))
+    gun.get('bob').get('age').put(28)
+    // Eve was added before Bob's update was written, and listeners hear writes in order: once Bob's update is heard, Eve would have been.
+    await waitUntil(() => seen.get('bob') === 28, "bob's update")
+    expect([...seen.keys()].sort()).toEqual(['ann', 'bob'])
+  })
+})
+
 describe('Gun drop-in forms', () => {
   it('get(key, cb) hears "not found" then the data; get(cb) listens on the chain itself', async () => {
     const gun = Gun()

@@ -17,6 +17,8 @@ const stock = process.argv.includes('--stock')
 // Stock Gun's global helpers (String.random, Object.plain, ...), which tests use to make names and
 // which Trellis does not install: the harness provides them, as loading stock Gun would.
 require('gun/src/shim.js')
+// And its debug logger, which a test calls; stock defines it in gun.js, not in the shims.
+console.only ??= () => undefined
 const Gun = stock ? require('gun') : (await import('../../dist/gun.node.js')).default
 globalThis.Gun = Gun
 if (!stock) {

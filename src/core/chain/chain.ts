@@ -80,7 +80,12 @@ export class Chain implements ChainPath, PromiseLike<Data> {
    * `map(fn)`), listeners hear `each(data, key)` instead, and nothing for items it maps to undefined.
    */
   map(each?: (data: Data, key: string) => unknown): Chain {
-    return new Chain(this.root, this, each === undefined ? { kind: 'map' } : { kind: 'map', each: each as (data: unknown, key: string) => unknown })
+    return new Chain(this.root, this, { kind: 'map', each: each as ((data: unknown, key: string) => unknown) | undefined, snapshot: this.snapshot })
+  }
+
+  /** True on the chain `once()` returns without a callback: a `map()` from it goes over the keys read then. */
+  protected get snapshot(): boolean {
+    return false
   }
 
   /** Gun's `not(cb)`: `cb(key)` (with the chain as `this`) once a read finds nothing here. */
@@ -208,8 +213,11 @@ export class Chain implements ChainPath, PromiseLike<Data> {
    * storage and the connected peers have answered or the read timed out —
    * with `undefined` when nothing is there.
    */
-  once(listener?: Listener): this {
-    if (listener === undefined) return this
+  once(): Chain
+  once(listener: Listener): this
+  once(listener?: Listener): Chain {
+    // Gun's `once()` without a callback: this place as read now, so that `once().map()` lists the items there now.
+    if (listener === undefined) return new Snapshot(this.root, this.parent, this.step)
     if (this.step.kind === 'map') return this.oncePerItem(listener)
     const deliver = (items: Item[]) => {
       const event = { off: () => {} }
@@ -288,6 +296,13 @@ export class Chain implements ChainPath, PromiseLike<Data> {
 
   private track(stop: () => void): void {
     ;(this.stops ??= []).push(stop)
+  }
+}
+
+/** What `once()` without a callback returns: the same place, whose `map()` is taken over the keys read once. */
+class Snapshot extends Chain {
+  protected override get snapshot(): boolean {
+    return true
   }
 }
 

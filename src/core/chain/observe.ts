@@ -2,6 +2,7 @@ import type { GraphNode } from '../node.js'
 import { isLink, type Value } from '../types.js'
 import { plainValue } from '../user-space.js'
 import type { ChainPath } from './path.js'
+import { resolve } from './resolve.js'
 import type { Root } from './root.js'
 
 /** What one slot of a live chain holds now. A node's content is re-sent whenever the node changes. */
@@ -24,7 +25,35 @@ export function observe(root: Root, chain: ChainPath, sink: Sink): () => void {
     case 'key':
       return observeChildren(root, chain.parent as ChainPath, step.key, sink)
     case 'map':
+      if (step.snapshot === true) return observeSnapshot(root, chain.parent as ChainPath, sink)
       return observeChildren(root, chain.parent as ChainPath, undefined, sink)
+  }
+}
+
+/** `once().map()`: the items of the nodes the parent reaches as read once (later keys are not added), each followed live. */
+function observeSnapshot(root: Root, parent: ChainPath, sink: Sink): () => void {
+  let stopped = false
+  const stops: (() => void)[] = []
+  resolve(root, parent).then(
+    (parents) => {
+      if (stopped) return
+      for (const holder of parents) {
+        const node = holder.node
+        if (node === undefined) continue
+        for (let i = 0; i < node.keys.length; i++) {
+          const key = node.keys[i]
+          const value = plainValue(node.soul, node.values[i])
+          const slot = `${node.soul}\u0000${key}`
+          if (value !== undefined && isLink(value)) stops.push(observeSoul(root, value['#'], slot, key, sink))
+          else if (value !== undefined) sink(slot, key, { kind: 'value', value })
+        }
+      }
+    },
+    () => undefined,
+  )
+  return () => {
+    stopped = true
+    for (const stop of stops) stop()
   }
 }
 

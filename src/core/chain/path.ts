@@ -7,6 +7,8 @@ export type Step =
       kind: 'map'
       /** Gun's `map(fn)`: a transform and filter of the items (undefined leaves an item out). */
       each?: (data: unknown, key: string) => unknown
+      /** After `once()` without a callback: only the keys the node held when read, each item still live. */
+      snapshot?: boolean
     }
 
 /** The part of a chain the resolvers need: its step and its parent. */
