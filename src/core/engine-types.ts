@@ -1,4 +1,5 @@
 import type { StateClock } from './clock.js'
+import type { ErrorCode } from './errors.js'
 import type { GraphNode } from './node.js'
 import type { KeyRange, StorageAdapter } from './storage-contract.js'
 
@@ -58,7 +59,13 @@ export interface Network {
 /** A write acknowledgement, as Gun's put callback receives it. */
 export interface Ack {
   ok?: unknown
+  /** Gun's error text, exactly as a stock peer words it (and as it travels on the wire). */
   err?: string
+  /**
+   * Why, for code: set on writes this process refused (validation, SEA, storage, quota, closed).
+   * It never goes on the wire; acks from peers, and timeouts (`lack`), carry only Gun's fields.
+   */
+  code?: ErrorCode
   /** True when the ack timed out without any peer or store answering (Gun's `lack`). */
   lack?: boolean
 }

@@ -1,4 +1,4 @@
-import { invalidData, TrellisError, type ErrorCode } from './errors.js'
+import { invalidData, TrellisError } from './errors.js'
 import { isLink } from './types.js'
 
 /**
@@ -180,24 +180,4 @@ export function ownSoulError(meta: object, path: string, limits: ValidationLimit
   const soul = Object.hasOwn(meta, '#') ? (meta as Record<string, unknown>)['#'] : undefined
   if (typeof soul !== 'string' || soul === '') return undefined
   return soulError(soul, limits, `${path}._.#`)
-}
-
-const CODES: [prefix: string, code: ErrorCode][] = [
-  ['Invalid data:', 'INVALID_DATA'],
-  ['Value too long:', 'INVALID_DATA'],
-  ['Invalid key:', 'INVALID_KEY'],
-  ['Key too long:', 'INVALID_KEY'],
-  ['Invalid soul:', 'INVALID_SOUL'],
-  ['Soul too long:', 'INVALID_SOUL'],
-  ['Data at root of graph', 'ROOT_NOT_NODE'],
-  ['Invalid graph!', 'INVALID_GRAPH'],
-]
-
-/**
- * The code of a validation message, for layers that only see the text (a
- * write's ack carries `err` as text, as Gun's does). Undefined for any other text.
- */
-export function validationCode(message: string): ErrorCode | undefined {
-  for (const [prefix, code] of CODES) if (message.startsWith(prefix)) return code
-  return undefined
 }

@@ -1,153 +1,32 @@
-import type { Engine, Network } from '../core/engine-types.js'
-import type { GraphNode } from '../core/node.js'
-import { parseWireGraph, wireGraphText } from '../core/wire.js'
+import { parseWireGraph } from '../core/wire.js'
 import { BatchTask } from './batch-task.js'
 import { createBoundedMap } from './bounded-map.js'
+import { createCatchUp, type CatchUp } from './catch-up.js'
 import { decodeFrame } from './codec.js'
+import { createDamHandler } from './dam.js'
 import { createDedup } from './dedup.js'
 import { fairFor } from './fair.js'
 import { createGetHandler } from './get-handler.js'
+import { createOutgoingGreeter } from './greet-outgoing.js'
 import { randomId } from './ids.js'
-import { CLOSE_MOB, CLOSE_SLOW_CONSUMER, type Link } from './link.js'
-import { errorText, field, isPlainObject, stringField, type WireMessage } from './message.js'
-import { createOutbox, type OutboxEntry } from './outbox.js'
-import { Peer, type PeerInfo } from './peer.js'
-import { createPusher } from './push.js'
-import { createRelayLinks } from './relay-links.js'
-import { createPutHandler } from './put-handler.js'
-import { createReplyHandler } from './reply-handler.js'
 import { DEFAULT_LIMITS, type MeshLimits } from './limits.js'
+import { CLOSE_MOB, CLOSE_SLOW_CONSUMER } from './link.js'
+import { createMeshContext } from './mesh-context.js'
+import { MeshCounters } from './mesh-counters.js'
+import type { Mesh, MeshOptions, PeerEvents, PeerHandle } from './mesh-types.js'
+import { errorText, field, stringField, type WireMessage } from './message.js'
+import { createOutbox } from './outbox.js'
+import { Peer } from './peer.js'
+import { createPeerNetwork } from './peer-network.js'
+import { createPusher } from './push.js'
+import { createPutHandler } from './put-handler.js'
+import { createRelayLinks } from './relay-links.js'
+import { createReplyHandler } from './reply-handler.js'
 import type { Route } from './routes.js'
 import { createSubscriptions } from './subscriptions.js'
 import { startSweeper, sweepInterval } from './sweeper.js'
-import { createCatchUp, type CatchUp, type CatchUpOptions, type CatchUpStats } from './catch-up.js'
 
-export interface MeshOptions {
-  engine: Engine
-  /** This process's id in the `?` handshake (random by default). */
-  pid?: string
-  /**
-   * Relay mode: subscribe peers that GET a soul and push them its changes,
-   * forward GETs to relay peers, replicate changes to relay peers. Clients
-   * (browsers, app processes) leave it off: they only send their own writes.
-   */
-  relay?: boolean
-  /** Ack incoming puts once durable. Default: relays, and peers with durable storage. */
-  ackPuts?: boolean
-  /** Relay URLs to suggest in a `mob` notice when over `limits.maxPeers`. */
-  mobPeers?: () => string[]
-  /**
-   * The cluster's shared secret (relays): a relay that dials us proves it is one of ours with an
-   * HMAC of our greeting's nonce (peer-proof.ts), and we prove it when we dial. Without it, an
-   * accepted link is a relay peer only when a relay we dial vouches for it (docs/mesh.md, Peer roles).
-   */
-  peerSecret?: string
-  /** Relays: catch up with relay peers through their change feeds (catch-up.ts); off when undefined. */
-  catchUp?: CatchUpOptions
-  limits?: Partial<MeshLimits>
-  log?: (line: string) => void
-}
-
-/** Feed a connection's frames in; tell the mesh when it closes. */
-export interface PeerHandle {
-  readonly peer: Peer
-  hear(text: string): void
-  /** The connection is gone; `code` is the close code the other side sent, when known. */
-  closed(code?: number): void
-}
-
-/**
- * What the mesh tells the transport that dialled a link. A dialler passes the
- * same object for every connection it makes, so standby outlives a link.
- */
-export interface PeerEvents {
-  /** A relay said it is full and named others (`mob`). */
-  onMob?: (urls: string[]) => void
-  /** The connection reached this very process. */
-  onSelf?: () => void
-  /**
-   * Our dialled link was dropped as a duplicate: the relay at the other end
-   * dialled us too, and its link is the one both sides keep. Do not redial
-   * (cancel a pending redial) until `onResume`. Comes when the link closes,
-   * or later, while redialling, once the other relay's link is up again.
-   */
-  onStandby?: () => void
-  /** The link we stood by for is gone: dial again (after the usual backoff). */
-  onResume?: () => void
-}
-
-export interface MeshStats {
-  peers: number
-  dedup: number
-  routes: number
-  subscriptionSouls: number
-  subscriptions: number
-  interest: number
-  outbox: number
-  framesIn: number
-  framesOut: number
-  errorsSent: number
-  /** Relay links this mesh closed because the same two relays already had one (docs/mesh.md, Relay peering). */
-  duplicateLinksClosed: number
-  // Bytes held (characters of ids, souls, keys, JSON): see limits.ts for the bounds.
-  dedupBytes: number
-  routeBytes: number
-  interestBytes: number
-  subscriptionBytes: number
-  outboxBytes: number
-  /** Bytes accepted by sockets and not yet written, over all peers. */
-  sendQueueBytes: number
-  /** Connections closed because their send queue passed `maxQueueChars`. */
-  slowConsumersClosed: number
-  /** Accepted links proven to be relay peers (cluster secret, or vouched for by a relay we dial). */
-  relayLinksProven: number
-  /** Relay claims whose proof did not verify. */
-  relayProofsFailed: number
-  /** Replies from peers dropped because their data was not a valid graph. */
-  repliesRefused: number
-  /** Messages dropped because their id was longer than `maxIdChars`. */
-  longIdsRefused: number
-}
-
-export interface Mesh {
-  readonly pid: string
-  readonly relay: boolean
-  readonly network: Network
-  readonly peers: ReadonlySet<Peer>
-  connect(link: Link, info: PeerInfo, events?: PeerEvents): PeerHandle
-  /** Peers are configured (dialled by a transport), connected or not: writes then wait for a peer's ack and are kept until one comes. */
-  expectPeers(yes: boolean): void
-  /** A dialled connection failed or was lost: reads stop waiting for a connection until one opens again. */
-  dialFailed(): void
-  stats(): MeshStats
-  /** Catch-up between relays (undefined when off). */
-  catchUpStats(): CatchUpStats | undefined
-  close(): void
-}
-
-/** Internal surface shared by the message handlers. */
-export interface MeshContext {
-  readonly engine: Engine
-  readonly pid: string
-  readonly relay: boolean
-  readonly ackPuts: boolean
-  readonly limits: MeshLimits
-  readonly peers: Set<Peer>
-  readonly routes: ReturnType<typeof createBoundedMap<Route>>
-  readonly subscriptions: ReturnType<typeof createSubscriptions>
-  /** Replies being merged, by message id → the peer the reply is routed to (not pushed to again). */
-  readonly mergingReplies: Map<string, Peer>
-  send(peer: Peer, msg: WireMessage): void
-  sendText(peer: Peer, text: string): void
-  /** Merge a wire graph from a peer; resolves to false when it was invalid. */
-  merge(put: unknown, peer: Peer, id: string): Promise<boolean>
-  /** Merge graph nodes already validated; resolves to false when the engine refused them. */
-  mergeNodes(nodes: GraphNode[], peer: Peer, id: string): Promise<boolean>
-  /** A peer's reply carried data that is not a valid graph: counted and logged, never passed on. */
-  refusedReply(peer: Peer, why: string): void
-  relayPeers(except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[]
-  log(line: string): void
-}
+export type { Mesh, MeshOptions, MeshStats, PeerEvents, PeerHandle } from './mesh-types.js'
 
 export function createMesh(options: MeshOptions): Mesh {
   const engine = options.engine
@@ -177,85 +56,13 @@ export function createMesh(options: MeshOptions): Mesh {
   const outbox = createOutbox(limits.maxOutbox, limits.outboxTtlMs, Date.now, limits.maxOutboxBytes)
   // Expiry without traffic: one unref'd timer sweeps every table a slice at a time (sweeper.ts).
   const stopSweeper = startSweeper([dedup, routes, outbox], sweepInterval([limits.dedupAgeMs, limits.routeAgeMs, limits.outboxTtlMs]))
-  const mergingReplies = new Map<string, Peer>()
-  let framesIn = 0
-  let framesOut = 0
-  let errorsSent = 0
-  let slowConsumersClosed = 0
-  let repliesRefused = 0
-  let longIdsRefused = 0
+  const counters = new MeshCounters()
   let peerCounter = 0
   let incoming = 0
   let closed = false
 
-  const sendText = (peer: Peer, text: string) => {
-    framesOut++
-    peer.send(text)
-  }
-  const send = (peer: Peer, msg: WireMessage) => {
-    const given = msg['#']
-    const id = typeof given === 'string' ? given : randomId()
-    msg['#'] = id
-    // Replies and acks travel back along one route and are never relayed, so they need no dedup entry.
-    if (msg['@'] === undefined) dedup.track(id)
-    sendText(peer, JSON.stringify(msg))
-  }
-
-  const merge = async (put: unknown, peer: Peer, id: string): Promise<boolean> => {
-    let nodes: GraphNode[]
-    try {
-      nodes = parseWireGraph(put, limits)
-    } catch (error) {
-      refusedReply(peer, errorText(error))
-      return false
-    }
-    return mergeNodes(nodes, peer, id)
-  }
-
-  const mergeNodes = async (nodes: GraphNode[], peer: Peer, id: string): Promise<boolean> => {
-    if (nodes.length === 0) return true
-    try {
-      await engine.put(nodes, { kind: 'peer', peer, id })
-      return true
-    } catch (error) {
-      log(`merge from ${peer.name} failed: ${errorText(error)}`)
-      return false
-    }
-  }
-
-  const refusedReply = (peer: Peer, why: string) => {
-    repliesRefused++
-    log(`reply from ${peer.name} refused: ${why.slice(0, 200)}`)
-  }
-
-  const relayPeers = (except: Peer | undefined, hints: ReadonlySet<string> | undefined): Peer[] => {
-    const out: Peer[] = []
-    for (const peer of peers) {
-      if (!peer.relay || peer === except || peer.closed) continue
-      if (hints !== undefined && (hints.has(peer.name) || hints.has(peer.id) || (peer.pid !== undefined && hints.has(peer.pid)))) continue
-      out.push(peer)
-    }
-    return out
-  }
-
-  const context: MeshContext = {
-    engine,
-    pid,
-    relay,
-    ackPuts,
-    limits,
-    peers,
-    routes,
-    subscriptions,
-    mergingReplies,
-    send,
-    sendText,
-    merge,
-    mergeNodes,
-    refusedReply,
-    relayPeers,
-    log,
-  }
+  const context = createMeshContext({ engine, pid, relay, ackPuts, limits, peers, routes, subscriptions, dedup, counters, log })
+  const { send, sendText } = context
 
   // Fairness (src/mesh/fair.ts, docs/mesh.md "Fairness"): see the hook in `hear` below.
   const fair = fairFor(context)
@@ -311,34 +118,6 @@ export function createMesh(options: MeshOptions): Mesh {
     if (put !== undefined) return handlePut(msg, put, id, peer)
   }
 
-  function hearDam(dam: string, msg: WireMessage, id: string, peer: Peer): void {
-    switch (dam) {
-      case '?':
-        return links.hearGreeting(msg, id, peer)
-      case 'vouch':
-        return links.hearVouch(msg, peer)
-      case 'sync':
-        return catchUp?.hear(msg, id, peer)
-      case '!': {
-        const err = stringField(msg, 'err')
-        log(`peer ${peer.name} error notice: ${err?.slice(0, 200) ?? '(none)'}`)
-        return
-      }
-      case 'mob': {
-        const suggested = field(msg, 'peers')
-        const urls = isPlainObject(suggested)
-          ? Object.keys(suggested)
-              .filter((u) => /^(wss?|https?):\/\//.test(u))
-              .slice(0, 32)
-          : []
-        eventsOf.get(peer)?.onMob?.(urls)
-        return
-      }
-      default:
-        return // `hi`, `opt`, `tag` and anything unknown: ignored, never relayed.
-    }
-  }
-
   // ---- connections ----
   const eventsOf = new WeakMap<Peer, PeerEvents>()
   const links = createRelayLinks({
@@ -356,6 +135,8 @@ export function createMesh(options: MeshOptions): Mesh {
   })
   const catchUp: CatchUp | undefined =
     relay && options.catchUp !== undefined ? createCatchUp({ engine, parse: (put) => parseWireGraph(put, limits), sendText, log }, options.catchUp) : undefined
+
+  const hearDam = createDamHandler({ links, catchUp, eventsOf: (peer) => eventsOf.get(peer), log })
 
   function closePeer(peer: Peer, code: number, reason: string): void {
     if (peer.closed) return
@@ -390,139 +171,31 @@ export function createMesh(options: MeshOptions): Mesh {
    */
   const longIdNoticeFrame = new WeakMap<Peer, number>()
   function refuseLongId(peer: Peer, id: string): void {
-    longIdsRefused++
+    counters.longIdsRefused++
     if (longIdNoticeFrame.get(peer) === peer.framesIn) return
     longIdNoticeFrame.set(peer, peer.framesIn)
     sendError(peer, `Message id too long: ${id.length} chars, at most ${limits.maxIdChars}; message dropped. Id begins: ${id.slice(0, limits.maxIdChars)}`)
   }
 
   function sendError(peer: Peer, err: string): void {
-    errorsSent++
+    counters.errorsSent++
     send(peer, { '#': randomId(), dam: '!', err })
   }
 
-  function greetOutgoing(peer: Peer): void {
-    // Re-ask for everything we read before (catch-up), then resend unacknowledged writes.
-    let count = 0
-    for (const soul of interest.keys()) {
-      if (count++ >= limits.maxResubscribe) break
-      const id = randomId()
-      routes.set(id, { kind: 'resubscribe' })
-      peer.asked.add(soul)
-      send(peer, { '#': id, get: { '#': soul } })
-    }
-    if (relay) {
-      for (const soul of subscriptions.souls()) {
-        if (count++ >= limits.maxResubscribe) break
-        if (peer.asked.has(soul)) continue
-        const id = randomId()
-        routes.set(id, { kind: 'resubscribe' })
-        peer.asked.add(soul)
-        send(peer, { '#': id, get: { '#': soul } })
-      }
-    }
-    for (const entry of outbox.entries()) sendPut(peer, entry, randomId())
-  }
-
-  function sendPut(peer: Peer, entry: OutboxEntry, id: string): void {
-    routes.set(id, { kind: 'publish', entry })
-    dedup.track(id)
-    sendText(peer, putMessageText(id, entry.putText))
-  }
-
-  // Reads made while the first connection opens wait for it (see Network.ready); after a failure they do not.
-  let offline = false
-  const readyWaiters = new Set<(connected: boolean) => void>()
-  const settleReady = (connected: boolean) => {
-    for (const resolve of [...readyWaiters]) resolve(connected)
-  }
-
-  const countRelayPeers = () => {
-    let n = 0
-    for (const peer of peers) if (peer.relay && !peer.closed) n++
-    return n
-  }
-
-  const network: Network = {
-    // A relay asks only relay peers; its clients are not a source of truth for its reads or acks.
-    get peerCount() {
-      return relay ? countRelayPeers() : peers.size
-    },
-    get hasPeers() {
-      return relay ? hasConfiguredPeers || countRelayPeers() > 0 : peers.size > 0 || hasConfiguredPeers
-    },
-    get writesNeedPeerAck() {
-      return !relay && (peers.size > 0 || hasConfiguredPeers)
-    },
-    ready(timeoutMs) {
-      if (network.peerCount > 0) return Promise.resolve(true)
-      if (!hasConfiguredPeers || offline || closed) return Promise.resolve(false)
-      return new Promise<boolean>((resolve) => {
-        const done = (connected: boolean) => {
-          clearTimeout(timer)
-          readyWaiters.delete(done)
-          resolve(connected)
-        }
-        const timer = setTimeout(() => done(false), timeoutMs)
-        readyWaiters.add(done)
-      })
-    },
-    fetch(soul, key) {
-      interest.set(soul, true)
-      const asked = relay ? relayPeers(undefined, undefined) : [...peers].filter((p) => !p.closed)
-      if (asked.length === 0) return Promise.resolve(false)
-      return new Promise<boolean>((resolve) => {
-        const id = randomId()
-        const waiting = new Set(asked)
-        let done = false
-        const timer = setTimeout(() => finish(false), limits.readTimeoutMs)
-        const finish = (answered: boolean) => {
-          if (done) return
-          done = true
-          clearTimeout(timer)
-          resolve(answered)
-        }
-        routes.set(id, {
-          kind: 'fetch',
-          waiting,
-          answered: (peer) => {
-            waiting.delete(peer)
-            if (waiting.size === 0) finish(true)
-          },
-          finish: () => finish(false),
-        })
-        const get: Record<string, unknown> = { '#': soul }
-        if (key !== undefined) get['.'] = key
-        for (const peer of asked) {
-          peer.asked.add(soul)
-          send(peer, { '#': id, get })
-        }
-      })
-    },
-    publish(nodes, id, onAck) {
-      // The outbox is also the route for this id's acks (resends after a reconnect get routes of their own).
-      const entry: OutboxEntry = { id, putText: wireGraphText(nodes), onAck, createdAt: Date.now() }
-      outbox.add(entry)
-      dedup.track(id)
-      const text = putMessageText(id, entry.putText)
-      for (const peer of peers) if (!peer.closed) sendText(peer, text)
-    },
-  }
-
-  // Set by transports that dial out (their writes are kept until acked, and they re-subscribe).
-  let hasConfiguredPeers = false
+  const greetOutgoing = createOutgoingGreeter({ relay, limits, interest, outbox, dedup, context })
+  const peerNetwork = createPeerNetwork({ relay, limits, peers, interest, outbox, dedup, context })
 
   return {
     pid,
     relay,
-    network,
+    network: peerNetwork.network,
     peers,
     connect(link, info, events) {
-      if (info.outgoing) hasConfiguredPeers = true
+      if (info.outgoing) peerNetwork.expectPeers(true)
       // The dialler has a link of its own again: the duplicate rule starts afresh on it.
       if (events !== undefined) links.dialling(events)
       const peer = new Peer(`p${++peerCounter}`, link, info, limits, (slow) => {
-        if (!slow.closed) slowConsumersClosed++
+        if (!slow.closed) counters.slowConsumersClosed++
         closePeer(slow, CLOSE_SLOW_CONSUMER, 'send queue full')
       })
       if (events !== undefined) eventsOf.set(peer, events)
@@ -533,7 +206,7 @@ export function createMesh(options: MeshOptions): Mesh {
           // Fairness hook: a big frame, or one from a peer with work waiting or over budget, waits for its turn.
           if (fair.deferFrame(peer, text, handle)) return
           peer.framesIn++
-          framesIn++
+          counters.framesIn++
           peer.heardAt = Date.now()
           try {
             const decoded = decodeFrame(text, limits.maxFrameChars, limits.maxBatch)
@@ -580,18 +253,12 @@ export function createMesh(options: MeshOptions): Mesh {
         sendText(peer, links.greet(peer))
       } else {
         greetOutgoing(peer)
-        offline = false
-        settleReady(true)
+        peerNetwork.connected()
       }
       return handle
     },
-    expectPeers(yes) {
-      hasConfiguredPeers = yes
-    },
-    dialFailed() {
-      offline = true
-      settleReady(false)
-    },
+    expectPeers: (yes) => peerNetwork.expectPeers(yes),
+    dialFailed: () => peerNetwork.dialFailed(),
     stats() {
       let sendQueueBytes = 0
       for (const peer of peers) {
@@ -609,9 +276,9 @@ export function createMesh(options: MeshOptions): Mesh {
         subscriptions: subscriptions.entryCount,
         interest: interest.size,
         outbox: outbox.size,
-        framesIn,
-        framesOut,
-        errorsSent,
+        framesIn: counters.framesIn,
+        framesOut: counters.framesOut,
+        errorsSent: counters.errorsSent,
         duplicateLinksClosed: links.duplicateLinksClosed,
         dedupBytes: dedup.bytes,
         routeBytes: routes.bytes,
@@ -619,11 +286,11 @@ export function createMesh(options: MeshOptions): Mesh {
         subscriptionBytes: subscriptions.byteCount,
         outboxBytes: outbox.bytes,
         sendQueueBytes,
-        slowConsumersClosed,
+        slowConsumersClosed: counters.slowConsumersClosed,
         relayLinksProven: links.relayLinksProven,
         relayProofsFailed: links.relayProofsFailed,
-        repliesRefused,
-        longIdsRefused,
+        repliesRefused: counters.repliesRefused,
+        longIdsRefused: counters.longIdsRefused,
       }
     },
     catchUpStats: () => catchUp?.stats(),
@@ -636,12 +303,7 @@ export function createMesh(options: MeshOptions): Mesh {
       for (const peer of [...peers]) closePeer(peer, 1001, 'closing')
       for (const route of routes.values()) expireRoute(route)
       routes.clear()
-      settleReady(false)
+      peerNetwork.close()
     },
   }
-}
-
-/** `{"#":id,"put":…}` around a graph already in JSON text. */
-function putMessageText(id: string, putText: string): string {
-  return '{"#":' + JSON.stringify(id) + ',"put":' + putText + '}'
 }

@@ -25,3 +25,8 @@ export const FRAME_PARSE_ERROR = 'DAM JSON parse error.'
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
+
+/** `{"#":id,"put":…}` around a graph already in JSON text. */
+export function putMessageText(id: string, putText: string): string {
+  return '{"#":' + JSON.stringify(id) + ',"put":' + putText + '}'
+}

@@ -2,7 +2,7 @@ import type { Origin } from '../core/engine-types.js'
 import { GraphNode } from '../core/node.js'
 import { wireGraphText } from '../core/wire.js'
 import { randomId } from './ids.js'
-import type { MeshContext } from './mesh.js'
+import type { MeshContext } from './mesh-types.js'
 import { Peer } from './peer.js'
 import { EVERY_KEY, type KeyInterest } from './subscriptions.js'
 

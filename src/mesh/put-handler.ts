@@ -1,7 +1,7 @@
 import type { PutOutcome } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
 import { WireGraphParser } from '../core/wire.js'
-import type { MeshContext } from './mesh.js'
+import type { MeshContext } from './mesh-types.js'
 import { fairFor } from './fair.js'
 import { randomId } from './ids.js'
 import { errorText, type WireMessage } from './message.js'

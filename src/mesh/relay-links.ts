@@ -1,6 +1,6 @@
 import { CLOSE_DUPLICATE, CLOSE_SELF } from './link.js'
 import { randomId } from './ids.js'
-import type { PeerEvents } from './mesh.js'
+import type { PeerEvents } from './mesh-types.js'
 import { field, stringField, type WireMessage } from './message.js'
 import { createPeerProof } from './peer-proof.js'
 import type { Peer } from './peer.js'

@@ -1,7 +1,7 @@
 import type { GraphNode } from '../core/node.js'
 import { parseWireGraph, toWireGraph } from '../core/wire.js'
 import { graphHash } from './hash.js'
-import type { MeshContext } from './mesh.js'
+import type { MeshContext } from './mesh-types.js'
 import { errorText, field, stringField, type WireMessage } from './message.js'
 import type { Outbox, OutboxEntry } from './outbox.js'
 import type { Peer } from './peer.js'

@@ -3,7 +3,7 @@ import { toWireGraph } from '../core/wire.js'
 import type { SlicedTask, WorkCost } from './fair.js'
 import { graphHash } from './hash.js'
 import { randomId } from './ids.js'
-import type { MeshContext } from './mesh.js'
+import type { MeshContext } from './mesh-types.js'
 import type { WireMessage } from './message.js'
 import type { Peer } from './peer.js'
 

@@ -46,23 +46,6 @@ const LEGACY_UNBOUND_BEFORE = Date.UTC(2019, 0, 1)
 
 const refuse = (text: string, path: string) => new TrellisError('UNVERIFIED', text, path)
 
-const REFUSALS = new Set([
-  'Unverified data.',
-  'Alias not same!',
-  'Account not same!',
-  'Data must exist!',
-  'Alias must exist!',
-  'Certificate expired.',
-  'Certificate verification fail.',
-  'Data hash not same as hash!',
-  'User is not logged in.',
-])
-
-/** True for the text of a refusal by SEA's rules (acks carry only the text): HTTP answers it 403. */
-export function isSeaRefusal(text: string): boolean {
-  return REFUSALS.has(text) || text.startsWith('Soul missing public key at ') || text.startsWith('Path "') || /^Certificant .* blocked\.$/.test(text)
-}
-
 function linkOf(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return undefined
   const soul = (value as { '#'?: unknown })['#']

@@ -169,7 +169,7 @@ describe('chain API (reference §3 B)', () => {
 
   it('B19: a primitive put at the root of the graph is an error', async () => {
     const gun = Gun()
-    expect(await ackOf((cb) => gun.get('prim').put('x', cb))).toEqual({ err: 'Data at root of graph must be a node (an object).' })
+    expect(await ackOf((cb) => gun.get('prim').put('x', cb))).toEqual({ err: 'Data at root of graph must be a node (an object).', code: 'ROOT_NOT_NODE' })
   })
 
   it('B20: a circular object stores the self key as a link to its own soul', async () => {

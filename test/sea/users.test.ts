@@ -137,7 +137,7 @@ describe("a logged-in user's writes (signed, pipelined), on one instance without
     const gun = Gun({ radisk: false })
     instances.push(gun)
     const user = gun.user()
-    expect(await ackOf((cb) => user.get('x').put(1, cb))).toEqual({ err: 'User is not logged in.' })
+    expect(await ackOf((cb) => user.get('x').put(1, cb))).toEqual({ err: 'User is not logged in.', code: 'UNVERIFIED' })
     const name = alias('gus')
     await call((cb) => user.create(name, 'password123', cb))
     const other = (await call((cb) => gun.user().auth(name, 'password123', cb))).pub as string

@@ -8,23 +8,13 @@ import { plainWire } from '../user-space.js'
 import { buildPut, buildPutNow, context, writeTarget } from './build-put.js'
 import { diffFor, isPlainObject, ownSoul } from './ify.js'
 import { observe } from './observe.js'
+import type { AckCallback, Data, Listener, ReadMeta } from './chain-types.js'
 import { listenRaw, type RawListener } from './compat.js'
 import { describePath, type ChainPath, type Step } from './path.js'
 import { resolve, resolveNow, type Item } from './resolve.js'
 import type { Root, WriteOptions } from './root.js'
 
-/** Data as callbacks receive it: a copy of a node (with its `_` metadata) or a value. */
-export type Data = Record<string, unknown> | Value | undefined
-
-/** Gun passes (data, key, message, event); `event.off()` stops this listener. */
-export type Listener = (data: Data, key: string, meta: ReadMeta, event: { off(): void }) => void
-/** Called once per put with its outcome: `err` set when it failed, `ok` when a store or peer acknowledged it. */
-export type AckCallback = (ack: Ack) => void
-
-/** About one read: `synced` is false when a peer asked did not answer in time. */
-export interface ReadMeta {
-  synced: boolean
-}
+export type { AckCallback, Data, Listener, ReadMeta } from './chain-types.js'
 
 /**
  * A place in the graph, as Gun's chain names it: `gun.get('a').get('b')`.

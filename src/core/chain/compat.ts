@@ -1,4 +1,4 @@
-import type { Chain, Data } from './chain.js'
+import type { Data, Listenable } from './chain-types.js'
 
 /** A listener of Gun's low-level form: `get(cb)` / `get(key, cb)` hear `{ put, get }` messages. */
 export type RawListener = (message: { put: Data; get: string }, event: { off(): void }) => void
@@ -8,7 +8,7 @@ export type RawListener = (message: { put: Data; get: string }, event: { off(): 
  * nothing here, then every value or node that arrives, until `event.off()`. Apps use it to tell
  * "not found" from data without `once`'s single answer.
  */
-export function listenRaw(chain: Chain, listener: RawListener): void {
+export function listenRaw(chain: Listenable, listener: RawListener): void {
   let heard = false
   let off = false
   let stopOn: (() => void) | undefined

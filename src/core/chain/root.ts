@@ -1,4 +1,5 @@
 import type { Ack, Engine, Network, PutOutcome } from '../engine-types.js'
+import { TrellisError } from '../errors.js'
 import type { GraphNode } from '../node.js'
 import { later } from '../later.js'
 import { isLink } from '../types.js'
@@ -168,14 +169,14 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
         if (!wantsPeer) sync()
       },
       (error: unknown) => {
-        answer({ err: messageOf(error) })
+        answer(refusal(error))
         if (!wantsPeer) sync()
       },
     )
   }
 
   const failWrite = (error: unknown, ack: ((ack: Ack) => void) | undefined) => {
-    ack?.({ err: messageOf(error) })
+    ack?.(refusal(error))
     settleOne()
   }
 
@@ -336,6 +337,8 @@ function ackOk(ack: (ack: Ack) => void): void {
   ack({ ok: true })
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** A failed write's ack: the error's text, and its code when it is one of ours (REST maps codes to statuses). */
+function refusal(error: unknown): Ack {
+  if (error instanceof TrellisError) return { err: error.message, code: error.code }
+  return { err: error instanceof Error ? error.message : String(error) }
 }

@@ -38,12 +38,14 @@ export function registerDataRoutes(app: FastifyInstance, options: DataRouteOptio
 
   const write = (chain: Chain, data: unknown, path: DataPath) =>
     new Promise<void>((resolve, reject) => {
-      chain.put(data, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, path.text))))
+      chain.put(data, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, ack.code, path.text))))
     })
 
   /** Nodes built here (tombstones, a signed value), through the same write pipeline as a chain put. */
   const writeNodes = (nodes: GraphNode[], path: DataPath) =>
-    new Promise<void>((resolve, reject) => node.db.root.write(nodes, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, path.text)))))
+    new Promise<void>((resolve, reject) =>
+      node.db.root.write(nodes, (ack) => (ack.err === undefined ? resolve() : reject(ackError(ack.err, ack.code, path.text)))),
+    )
 
   const bodyOf = (request: FastifyRequest, path: DataPath): unknown => {
     const value = request.body

@@ -1,7 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { TrellisError } from '../../core/errors.js'
-import { validationCode } from '../../core/validate.js'
-import { isSeaRefusal } from '../../sea/enforce.js'
+import { type ErrorCode, TrellisError } from '../../core/errors.js'
 
 /** A failure the HTTP API reports: status, a stable code, a message, and the offending path when there is one. */
 export class ApiError extends Error {
@@ -25,7 +23,7 @@ export interface ErrorBody {
   path?: string
 }
 
-const TRELLIS_STATUS: Record<string, number> = {
+const TRELLIS_STATUS: Record<ErrorCode, number> = {
   INVALID_DATA: 400,
   INVALID_GRAPH: 400,
   INVALID_STATE: 400,
@@ -65,7 +63,7 @@ export function toApiError(error: unknown): ApiError {
 
 /** A refusal from core as the API reports it, with the API path (`a/b`) that was refused. */
 export function fromTrellisError(error: TrellisError, path: string | undefined): ApiError {
-  return new ApiError(TRELLIS_STATUS[error.code] ?? 500, error.code, error.message, path)
+  return new ApiError(TRELLIS_STATUS[error.code], error.code, error.message, path)
 }
 
 export function errorBody(error: ApiError): ErrorBody {
@@ -82,16 +80,12 @@ export function apiErrorHandler(error: unknown, request: FastifyRequest, reply: 
 }
 
 /**
- * An ack error text from the write pipeline, as an API error. The body was
- * checked before the write, but the chain may still refuse what only it can
- * see (a path soul `parent/key` past the soul limit): its messages are the
- * validator's, recognised by `validationCode`; anything else is storage-side.
+ * A write's refusal (an ack's `err` and `code`) as an API error, its status by the code. The body was checked
+ * before the write, but the pipeline may still refuse what only it can see (a path soul past the
+ * soul limit, SEA's rules, a full disk). An ack without a code failed outside our own checks: a
+ * storage adapter's error, reported as storage-side.
  */
-export function ackError(err: string, path: string): ApiError {
-  const code = validationCode(err)
-  if (code !== undefined) return new ApiError(TRELLIS_STATUS[code] ?? 400, code, err, path)
-  if (isSeaRefusal(err)) return new ApiError(403, 'UNVERIFIED', err, path)
-  if (err.includes('closed')) return new ApiError(503, 'CLOSED', err, path)
-  if (/quota/i.test(err)) return new ApiError(507, 'QUOTA', err, path)
-  return new ApiError(503, 'STORAGE', err, path)
+export function ackError(err: string, code: ErrorCode | undefined, path: string): ApiError {
+  const known = code ?? 'STORAGE'
+  return new ApiError(TRELLIS_STATUS[known], known, err, path)
 }

@@ -1,0 +1,138 @@
+import type { Network } from '../core/engine-types.js'
+import { wireGraphText } from '../core/wire.js'
+import type { BoundedMap } from './bounded-map.js'
+import type { Dedup } from './dedup.js'
+import { randomId } from './ids.js'
+import type { MeshLimits } from './limits.js'
+import type { MeshContext } from './mesh-types.js'
+import { putMessageText } from './message.js'
+import type { Outbox, OutboxEntry } from './outbox.js'
+import type { Peer } from './peer.js'
+
+export interface PeerNetworkParts {
+  relay: boolean
+  limits: MeshLimits
+  peers: ReadonlySet<Peer>
+  /** Souls this process read from peers (asked again after a reconnect). */
+  interest: BoundedMap<true>
+  outbox: Outbox
+  dedup: Dedup
+  context: Pick<MeshContext, 'routes' | 'send' | 'sendText' | 'relayPeers'>
+}
+
+/** The engine's view of the peers (Network), and the connection state its reads wait on. */
+export interface PeerNetwork {
+  readonly network: Network
+  /** Peers are configured (a transport dials them), connected or not: writes then wait for a peer's ack. */
+  expectPeers(yes: boolean): void
+  /** A dialled connection opened: reads waiting for one go ahead. */
+  connected(): void
+  /** A dialled connection failed or was lost: reads stop waiting for a connection until one opens again. */
+  dialFailed(): void
+  close(): void
+}
+
+export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
+  const { relay, limits, peers, interest, outbox, dedup } = parts
+  const { routes, send, sendText, relayPeers } = parts.context
+  // Set by transports that dial out (their writes are kept until acked, and they re-subscribe).
+  let hasConfiguredPeers = false
+  let closed = false
+  // Reads made while the first connection opens wait for it (see Network.ready); after a failure they do not.
+  let offline = false
+  const readyWaiters = new Set<(connected: boolean) => void>()
+  const settleReady = (connected: boolean) => {
+    for (const resolve of [...readyWaiters]) resolve(connected)
+  }
+
+  const countRelayPeers = () => {
+    let n = 0
+    for (const peer of peers) if (peer.relay && !peer.closed) n++
+    return n
+  }
+
+  const network: Network = {
+    // A relay asks only relay peers; its clients are not a source of truth for its reads or acks.
+    get peerCount() {
+      return relay ? countRelayPeers() : peers.size
+    },
+    get hasPeers() {
+      return relay ? hasConfiguredPeers || countRelayPeers() > 0 : peers.size > 0 || hasConfiguredPeers
+    },
+    get writesNeedPeerAck() {
+      return !relay && (peers.size > 0 || hasConfiguredPeers)
+    },
+    ready(timeoutMs) {
+      if (network.peerCount > 0) return Promise.resolve(true)
+      if (!hasConfiguredPeers || offline || closed) return Promise.resolve(false)
+      return new Promise<boolean>((resolve) => {
+        const done = (connected: boolean) => {
+          clearTimeout(timer)
+          readyWaiters.delete(done)
+          resolve(connected)
+        }
+        const timer = setTimeout(() => done(false), timeoutMs)
+        readyWaiters.add(done)
+      })
+    },
+    fetch(soul, key) {
+      interest.set(soul, true)
+      const asked = relay ? relayPeers(undefined, undefined) : [...peers].filter((p) => !p.closed)
+      if (asked.length === 0) return Promise.resolve(false)
+      return new Promise<boolean>((resolve) => {
+        const id = randomId()
+        const waiting = new Set(asked)
+        let done = false
+        const timer = setTimeout(() => finish(false), limits.readTimeoutMs)
+        const finish = (answered: boolean) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resolve(answered)
+        }
+        routes.set(id, {
+          kind: 'fetch',
+          waiting,
+          answered: (peer) => {
+            waiting.delete(peer)
+            if (waiting.size === 0) finish(true)
+          },
+          finish: () => finish(false),
+        })
+        const get: Record<string, unknown> = { '#': soul }
+        if (key !== undefined) get['.'] = key
+        for (const peer of asked) {
+          peer.asked.add(soul)
+          send(peer, { '#': id, get })
+        }
+      })
+    },
+    publish(nodes, id, onAck) {
+      // The outbox is also the route for this id's acks (resends after a reconnect get routes of their own).
+      const entry: OutboxEntry = { id, putText: wireGraphText(nodes), onAck, createdAt: Date.now() }
+      outbox.add(entry)
+      dedup.track(id)
+      const text = putMessageText(id, entry.putText)
+      for (const peer of peers) if (!peer.closed) sendText(peer, text)
+    },
+  }
+
+  return {
+    network,
+    expectPeers(yes) {
+      hasConfiguredPeers = yes
+    },
+    connected() {
+      offline = false
+      settleReady(true)
+    },
+    dialFailed() {
+      offline = true
+      settleReady(false)
+    },
+    close() {
+      closed = true
+      settleReady(false)
+    },
+  }
+}
