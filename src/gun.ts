@@ -10,9 +10,10 @@ const clock = createClock()
 
 /**
  * Gun's options as the drop-in understands them. `peers` and `storage`
- * matter; stock options that do not apply here (`localStorage`, `radisk`,
- * `multicast`, `axe`, `file`, `web`...) are accepted and ignored, so a Gun
- * app moves over by changing its import.
+ * matter; in browsers so do `file` (the IndexedDB database), `localStorage`
+ * and `radisk` (`false` turns persistence off). Stock options that do not
+ * apply here (`multicast`, `axe`, `web`...) are accepted and ignored, so a
+ * Gun app moves over by changing its import.
  */
 export interface GunOptions {
   peers?: string | string[] | Record<string, unknown>
@@ -50,10 +51,18 @@ export function normalizeGunOptions(input: GunOptions | string | string[] | unde
   }
 }
 
-/** Build the Gun constructor for a runtime; `connect` wires peers (Node and browser entries pass one). */
-export function createGun(connect?: Connect, defaults: Partial<InstanceOptions> = {}): GunConstructor {
-  function Gun(options?: GunOptions | string | string[]): RootChain {
-    return createInstance({ ...defaults, ...normalizeGunOptions(options) }, connect)
+/** The Gun options as given (an object, a URL or a list of URLs), for runtime defaults that read stock options such as `file`. */
+export type GunInput = GunOptions | string | string[] | undefined
+
+/**
+ * Build the Gun constructor for a runtime; `connect` wires peers (Node and browser entries pass one);
+ * `defaults` fill options not given (a function is asked once per instance, e.g. for a store of its own).
+ */
+export function createGun(connect?: Connect, defaults: Partial<InstanceOptions> | ((input: GunInput) => Partial<InstanceOptions>) = {}): GunConstructor {
+  function Gun(input?: GunOptions | string | string[]): RootChain {
+    const options = normalizeGunOptions(input)
+    const base = typeof defaults === 'function' ? defaults(input) : defaults
+    return createInstance({ ...base, ...options, storage: options.storage ?? base.storage }, connect)
   }
   const gun = Gun as GunConstructor
   gun.SEA = SEA
