@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../support/chromium.js'
 import { type DistServer, serveDist } from '../support/dist-server.js'
+import { waitUntil } from '../support/wait.js'
 
 /**
  * The StorageAdapter contract of `trellis/storage/indexeddb`, in Debian's
@@ -201,6 +202,36 @@ describe('trellis/storage/indexeddb in Chromium', () => {
       n: { i: [199, 1] },
       pending: [{ id: 'p1', soul: 'later', key: 'k', value: { '#': 'r/001' }, state: 9e15 }],
     })
+  })
+
+  it('reads of absent souls answer at once yet never miss a stored soul: written before the index loaded, or by another tab', async () => {
+    const other = await browser.newPage()
+    await other.goto(files.origin)
+    try {
+      const early = await inPage<unknown>(
+        page,
+        `
+        const s = createIndexedDbStorage({ name: 'known' })
+        // Queued before the database is even open, so before the index of stored souls is read.
+        const put = s.put([node('early', { v: 1 })])
+        const seen = plain(await s.get('early'))
+        await put
+        globalThis.known = s
+        return { seen, after: plain(await s.get('early')), absent: await s.get('never') === undefined }
+      `,
+      )
+      // Either answer is allowed while the put is uncommitted; once it resolved the soul must be found.
+      expect(early).toMatchObject({ after: { v: [1, 1] }, absent: true })
+      await inPage(other, `const s = createIndexedDbStorage({ name: 'known' }); await s.put([node('from-other-tab', { v: 2 })]); await s.close()`)
+      // The other tab's announcement arrives as a message: wait for it, never a fixed sleep.
+      await waitUntil(
+        () => page.evaluate(`globalThis.known.get('from-other-tab').then((n) => n !== undefined)`).then((found) => found === true || undefined),
+        'page A reads the soul tab B wrote',
+      )
+      await page.evaluate('globalThis.known.close()')
+    } finally {
+      await other.close()
+    }
   })
 
   it("refuses a database of another shape (stock Gun's radata) with a message naming it", async () => {

@@ -3,6 +3,7 @@ import { GraphNode } from '../../core/node.js'
 import type { KeyRange, PendingJournal, PendingWrite, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
 import type { Value } from '../../core/types.js'
 import { sliceNode } from '../log/lex.js'
+import { createKnownSouls } from './known-souls.js'
 import { describe, NODES, openDatabase, PENDING, writeFailed } from './open.js'
 import { soulBounds, toKeyRange } from './ranges.js'
 
@@ -18,6 +19,11 @@ export interface IndexedDbStorageOptions {
   durability?: IDBTransactionDurability
   /** Most puts committed together in one transaction (group commit). Default 512. */
   maxBatchPuts?: number
+  /**
+   * Up to this many souls, the store keeps their names in memory so that reading a soul it does not
+   * hold answers at once (see known-souls.ts); past it, every read asks IndexedDB. Default 100 000.
+   */
+  maxKnownSouls?: number
 }
 
 export interface IndexedDbStorageStats {
@@ -77,6 +83,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
   const name = options.name ?? 'trellis'
   const durability = options.durability ?? 'strict'
   const maxBatchPuts = Math.max(1, options.maxBatchPuts ?? 512)
+  const maxKnownSouls = options.maxKnownSouls ?? 100_000
   const opening = openDatabase(name)
   let db: IDBDatabase | undefined
   let lost: TrellisError | undefined
@@ -89,8 +96,10 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
   let commits = 0
   let committedPuts = 0
 
+  const known = createKnownSouls(name, maxKnownSouls)
   const ready = opening.then((opened) => {
     db = opened
+    known.load(opened)
     // The browser may take the connection away (storage cleared by the user, another page upgrading or deleting the database).
     opened.onclose = () => {
       lost = new TrellisError('STORAGE', `IndexedDB closed database '${name}' (storage cleared?): reload the page to reopen it`)
@@ -172,8 +181,10 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
         continue
       }
       try {
-        await commit(target, batch.length === 1 ? batch[0].nodes : batch.flatMap((put) => put.nodes))
+        const nodes = batch.length === 1 ? batch[0].nodes : batch.flatMap((put) => put.nodes)
+        await commit(target, nodes)
         succeeded(batch.length)
+        known.announce(nodes.map((node) => node.soul))
         for (const put of batch) put.resolve()
       } catch (error) {
         failed(error)
@@ -186,6 +197,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
           try {
             await commit(target, put.nodes)
             succeeded(1)
+            known.announce(put.nodes.map((node) => node.soul))
             put.resolve()
           } catch (alone) {
             failed(alone)
@@ -306,6 +318,8 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
       if (nodes.length === 0) return Promise.resolve()
       // Copies: the transaction reads them later (after the commit in progress), whatever the caller does meanwhile.
       const copies = nodes.map((node) => node.clone())
+      // Known before it can be committed, so "certainly absent" stays true of every soul not added.
+      known.add(copies.map((node) => node.soul))
       return new Promise<void>((resolve, reject) => {
         writes.push({ nodes: copies, resolve, reject })
         if (flushing === undefined) startFlush()
@@ -314,6 +328,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
 
     async get(soul, range) {
       ensureOpen()
+      if (!known.mayHold(soul)) return undefined
       const record = await readRecord(soul)
       if (record === undefined) return undefined
       const node = fromRecord(soul, record)
@@ -355,6 +370,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
       closed = true
       // Queued puts were promised a commit: they get it before the connection goes.
       while (flushing !== undefined) await flushing
+      known.close()
       if (db !== undefined) db.close()
       else await ready.then(() => db?.close()).catch(() => {})
     },
