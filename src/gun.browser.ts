@@ -1,9 +1,28 @@
-import { createGun } from './gun.js'
+import { createGun, type GunOptions } from './gun.js'
+import type { StorageAdapter } from './core/storage-contract.js'
+import { createBrowserStorage } from './storage/indexeddb/fallback.js'
 import { createConnect } from './transport/connect.js'
 import type { WebSocketConstructor } from './transport/websocket-like.js'
 
-/** `trellis/gun` in browsers: the Gun drop-in, connecting to `peers` with the native WebSocket. */
-const Gun = createGun(createConnect(() => (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined))
+/**
+ * Persistence as stock Gun's options ask for it: on by default (stock keeps a
+ * browser's graph in localStorage; this keeps it in IndexedDB, database
+ * `file` or 'trellis'); `localStorage: false` (stock's switch for that) or
+ * `radisk: false` turn it off, unless `radisk: true` asks for disk storage
+ * (stock's IndexedDB adapter, rindexed, runs under radisk). A `storage` given
+ * replaces it.
+ */
+function persistence(options: GunOptions): StorageAdapter | undefined {
+  const wanted = options.radisk === true || (options.localStorage !== false && options.radisk !== false)
+  if (!wanted) return undefined
+  return createBrowserStorage({ name: typeof options.file === 'string' && options.file !== '' ? options.file : 'trellis' })
+}
+
+/** `trellis/gun` in browsers: the Gun drop-in, connecting to `peers` with the native WebSocket, persisting to IndexedDB. */
+const Gun = createGun(
+  createConnect(() => (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined),
+  { defaultStorage: persistence },
+)
 export default Gun
 export { Gun }
 export type { GunOptions, GunConstructor } from './gun.js'

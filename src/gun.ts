@@ -10,10 +10,11 @@ const clock = createClock()
 
 /**
  * Gun's options as the drop-in understands them: `peers`, `storage` (any
- * StorageAdapter), and where the runtime persists by default, `file` and
- * `radisk: false` as stock reads them (in Node: docs/migrating-from-gun.md).
- * Stock options that do not apply here (`multicast`, `axe`, `web`...) are
- * accepted and ignored, so a Gun app moves over by changing its import.
+ * StorageAdapter), and where the runtime persists by default: `file`,
+ * `radisk` and (in browsers) `localStorage`, as stock reads them
+ * (docs/migrating-from-gun.md). Stock options that do not apply here
+ * (`multicast`, `axe`, `web`...) are accepted and ignored, so a Gun app
+ * moves over by changing its import.
  */
 export interface GunOptions {
   peers?: string | string[] | Record<string, unknown>

@@ -1,14 +1,24 @@
 import { createInstance, type Connect, type InstanceOptions } from './instance.js'
 import type { Db } from './typed.js'
 
-/** Options of `createDb`: the same as an instance's. */
-export type DbOptions = InstanceOptions
+export interface DbOptions extends InstanceOptions {
+  /**
+   * Browsers: the IndexedDB database the graph persists in when no `storage`
+   * is given (default `'trellis'`); `false` keeps it in memory only. Ignored
+   * elsewhere.
+   */
+  indexedDb?: string | false
+}
 
-/** `createDb` for a runtime: `connect` wires `peers` (the Node and browser entries pass one). */
-export function createDbWith(connect?: Connect, defaults: Partial<InstanceOptions> = {}) {
+/**
+ * `createDb` for a runtime: `connect` wires `peers` (the Node and browser entries pass one); `defaults`
+ * fill options not given (a function is asked once per database, e.g. for a store of its own).
+ */
+export function createDbWith(connect?: Connect, defaults: Partial<InstanceOptions> | ((options: DbOptions) => Partial<InstanceOptions>) = {}) {
   return function createDb<Schema extends object = Record<string, Record<string, unknown>>>(options: DbOptions = {}): Db<Schema> {
+    const base = typeof defaults === 'function' ? defaults(options) : defaults
     // reason: the runtime chain is untyped; Db<Schema> is the typed view of the same object.
-    return createInstance({ ...defaults, ...options }, connect) as unknown as Db<Schema>
+    return createInstance({ ...base, ...options }, connect) as unknown as Db<Schema>
   }
 }
 

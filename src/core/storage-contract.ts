@@ -121,3 +121,11 @@ export function inRange(key: string, range: KeyRange | undefined): boolean {
   if (range.lte !== undefined && key > range.lte) return false
   return true
 }
+
+/** The first string after every string starting with `prefix`, or undefined when there is none (all `\uffff`). */
+export function successor(prefix: string): string | undefined {
+  let end = prefix.length
+  while (end > 0 && prefix.charCodeAt(end - 1) === 0xffff) end--
+  if (end === 0) return undefined
+  return prefix.slice(0, end - 1) + String.fromCharCode(prefix.charCodeAt(end - 1) + 1)
+}

@@ -1,41 +1,13 @@
-import { readFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join, normalize } from 'node:path'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Gun from '../../src/gun.node.js'
 import { createRelay, type Relay } from '../../src/server/index.js'
 import { launchChromium } from '../support/chromium.js'
-
-const DIST = join(import.meta.dirname, '../../dist')
-const MODULES = join(import.meta.dirname, '../../node_modules')
-/** The one npm dependency of the browser entry (SHA-256 for SEA), mapped as a bundler would resolve it. */
-const IMPORT_MAP = JSON.stringify({ imports: { '@noble/hashes/': '/node_modules/@noble/hashes/' } })
-
-/** Serves the built ES modules as a browser would load them (no bundler, an import map), plus an empty page. */
-function serveDist(): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]))
-    if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>trellis</title><script type="importmap">${IMPORT_MAP}</script>`)
-      return
-    }
-    try {
-      const body = path.startsWith('/node_modules/@noble/hashes/')
-        ? await readFile(join(MODULES, path.slice('/node_modules/'.length)))
-        : await readFile(join(DIST, path))
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(body)
-    } catch {
-      res.writeHead(404).end()
-    }
-  })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
-}
+import { type DistServer, serveDist } from '../support/dist-server.js'
 
 describe('trellis/gun in a real browser (Debian Chromium)', () => {
   let relay: Relay
-  let files: Server
+  let files: DistServer
   let browser: BrowserContext
   beforeAll(async () => {
     relay = await createRelay({ port: 0, host: '127.0.0.1' })
@@ -44,7 +16,7 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
   }, 30_000)
   afterAll(async () => {
     await browser?.close()
-    files?.close()
+    await files?.close()
     await relay?.close()
   })
 
@@ -52,7 +24,7 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(`http://127.0.0.1:${(files.address() as AddressInfo).port}/`)
+    await page.goto(files.origin)
     // The page writes, then waits to see a value written from Node.
     // A string, so that the test runner does not rewrite the page's dynamic import.
     const script = `(async () => {
@@ -90,7 +62,7 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
-    const origin = `http://127.0.0.1:${(files.address() as AddressInfo).port}/`
+    const origin = files.origin
     await page.goto(origin)
     const alias = `web${Date.now().toString(36)}`
     const first = (await page.evaluate(`(async () => {

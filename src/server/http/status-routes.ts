@@ -1,3 +1,4 @@
+import { successor } from '../../core/storage-contract.js'
 import type { FastifyInstance } from 'fastify'
 import { ApiError } from './errors.js'
 import type { TrellisNode } from './node.js'
@@ -27,15 +28,6 @@ function cursorBytes(maxSoulChars: number): number {
 /** The smallest `maxListBytes` that always fits one soul: the soul, its cursor and the envelope. */
 function minListBytes(maxSoulChars: number): number {
   return ENVELOPE_BYTES + 2 * cursorBytes(maxSoulChars) + 2
-}
-
-/** The smallest string after every string that starts with `head` (a cursor past all of them). */
-function successor(head: string): string | undefined {
-  for (let i = head.length - 1; i >= 0; i--) {
-    const code = head.charCodeAt(i)
-    if (code < 0xffff) return head.slice(0, i) + String.fromCharCode(code + 1)
-  }
-  return undefined
 }
 
 /**
