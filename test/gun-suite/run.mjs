@@ -1,19 +1,26 @@
 // Gun's own chain test suite (node_modules/gun/test/common.js, mocha), run unedited against
 // trellis/gun: `global.Gun` is the drop-in, so the suite uses it instead of stock Gun.
 //
-//   npm run build && node test/gun-suite/run.mjs [--grep PATTERN]
+//   npm run build && node test/gun-suite/run.mjs            summary, exclusions applied
+//   node test/gun-suite/run.mjs --failures                  and each failure's first line
+//   node test/gun-suite/run.mjs --check                     exit 1 when a test not excluded fails
+//   node test/gun-suite/run.mjs --all [--stock]             every test (against stock Gun with --stock)
+//   node test/gun-suite/run.mjs --grep 'plural chains'      a part of it
 //
-// Prints one line per test (pass/fail) and a summary; exits 0 (the count is the figure, see
-// test/gun-suite/README.md for what is excluded and why).
-import { createRequire } from 'node:module'
+// The last line is `RESULT {"passed":…,"failed":…,"excluded":…}` for test/gun-suite/gun-suite.test.ts.
 import { mkdtempSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { EXCLUDED } from './exclusions.mjs'
 
 const require = createRequire(import.meta.url)
-// The suite writes data.json and radatatest into the working directory: give it a scratch one.
+const has = (flag) => process.argv.includes(flag)
+const stock = has('--stock')
+const all = has('--all') || stock
+
+// The suite writes data.json, radata and radatatest into the working directory: give it a scratch one.
 process.chdir(mkdtempSync(join(tmpdir(), 'gun-suite-')))
-const stock = process.argv.includes('--stock')
 // Stock Gun's global helpers (String.random, Object.plain, ...), which tests use to make names and
 // which Trellis does not install: the harness provides them, as loading stock Gun would.
 require('gun/src/shim.js')
@@ -29,10 +36,16 @@ if (!stock) {
   Object.defineProperty(Gun.chain, '_', { get: () => ({ root: {} }), configurable: true })
 }
 globalThis.expect = require('gun/test/expect.js')
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const given = has('--grep') ? process.argv[process.argv.indexOf('--grep') + 1] : undefined
+const excluded = new RegExp(`^(?:${EXCLUDED.map((entry) => escape(entry.test)).join('|')})$`)
 const { Mocha } = require('mocha')
-const grep = process.argv.includes('--grep') ? process.argv[process.argv.indexOf('--grep') + 1] : undefined
-const mocha = new Mocha({ timeout: 2000, reporter: 'dot', grep })
+const mocha = new Mocha({ timeout: 2000, reporter: 'dot' })
+if (given !== undefined) mocha.grep(given)
+else if (!all) mocha.grep(excluded).invert()
 mocha.addFile(require.resolve('gun/test/common.js'))
+
 const started = Date.now()
 const runner = mocha.run()
 let passed = 0
@@ -48,7 +61,10 @@ runner.on('fail', (test, error) => {
   )
 })
 runner.on('end', () => {
-  console.log(`\ngun suite against ${stock ? 'stock Gun' : 'trellis/gun'}: ${passed} passed, ${failed} failed, ${Math.round((Date.now() - started) / 1000)} s`)
-  if (process.argv.includes('--failures')) for (const line of failures) console.log(`  ✗ ${line}`)
-  process.exit(0)
+  const against = stock ? 'stock Gun' : 'trellis/gun'
+  const skipped = all || given !== undefined ? 0 : EXCLUDED.length
+  console.log(`\ngun suite against ${against}: ${passed} passed, ${failed} failed, ${skipped} excluded, ${Math.round((Date.now() - started) / 1000)} s`)
+  if (has('--failures') || has('--check')) for (const line of failures) console.log(`  ✗ ${line}`)
+  console.log(`RESULT ${JSON.stringify({ passed, failed, excluded: skipped })}`)
+  process.exit(has('--check') && failed > 0 ? 1 : 0)
 })
