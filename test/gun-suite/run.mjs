@@ -1,4 +1,4 @@
-// Gun's own chain test suite (node_modules/gun/test/common.js, mocha), run unedited against
+// Gun's own chain test suite (node_modules/gun/test/common.js and test/bug/*.js, mocha), run unedited against
 // trellis/gun: `global.Gun` is the drop-in, so the suite uses it instead of stock Gun.
 //
 //   npm run build && node test/gun-suite/run.mjs            summary, exclusions applied
@@ -45,6 +45,8 @@ const mocha = new Mocha({ timeout: 2000, reporter: 'dot' })
 if (given !== undefined) mocha.grep(given)
 else if (!all) mocha.grep(excluded).invert()
 mocha.addFile(require.resolve('gun/test/common.js'))
+// Its regression tests for reported bugs too, but 1243.js, which deploys to Heroku over the internet.
+for (const bug of ['121', '322', '686', '783']) mocha.addFile(require.resolve(`gun/test/bug/${bug}.js`))
 
 const started = Date.now()
 const runner = mocha.run()

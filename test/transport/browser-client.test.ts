@@ -38,7 +38,7 @@ describe('trellis/gun in a real browser (Debian Chromium)', () => {
       return { ack, seen, sea }
     })()`
     const fromBrowser = page.evaluate(script) as Promise<unknown>
-    const node = Gun({ peers: [relay.url] })
+    const node = Gun({ peers: [relay.url], radisk: false })
     try {
       const said = await new Promise((resolve) =>
         node
