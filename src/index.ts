@@ -34,7 +34,7 @@ export function createDbWith(connect?: Connect, defaults: Partial<InstanceOption
 export const createDb = createDbWith()
 
 export { createInstance, RootChain, type InstanceOptions, type Connect, type Connection } from './instance.js'
-export type { ChainPath, Step } from './core/chain/path.js'
+export type { ChainPath, LexStep, Step } from './core/chain/path.js'
 export type { WriteOptions } from './core/chain/root.js'
 export type { RawListener } from './core/chain/compat.js'
 export type { ValidationLimits } from './core/validate.js'

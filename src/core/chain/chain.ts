@@ -10,6 +10,8 @@ import { diffFor, isPlainObject, ownSoul } from './ify.js'
 import { observe } from './observe.js'
 import type { AckCallback, Data, Listener, ReadMeta } from './chain-types.js'
 import { listenRaw, type RawListener } from './compat.js'
+import { parseChainLex } from './lex.js'
+import { sliceNode } from '../lex-page.js'
 import { describePath, type ChainPath, type Step } from './path.js'
 import { resolve, resolveNow, type Item } from './resolve.js'
 import type { Root, WriteOptions } from './root.js'
@@ -35,8 +37,11 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   /**
    * A node off the root, or a key of this chain's node. Gun's other forms: `get(key, cb)` also
    * listens there, and `get(cb)` listens here, `cb` hearing `{ put, get }` messages (compat.ts).
+   * A LEX object selects keys of this chain's node: `get({'.': {'*': prefix}})`,
+   * `{'.': {'>': from, '<': to}}` (inclusive), `{'.': key}`, with `'-': 1` (reverse) and `'%': bytes`
+   * (a read's budget); `{'#': soul}` is `get(soul)`. See docs/migrating-from-gun.md for what each reads.
    */
-  get(key: string | number | RawListener, callback?: RawListener): Chain {
+  get(key: string | number | Record<string, unknown> | RawListener, callback?: RawListener): Chain {
     if (typeof key === 'function') {
       listenRaw(this, key)
       return this
@@ -46,8 +51,13 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     return chain
   }
 
-  private child(key: string | number): Chain {
-    const name = typeof key === 'number' ? String(key) : key
+  private child(key: string | number | Record<string, unknown>): Chain {
+    let name = typeof key === 'number' ? String(key) : key
+    if (typeof name === 'object' && name !== null) {
+      const lex = parseChainLex(name, this.step.kind === 'root', describePath(this) || 'root')
+      if (lex.kind === 'lex') return new Chain(this.root, this, lex)
+      name = lex.name
+    }
     if (typeof name !== 'string') throw new TrellisError('INVALID_KEY', `Invalid key: ${typeof key} at ${describePath(this)}`)
     if (name === '') throw new TrellisError('INVALID_KEY', `Invalid key: empty key at ${describePath(this) || 'root'}`)
     return new Chain(this.root, this, this.step.kind === 'root' ? { kind: 'soul', soul: name } : { kind: 'key', key: name })
@@ -69,7 +79,9 @@ export class Chain implements ChainPath, PromiseLike<Data> {
    * Every key of this chain's node; links are followed to their nodes. With `each` (Gun's
    * `map(fn)`), listeners hear `each(data, key)` instead, and nothing for items it maps to undefined.
    */
-  map(each?: (data: Data, key: string) => unknown): Chain {
+  map(each?: ((data: Data, key: string) => unknown) | Record<string, unknown>): Chain {
+    // Gun's `map(lex)`: the items of the keys in a LEX range, `{'.': {'*': 'a'}}` or just `{'*': 'a'}`.
+    if (each !== undefined && typeof each === 'object') return this.get(Object.hasOwn(each, '.') ? each : { '.': each }).map()
     return new Chain(this.root, this, { kind: 'map', each: each as ((data: unknown, key: string) => unknown) | undefined, snapshot: this.snapshot })
   }
 
@@ -192,7 +204,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       const mark = `${content.soul}\u0000${node.version}`
       if (shown.get(slot) === mark) return
       shown.set(slot, mark)
-      deliver(this.step, listener, plainWire(node), key, { synced: true }, event)
+      deliver(this.step, listener, plainWire(content.range === undefined ? node : sliceNode(node, content.range)), key, { synced: true }, event)
     })
     this.track(stop)
     return this
@@ -305,6 +317,7 @@ function deliver(step: Step, listener: Listener, data: Data, key: string, meta: 
 
 function keyOf(chain: Chain): string {
   const step = chain.step
+  if (step.kind === 'lex') return keyOf(chain.parent as Chain)
   return step.kind === 'soul' ? step.soul : step.kind === 'key' ? step.key : ''
 }
 
