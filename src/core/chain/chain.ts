@@ -11,12 +11,14 @@ import { observe } from './observe.js'
 import type { AckCallback, Data, Listener, ReadMeta } from './chain-types.js'
 import { listenRaw, type RawListener } from './compat.js'
 import { parseChainLex } from './lex.js'
+import { openTree, type OpenOptions } from './open-tree.js'
 import { sliceNode } from '../lex-page.js'
 import { describePath, type ChainPath, type Step } from './path.js'
 import { resolve, resolveNow, type Item } from './resolve.js'
 import type { Root, WriteOptions } from './root.js'
 
 export type { AckCallback, Data, Listener, ReadMeta } from './chain-types.js'
+export type { OpenOptions } from './open-tree.js'
 
 /**
  * A place in the graph, as Gun's chain names it: `gun.get('a').get('b')`.
@@ -257,6 +259,44 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     return this
   }
 
+  /**
+   * Gun's `open(cb)` (stock's lib/open.js plugin, built in): `cb(tree, key, options, event)` hears
+   * the whole subtree here as one nested object — links replaced by their nodes, a node reached
+   * twice (cycles) as the same object, without `_` unless `meta` — once every node in it has been
+   * read, and again after changes anywhere in it, until `off()`. After `map()`, one tree per item.
+   * Bounded by `depth` and `maxNodes` (default 10 000): links past them stay `{'#': soul}`.
+   */
+  open(callback: TreeCallback, options: OpenOptions = {}): this {
+    return this.openTree(callback, options, false)
+  }
+
+  /**
+   * Gun's `load(cb)` (lib/load.js, built in): `open()` once — the whole subtree when every node in it
+   * has been read, then nothing more; `undefined` when nothing is here. After `map()`, once per item.
+   */
+  load(callback: TreeCallback, options: OpenOptions = {}): this {
+    return this.openTree(callback, options, true)
+  }
+
+  private openTree(callback: TreeCallback, options: OpenOptions, once: boolean): this {
+    let stop = () => {}
+    const event = { off: () => stop() }
+    // A load of one place is over after its tree; after map() each item gets one, for as long as items come.
+    const single = once && this.step.kind !== 'map'
+    stop = openTree(
+      this.root,
+      this,
+      (tree, key) => {
+        if (single) stop()
+        callback.call(this, tree, key, options, event)
+      },
+      options,
+      once,
+    )
+    this.track(stop)
+    return this
+  }
+
   /** Stop every `on` listener registered through this chain. */
   off(): this {
     const stops = this.stops
@@ -300,6 +340,9 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     ;(this.stops ??= []).push(stop)
   }
 }
+
+/** What `open()` and `load()` call: the subtree as one nested object (or a value), the key, the options given, and the event to stop it. */
+export type TreeCallback = (this: Chain, tree: unknown, key: string, options: OpenOptions, event: { off(): void }) => void
 
 /** What `once()` without a callback returns: the same place, whose `map()` is taken over the keys read once. */
 class Snapshot extends Chain {
