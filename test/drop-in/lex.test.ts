@@ -176,3 +176,36 @@ describe("get({'.': …}): LEX over a node's keys", () => {
     expect(await gun.get('list')).toBeUndefined()
   })
 })
+
+describe('LEX and load() through a relay', () => {
+  it('a fresh client reads a key range and loads a tree it never held, through a Trellis relay and through a stock relay', async () => {
+    const NodeGun = (await import('../../src/gun.node.js')).default
+    const { createRelay } = await import('../../src/server/index.js')
+    const { stockRelay } = await import('../server/helpers.js')
+    const ours = await createRelay({ port: 0, admin: false })
+    const stock = await stockRelay()
+    try {
+      for (const url of [ours.url, stock.url]) {
+        const writer = NodeGun({ peers: [url], radisk: false })
+        const reader = NodeGun({ peers: [url], radisk: false })
+        try {
+          expect(await ackOf((cb) => writer.get('list').put(LIST, cb))).toMatchObject({ ok: true })
+          expect(keysOf(await reader.get('list').get(PREFIX))).toEqual(['a1', 'a2'])
+          const tree = await new Promise<unknown>((resolve) =>
+            reader
+              .get('list')
+              .get(RANGE)
+              .load((t) => resolve(t)),
+          )
+          expect(tree).toEqual({ a2: { n: 1 }, b1: 'y' })
+        } finally {
+          await writer.close()
+          await reader.close()
+        }
+      }
+    } finally {
+      await ours.close()
+      await stock.close()
+    }
+  })
+})

@@ -54,15 +54,18 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   }
 
   private child(key: string | number | Record<string, unknown>): Chain {
-    let name = typeof key === 'number' ? String(key) : key
-    if (typeof name === 'object' && name !== null) {
-      const lex = parseChainLex(name, this.step.kind === 'root', describePath(this) || 'root')
-      if (lex.kind === 'lex') return new Chain(this.root, this, lex)
-      name = lex.name
-    }
-    if (typeof name !== 'string') throw new TrellisError('INVALID_KEY', `Invalid key: ${typeof key} at ${describePath(this)}`)
+    const name = typeof key === 'number' ? String(key) : key
+    // The string test first, as before LEX: plain get(key) pays nothing for the LEX form.
+    if (typeof name !== 'string') return this.lexChild(name)
     if (name === '') throw new TrellisError('INVALID_KEY', `Invalid key: empty key at ${describePath(this) || 'root'}`)
     return new Chain(this.root, this, this.step.kind === 'root' ? { kind: 'soul', soul: name } : { kind: 'key', key: name })
+  }
+
+  /** `get(lexObject)`: a LEX step, or the soul or key a LEX names (`{'#': soul}`); anything else is an invalid key. */
+  private lexChild(lex: unknown): Chain {
+    if (typeof lex !== 'object' || lex === null) throw new TrellisError('INVALID_KEY', `Invalid key: ${typeof lex} at ${describePath(this)}`)
+    const parsed = parseChainLex(lex, this.step.kind === 'root', describePath(this) || 'root')
+    return parsed.kind === 'lex' ? new Chain(this.root, this, parsed) : this.child(parsed.name)
   }
 
   /**
