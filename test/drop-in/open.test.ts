@@ -142,6 +142,24 @@ describe('open(): the whole subtree, again after each change', () => {
     expect(trees.length).toBe(count + 1)
   })
 
+  it('below a LEX step, opens the keys in range and is heard again only for changes inside it', async () => {
+    const gun = Gun()
+    await ackOf((cb) => gun.get('list').put({ a1: { v: 1 }, b1: 'out' }, cb))
+    const trees: unknown[] = []
+    gun
+      .get('list')
+      .get({ '.': { '*': 'a' } })
+      .open((tree) => trees.push(shape(tree)), { wait: 0 })
+    await waitUntil(() => trees.length === 1, 'the first tree')
+    expect(trees[0]).toEqual({ a1: { v: 1 } })
+    await ackOf((cb) => gun.get('list').put({ b2: 'out too' }, cb))
+    // The barrier: timers run in order, so a rebuild this change scheduled (wait: 0) has run by now.
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    await ackOf((cb) => gun.get('list').put({ a2: 'in' }, cb))
+    await waitUntil(() => trees.length >= 2, 'the change inside the range')
+    expect(trees).toEqual([{ a1: { v: 1 } }, { a1: { v: 1 }, a2: 'in' }])
+  })
+
   it('leaves a link to nothing out, and fills it in once the node is written', async () => {
     const gun = Gun()
     await ackOf((cb) => gun.get('d').put({ to: { '#': 'later' } }, cb))

@@ -1,6 +1,6 @@
 import { sliceNode } from '../lex-page.js'
 import type { GraphNode } from '../node.js'
-import type { KeyRange } from '../storage-contract.js'
+import { inRange, type KeyRange } from '../storage-contract.js'
 import { isLink, setOwn, type Value } from '../types.js'
 import { plainValue } from '../user-space.js'
 import { observe } from './observe.js'
@@ -123,12 +123,13 @@ export function openTree(root: Root, chain: ChainPath, listener: TreeListener, o
     }
     const tree = visit(top.soul, 1, top.range)
     // Follow exactly what this build reached: watch new souls, let go of the rest.
-    for (const soul of reached)
-      if (!slot.watched.has(soul))
-        slot.watched.set(
-          soul,
-          engine.watch(soul, () => schedule(slot)),
-        )
+    for (const soul of reached) {
+      if (slot.watched.has(soul)) continue
+      // The top node below a LEX step: only changes inside the range change the tree.
+      const range = soul === top.soul ? top.range : undefined
+      const heard = range === undefined ? () => schedule(slot) : (changed: GraphNode) => changed.keys.some((key) => inRange(key, range)) && schedule(slot)
+      slot.watched.set(soul, engine.watch(soul, heard))
+    }
     for (const [soul, stop] of slot.watched) {
       if (reached.has(soul)) continue
       stop()
