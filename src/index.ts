@@ -34,13 +34,13 @@ export function createDbWith(connect?: Connect, defaults: Partial<InstanceOption
 export const createDb = createDbWith()
 
 export { createInstance, RootChain, type InstanceOptions, type Connect, type Connection } from './instance.js'
-export type { ChainPath, Step } from './core/chain/path.js'
+export type { ChainPath, LexStep, Step } from './core/chain/path.js'
 export type { WriteOptions } from './core/chain/root.js'
 export type { RawListener } from './core/chain/compat.js'
 export type { ValidationLimits } from './core/validate.js'
 export type { User, UserIs, UserAck, UserCallback, SessionStore, RecallOptions } from './sea/user.js'
 export type * from './typed.js'
-export { Chain, type Data, type Listener, type AckCallback, type ReadMeta } from './core/chain/chain.js'
+export { Chain, type Data, type Listener, type AckCallback, type ReadMeta, type TreeCallback, type OpenOptions } from './core/chain/chain.js'
 export type { Ack, ChangeListener, Engine, EngineOptions, EngineStats, Network, Origin, PutOutcome, VerifyHook } from './core/engine-types.js'
 export type { StorageAdapter, KeyRange, ChangePage, PendingJournal, PendingWrite, StorageHealth } from './core/storage-contract.js'
 export { TrellisError, type ErrorCode } from './core/errors.js'

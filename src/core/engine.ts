@@ -9,7 +9,8 @@ import { createLoader } from './loader.js'
 import { createMemoryBound, KEY_OVERHEAD, valueBytes } from './memory-bound.js'
 import { GraphNode } from './node.js'
 import { createSortedSouls, mergeUnique } from './sorted-souls.js'
-import { inRange, type KeyRange } from './storage-contract.js'
+import { sliceNode } from './lex-page.js'
+import type { KeyRange } from './storage-contract.js'
 
 export { JOURNAL_ORIGIN } from './deferral.js'
 
@@ -231,14 +232,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const held = graph.get(soul)
       if (held === undefined && storage !== undefined) return storage.get(soul, range)
       if (held === undefined) return undefined
-      const out = new GraphNode(soul)
-      const order = held.keys.map((_, i) => i).sort((a, b) => (held.keys[a] < held.keys[b] ? -1 : held.keys[a] > held.keys[b] ? 1 : 0))
-      if (range.reverse) order.reverse()
-      for (const i of order) {
-        if (range.limit !== undefined && out.size >= range.limit) break
-        if (inRange(held.keys[i], range)) out.set(held.keys[i], held.values[i], held.states[i])
-      }
-      return out
+      return sliceNode(held, range)
     },
 
     async souls(range) {

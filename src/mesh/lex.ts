@@ -1,6 +1,4 @@
-import { GraphNode } from '../core/node.js'
 import type { KeyRange } from '../core/storage-contract.js'
-import type { Value } from '../core/types.js'
 import { isPlainObject } from './message.js'
 
 /** What a GET's `.` asks for: the whole node, one key, or a lexical range of keys. */
@@ -81,45 +79,6 @@ export function lexBudget(get: Lex, fallback: number, max: number): number {
   const asked = own(get, '%')
   if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0) return fallback
   return Math.min(Math.ceil(asked), max)
-}
-
-/**
- * Roughly the JSON characters a node adds to a reply (`"soul":{"_":{"#":…,">":{…}},…}`),
- * counted until it passes `stopAbove` (then any larger number is returned).
- */
-export function nodeCost(node: GraphNode, stopAbove = Infinity): number {
-  let cost = 2 * quoted(node.soul) + 20
-  for (let i = 0; i < node.keys.length && cost <= stopAbove; i++) cost += keyCost(node.keys[i], node.values[i], node.states[i])
-  return cost
-}
-
-/** The first keys of a node (in its order) that fit in `budget` JSON characters — at least one, so a reader makes progress. */
-export function keysWithin(node: GraphNode, budget: number): GraphNode {
-  let spent = 2 * quoted(node.soul) + 20
-  let count = 0
-  while (count < node.keys.length) {
-    spent += keyCost(node.keys[count], node.values[count], node.states[count])
-    if (count > 0 && spent > budget) break
-    count++
-  }
-  if (count === node.keys.length) return node
-  return new GraphNode(node.soul, node.keys.slice(0, count), node.values.slice(0, count), node.states.slice(0, count))
-}
-
-/** `"key":value` in the node plus `"key":state` in its `>`, with separators. */
-function keyCost(key: string, value: Value, state: number): number {
-  return 2 * quoted(key) + valueCost(value) + String(state).length + 4
-}
-
-function valueCost(value: Value): number {
-  if (typeof value === 'string') return quoted(value)
-  if (value !== null && typeof value === 'object') return quoted(value['#']) + 6
-  return String(value).length
-}
-
-/** Length of a string as JSON text, escapes included. */
-function quoted(text: string): number {
-  return JSON.stringify(text).length
 }
 
 function own(object: Lex, name: string): unknown {

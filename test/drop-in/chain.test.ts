@@ -475,6 +475,14 @@ describe('put of a link where a node belongs', () => {
     }
     expect(gun.root.engine.size).toBe(0)
   })
+
+  it('on a key it is a link, as stock stores it (stock 0.2020.1241: root and soul puts refused, key put linked)', async () => {
+    const gun = Gun()
+    await ackOf((cb) => gun.get('x').put({ name: 'target' }, cb))
+    expect(await ackOf((cb) => gun.get('b').get('k').put({ '#': 'x' }, cb))).toEqual({ ok: true })
+    expect(gun.root.engine.peek('b')?.get('k')).toEqual({ '#': 'x' })
+    expect(strip(await gun.get('b').get('k'))).toEqual({ name: 'target' })
+  })
 })
 
 describe('opt({ peers }): connecting while running', () => {

@@ -61,7 +61,7 @@ export async function writeTarget(chain: WriteChain, ctx: IfyContext): Promise<s
       return child
     }
     default:
-      throw new TrellisError('INVALID_DATA', `Cannot write through ${step.kind === 'map' ? 'map()' : 'the root'} at ${describePath(chain) || 'root'}`)
+      throw new TrellisError('INVALID_DATA', `Cannot write through ${throughWhat(step.kind)} at ${describePath(chain) || 'root'}`)
   }
 }
 
@@ -97,6 +97,8 @@ export async function buildPut(chain: WriteChain, data: unknown, isChain: (value
   const ctx = context(root, root.engine.clock.next(), isChain)
   const step = chain.step
   const path = describePath(chain)
+  // A LEX chain reads a selection of keys: there is no one place to write to.
+  if (step.kind === 'lex') throw new TrellisError('INVALID_DATA', `Cannot write through ${throughWhat(step.kind)} at ${path}`, path)
   if (step.kind === 'root' || step.kind === 'soul') {
     // A link (`{'#': soul}`) is not a node, even though it is a plain object: stock Gun refuses it here too.
     if (!isPlainObject(data) || isLink(data)) {
@@ -126,4 +128,8 @@ export async function buildPut(chain: WriteChain, data: unknown, isChain: (value
     }
   }
   return [...ctx.nodes.values()]
+}
+
+function throughWhat(kind: string): string {
+  return kind === 'map' ? 'map()' : kind === 'lex' ? "a LEX query (get({'.': …}))" : 'the root'
 }

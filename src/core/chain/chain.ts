@@ -10,11 +10,15 @@ import { diffFor, isPlainObject, ownSoul } from './ify.js'
 import { observe } from './observe.js'
 import type { AckCallback, Data, Listener, ReadMeta } from './chain-types.js'
 import { listenRaw, type RawListener } from './compat.js'
+import { parseChainLex } from './lex.js'
+import { openTree, type OpenOptions } from './open-tree.js'
+import { sliceNode } from '../lex-page.js'
 import { describePath, type ChainPath, type Step } from './path.js'
 import { resolve, resolveNow, type Item } from './resolve.js'
 import type { Root, WriteOptions } from './root.js'
 
 export type { AckCallback, Data, Listener, ReadMeta } from './chain-types.js'
+export type { OpenOptions } from './open-tree.js'
 
 /**
  * A place in the graph, as Gun's chain names it: `gun.get('a').get('b')`.
@@ -35,8 +39,11 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   /**
    * A node off the root, or a key of this chain's node. Gun's other forms: `get(key, cb)` also
    * listens there, and `get(cb)` listens here, `cb` hearing `{ put, get }` messages (compat.ts).
+   * A LEX object selects keys of this chain's node: `get({'.': {'*': prefix}})`,
+   * `{'.': {'>': from, '<': to}}` (inclusive), `{'.': key}`, with `'-': 1` (reverse) and `'%': bytes`
+   * (a read's budget); `{'#': soul}` is `get(soul)`. See docs/migrating-from-gun.md for what each reads.
    */
-  get(key: string | number | RawListener, callback?: RawListener): Chain {
+  get(key: string | number | Record<string, unknown> | RawListener, callback?: RawListener): Chain {
     if (typeof key === 'function') {
       listenRaw(this, key)
       return this
@@ -46,11 +53,19 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     return chain
   }
 
-  private child(key: string | number): Chain {
+  private child(key: string | number | Record<string, unknown>): Chain {
     const name = typeof key === 'number' ? String(key) : key
-    if (typeof name !== 'string') throw new TrellisError('INVALID_KEY', `Invalid key: ${typeof key} at ${describePath(this)}`)
+    // The string test first, as before LEX: plain get(key) pays nothing for the LEX form.
+    if (typeof name !== 'string') return this.lexChild(name)
     if (name === '') throw new TrellisError('INVALID_KEY', `Invalid key: empty key at ${describePath(this) || 'root'}`)
     return new Chain(this.root, this, this.step.kind === 'root' ? { kind: 'soul', soul: name } : { kind: 'key', key: name })
+  }
+
+  /** `get(lexObject)`: a LEX step, or the soul or key a LEX names (`{'#': soul}`); anything else is an invalid key. */
+  private lexChild(lex: unknown): Chain {
+    if (typeof lex !== 'object' || lex === null) throw new TrellisError('INVALID_KEY', `Invalid key: ${typeof lex} at ${describePath(this)}`)
+    const parsed = parseChainLex(lex, this.step.kind === 'root', describePath(this) || 'root')
+    return parsed.kind === 'lex' ? new Chain(this.root, this, parsed) : this.child(parsed.name)
   }
 
   /**
@@ -69,7 +84,9 @@ export class Chain implements ChainPath, PromiseLike<Data> {
    * Every key of this chain's node; links are followed to their nodes. With `each` (Gun's
    * `map(fn)`), listeners hear `each(data, key)` instead, and nothing for items it maps to undefined.
    */
-  map(each?: (data: Data, key: string) => unknown): Chain {
+  map(each?: ((data: Data, key: string) => unknown) | Record<string, unknown>): Chain {
+    // Gun's `map(lex)`: the items of the keys in a LEX range, `{'.': {'*': 'a'}}` or just `{'*': 'a'}`.
+    if (each !== undefined && typeof each === 'object') return this.get(Object.hasOwn(each, '.') ? each : { '.': each }).map()
     return new Chain(this.root, this, { kind: 'map', each: each as ((data: unknown, key: string) => unknown) | undefined, snapshot: this.snapshot })
   }
 
@@ -192,7 +209,7 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       const mark = `${content.soul}\u0000${node.version}`
       if (shown.get(slot) === mark) return
       shown.set(slot, mark)
-      deliver(this.step, listener, plainWire(node), key, { synced: true }, event)
+      deliver(this.step, listener, plainWire(content.range === undefined ? node : sliceNode(node, content.range)), key, { synced: true }, event)
     })
     this.track(stop)
     return this
@@ -245,6 +262,44 @@ export class Chain implements ChainPath, PromiseLike<Data> {
     return this
   }
 
+  /**
+   * Gun's `open(cb)` (stock's lib/open.js plugin, built in): `cb(tree, key, options, event)` hears
+   * the whole subtree here as one nested object — links replaced by their nodes, a node reached
+   * twice (cycles) as the same object, without `_` unless `meta` — once every node in it has been
+   * read, and again after changes anywhere in it, until `off()`. After `map()`, one tree per item.
+   * Bounded by `depth` and `maxNodes` (default 10 000): links past them stay `{'#': soul}`.
+   */
+  open(callback: TreeCallback, options: OpenOptions = {}): this {
+    return this.openTree(callback, options, false)
+  }
+
+  /**
+   * Gun's `load(cb)` (lib/load.js, built in): `open()` once — the whole subtree when every node in it
+   * has been read, then nothing more; `undefined` when nothing is here. After `map()`, once per item.
+   */
+  load(callback: TreeCallback, options: OpenOptions = {}): this {
+    return this.openTree(callback, options, true)
+  }
+
+  private openTree(callback: TreeCallback, options: OpenOptions, once: boolean): this {
+    let stop = () => {}
+    const event = { off: () => stop() }
+    // A load of one place is over after its tree; after map() each item gets one, for as long as items come.
+    const single = once && this.step.kind !== 'map'
+    stop = openTree(
+      this.root,
+      this,
+      (tree, key) => {
+        if (single) stop()
+        callback.call(this, tree, key, options, event)
+      },
+      options,
+      once,
+    )
+    this.track(stop)
+    return this
+  }
+
   /** Stop every `on` listener registered through this chain. */
   off(): this {
     const stops = this.stops
@@ -289,6 +344,9 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   }
 }
 
+/** What `open()` and `load()` call: the subtree as one nested object (or a value), the key, the options given, and the event to stop it. */
+export type TreeCallback = (this: Chain, tree: unknown, key: string, options: OpenOptions, event: { off(): void }) => void
+
 /** What `once()` without a callback returns: the same place, whose `map()` is taken over the keys read once. */
 class Snapshot extends Chain {
   protected override get snapshot(): boolean {
@@ -305,6 +363,7 @@ function deliver(step: Step, listener: Listener, data: Data, key: string, meta: 
 
 function keyOf(chain: Chain): string {
   const step = chain.step
+  if (step.kind === 'lex') return keyOf(chain.parent as Chain)
   return step.kind === 'soul' ? step.soul : step.kind === 'key' ? step.key : ''
 }
 

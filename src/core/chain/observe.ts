@@ -1,12 +1,16 @@
 import type { GraphNode } from '../node.js'
+import { inRange, type KeyRange } from '../storage-contract.js'
 import { isLink, type Value } from '../types.js'
 import { plainValue } from '../user-space.js'
 import type { ChainPath } from './path.js'
 import { resolve } from './resolve.js'
 import type { Root } from './root.js'
 
-/** What one slot of a live chain holds now. A node's content is re-sent whenever the node changes. */
-type Content = { kind: 'node'; soul: string; diff?: GraphNode } | { kind: 'value'; value: Value } | { kind: 'missing' }
+/**
+ * What one slot of a live chain holds now. A node's content is re-sent whenever the node changes;
+ * below a LEX step (`get({'.': …})`) only the keys inside `range` are part of it.
+ */
+type Content = { kind: 'node'; soul: string; diff?: GraphNode; range?: KeyRange } | { kind: 'value'; value: Value } | { kind: 'missing' }
 
 /**
  * Receives every change of a live chain. A slot names one place the chain
@@ -27,7 +31,20 @@ export function observe(root: Root, chain: ChainPath, sink: Sink): () => void {
     case 'map':
       if (step.snapshot === true) return observeSnapshot(root, chain.parent as ChainPath, sink)
       return observeChildren(root, chain.parent as ChainPath, undefined, sink)
+    case 'lex':
+      return observeRange(root, chain.parent as ChainPath, step.range, sink)
   }
+}
+
+/** `get({'.': …})` live: the parent's node, heard again only when a key inside the range changed. */
+function observeRange(root: Root, parent: ChainPath, range: KeyRange, sink: Sink): () => void {
+  return observe(root, parent, (slot, key, content) => {
+    if (content.kind === 'value') return sink(slot, key, { kind: 'missing' })
+    if (content.kind === 'missing') return sink(slot, key, content)
+    const diff = content.diff
+    if (diff !== undefined && !diff.keys.some((changed) => inRange(changed, range))) return
+    sink(slot, key, { kind: 'node', soul: content.soul, diff, range })
+  })
 }
 
 /** `once().map()`: the items of the nodes the parent reaches as read once (later keys are not added), each followed live. */
@@ -147,13 +164,16 @@ function observeChildren(root: Root, parent: ChainPath, onlyKey: string | undefi
     if (node === undefined) return
     const fresh = holder.soul !== content.soul
     holder.soul = content.soul
+    const range = content.range
     if (onlyKey !== undefined) {
       const [slot, child] = childOf(parentSlot, holder, onlyKey)
-      update(slot, child, onlyKey, plainValue(node.soul, node.get(onlyKey)), node.stateOf(onlyKey))
+      if (range !== undefined && !inRange(onlyKey, range)) update(slot, child, onlyKey, undefined, -Infinity)
+      else update(slot, child, onlyKey, plainValue(node.soul, node.get(onlyKey)), node.stateOf(onlyKey))
       return
     }
     const keys = fresh || content.diff === undefined ? node.keys : content.diff.keys
     for (const key of keys) {
+      if (range !== undefined && !inRange(key, range)) continue
       const [slot, child] = childOf(parentSlot, holder, key)
       update(slot, child, key, plainValue(node.soul, node.get(key)), node.stateOf(key))
     }

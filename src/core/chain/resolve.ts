@@ -1,6 +1,7 @@
 import type { GraphNode } from '../node.js'
 import { isLink, type Value } from '../types.js'
 import { plainValue } from '../user-space.js'
+import { lexPage } from './lex.js'
 import type { ChainPath } from './path.js'
 import type { Root } from './root.js'
 
@@ -49,6 +50,13 @@ export async function resolve(root: Root, chain: ChainPath): Promise<Item[]> {
         for (let i = 0; i < node.keys.length; i++) items.push(deref(root, node.keys[i], plainValue(node.soul, node.values[i]), parent.synced))
       }
       return Promise.all(items)
+    }
+    case 'lex': {
+      // The node, cut to the keys in range; what is not a node has no keys to select.
+      const parents = await resolve(root, chain.parent as ChainPath)
+      return parents.map((parent) =>
+        parent.node === undefined ? { key: parent.key, found: false, synced: parent.synced } : { ...parent, node: lexPage(parent.node, step) },
+      )
     }
   }
 }
