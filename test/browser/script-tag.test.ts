@@ -75,7 +75,7 @@ describe('the relay serves the script-tag build at /gun.js (Chromium)', () => {
       const verified = await Gun.SEA.verify(await Gun.SEA.sign({ in: 'script tag' }, pair), pair.pub)
       return { ack, seen, verified, keys: Object.keys(pair).sort() }
     })()`) as Promise<unknown>
-    const node = Gun({ peers: [`${siteOrigin}/gun`] })
+    const node = Gun({ peers: [`${siteOrigin}/gun`], radisk: false })
     try {
       const said = await new Promise((resolve) =>
         node

@@ -65,7 +65,7 @@ export async function syncThroughRelay(
   const page = await browser.newPage()
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
-  const node = Gun({ peers: [relayUrl] })
+  const node = Gun({ peers: [relayUrl], radisk: false })
   try {
     await page.goto(pageUrl)
     await page.waitForFunction('window.app !== undefined', undefined, { timeout: 10_000 })
