@@ -7,10 +7,12 @@ import Gun from '../../src/gun.node.js'
 /** The checkout whose dist/ an app's bundler sees as the installed `trellis` package. */
 export const REPO = join(import.meta.dirname, '../..')
 
-/** The tiny app every bundler test builds: both browser entries, handed to the page as `window.app`. */
+/** The tiny app every bundler test builds: the entries a browser app imports, handed to the page as `window.app`. */
 export const APP_MAIN = `import Gun from 'trellis/gun'
 import { createDb } from 'trellis'
-window.app = { Gun, createDb }
+import { SEA } from 'trellis/sea'
+import { createIndexedDbStorage } from 'trellis/storage/indexeddb'
+window.app = { Gun, createDb, SEA, createIndexedDbStorage }
 `
 
 /** A temp project with `files` and node_modules/trellis linked to this checkout, as `npm install trellis` would give it. */
@@ -53,7 +55,8 @@ export function bounded<T>(work: Promise<T>, what: string, ms = 60_000): Promise
 
 /**
  * Open the built app's page, then: the page writes through the relay and a Node client sees it, Node
- * writes and the page sees it, `createDb` acknowledges a local write, and `Gun.SEA` is there.
+ * writes and the page sees it, `createDb` acknowledges a local write, `Gun.SEA` is there (and is
+ * `trellis/sea`'s, one copy in the bundle).
  * Returns what the page saw and its errors.
  */
 export async function syncThroughRelay(
@@ -77,7 +80,7 @@ export async function syncThroughRelay(
         gun.get(${JSON.stringify(`${tag}-node`)}).get('said').on((value) => { if (value === 'hello from node') resolve(value) }))
       const db = app.createDb({ indexedDb: false })
       const local = await new Promise((resolve) => db.get('typed').put({ n: 1 }, resolve))
-      return { ack, seen, local, sea: typeof app.Gun.SEA.pair }
+      return { ack, seen, local, sea: typeof app.Gun.SEA.pair, oneSea: app.SEA === app.Gun.SEA, idb: typeof app.createIndexedDbStorage }
     })()`) as Promise<unknown>
     await new Promise((resolve) =>
       node
@@ -96,4 +99,4 @@ export async function syncThroughRelay(
 }
 
 /** What `syncThroughRelay` returns when everything worked. */
-export const SYNCED = { ack: { ok: true }, seen: 'hello from node', local: { ok: true }, sea: 'function' }
+export const SYNCED = { ack: { ok: true }, seen: 'hello from node', local: { ok: true }, sea: 'function', oneSea: true, idb: 'function' }
