@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 /**
  * The package as a user gets it: `npm pack` of this checkout (its `prepare` builds dist), the
  * tarball installed into an empty project, then the README's quick start, the Gun drop-in with SEA,
- * and the `trellis` bin run from there.
+ * and the `trellis` bin run from there (its relay serving the script-tag build at /gun.js).
  */
 const repo = join(import.meta.dirname, '..')
 const run = promisify(execFile)
@@ -33,6 +33,7 @@ describe('the packed package, installed into an empty project', () => {
     const files = info.files.map((f) => f.path)
     for (const wanted of [
       'dist/gun.node.js',
+      'dist/browser/gun.js',
       'dist/sea/index.js',
       'dist/cli/main.js',
       'docs/sea.md',
@@ -86,5 +87,10 @@ await gun.close()
     )
     const sea = await run(process.execPath, ['sea.mjs'], { cwd: app, env: { ...process.env, RELAY: url }, timeout: 30_000 })
     expect(sea.stdout.trim()).toBe('true true from the tarball')
+
+    // The installed relay finds its script-tag build inside the package (dist/browser/gun.js).
+    const script = await fetch(url.replace(/\/gun$/, '/gun.js'))
+    expect(script.status).toBe(200)
+    expect(await script.text()).toMatch(/^var Gun=/)
   })
 })

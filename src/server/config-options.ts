@@ -131,6 +131,13 @@ export const OPTIONS = {
     help: 'On SIGTERM/SIGINT, exit (code 1) if draining takes longer',
   },
   admin: { flag: 'admin', env: 'ADMIN', kind: 'bool', default: 'on', help: 'Serve the admin UI at / (--no-admin to turn off)' },
+  browserScript: {
+    flag: 'browser-script',
+    env: 'BROWSER_SCRIPT',
+    kind: 'bool',
+    default: 'on',
+    help: 'Serve the browser build at /gun.js (window.Gun with Gun.SEA) and /sea.js, as a stock Gun relay does (--no-browser-script)',
+  },
   metrics: { flag: 'metrics', env: 'METRICS', kind: 'bool', default: 'on', help: 'Serve Prometheus metrics at /metrics (--no-metrics)' },
   api: { flag: 'api', env: 'API', kind: 'bool', default: 'on', help: 'Serve the REST API under /api/v1 (--no-api)' },
   maxSoulChars: {

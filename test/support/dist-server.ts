@@ -18,7 +18,7 @@ export interface DistServer {
 /**
  * Serves the built ES modules as a browser would load them (no bundler, an
  * import map), plus an empty page, on 127.0.0.1. `extra` maps more URL
- * prefixes to directories (e.g. `/gun/` → node_modules/gun for stock Gun).
+ * prefixes to directories (e.g. `/gun/` → node_modules/gun for stock Gun); `.html` files there are pages.
  */
 export function serveDist(extra: Record<string, string> = {}): Promise<DistServer> {
   const server = createServer(async (req, res) => {
@@ -36,7 +36,8 @@ export function serveDist(extra: Record<string, string> = {}): Promise<DistServe
             ? await readFile(join(MODULES, path.slice('/node_modules/'.length)))
             : await readFile(join(DIST, path))
       // CORS: a sandboxed (opaque-origin) frame loads these modules too, in the no-IndexedDB test.
-      res.writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' }).end(body)
+      const type = path.endsWith('.html') ? 'text/html' : 'text/javascript'
+      res.writeHead(200, { 'content-type': type, 'access-control-allow-origin': '*' }).end(body)
     } catch {
       res.writeHead(404).end()
     }

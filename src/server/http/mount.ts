@@ -1,20 +1,23 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { BROWSER_SCRIPT_PATHS } from './browser-script.js'
 
 export interface MountOptions {
   gunPath?: string | false
   admin?: boolean
+  browserScript?: boolean
 }
 
 /**
  * Which request paths belong to Trellis when it is mounted inside another
- * framework's app: the Gun socket, the API, health, metrics and (when on)
- * the admin UI. Everything else is the host app's.
+ * framework's app: the Gun socket, the API, health, metrics, Gun's
+ * script-tag files and (when on) the admin UI. Everything else is the host app's.
  */
 export function createPathMatcher(options: MountOptions): (url: string) => boolean {
   const exact = new Set(['/healthz', '/readyz', '/metrics'])
   if (options.gunPath !== false) exact.add(options.gunPath ?? '/gun')
+  if (options.browserScript !== false) for (const path of BROWSER_SCRIPT_PATHS) exact.add(path)
   if (options.admin === true) {
     exact.add('/')
     exact.add('/favicon.ico')

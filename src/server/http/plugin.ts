@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { registerAdminRoutes } from '../admin/routes.js'
 import { registerApi, type CorsOptions } from './api.js'
 import { createHttpAuth, type HttpAuthOptions } from './auth.js'
+import { registerBrowserScriptRoutes } from './browser-script.js'
 import { createGunSockets, type GunSockets } from '../../transport/socket-pool.js'
 import { registerHealthRoutes } from './health.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
@@ -23,6 +24,8 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
   metrics?: boolean
   /** Include prom-client's process metrics (memory, CPU, event loop). Default true. */
   defaultMetrics?: boolean
+  /** Gun's script-tag files, as a stock relay serves them: `/gun.js` (Trellis's browser build, `window.Gun` with `Gun.SEA`) and `/sea.js` (a no-op beside it), also under `/gun/`. Default true. */
+  browserScript?: boolean
   /** The admin UI at `/` (and its assets under `/_admin/`). Default false: `/` usually belongs to the app. */
   admin?: boolean
   /** CORS for the API. Default: none (same origin only). */
@@ -61,8 +64,8 @@ const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
 
 /**
  * Trellis as a Fastify plugin: Gun's wire protocol at `/gun`, the REST API
- * and subscriptions under `/api/v1`, health, metrics and (optionally) the
- * admin UI, in an encapsulated context so the host app's parsers and error
+ * and subscriptions under `/api/v1`, health, metrics, Gun's script-tag
+ * files (`/gun.js`, `/sea.js`) and (optionally) the admin UI, in an encapsulated context so the host app's parsers and error
  * handlers are untouched. Register @fastify/websocket before this plugin if
  * the app uses it too; otherwise the plugin registers it.
  */
@@ -136,6 +139,7 @@ export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (ap
       return created.registry.metrics()
     })
   }
+  if (options.browserScript !== false) registerBrowserScriptRoutes(app)
   if (options.admin === true) registerAdminRoutes(app)
 
   // Before the server stops accepting: long-lived streams and sockets would otherwise hold `close()` open.

@@ -75,6 +75,7 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     cors: config.corsOrigins === '*' ? { origin: '*' } : config.corsOrigins.length > 0 ? { origin: config.corsOrigins } : false,
     admin: config.admin,
+    browserScript: config.browserScript,
     metrics: config.metrics,
     api: config.api,
     draining: () => draining,
