@@ -37,9 +37,9 @@ if (!stock) {
 }
 globalThis.expect = require('gun/test/expect.js')
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const given = has('--grep') ? process.argv[process.argv.indexOf('--grep') + 1] : undefined
-const excluded = new RegExp(`^(?:${EXCLUDED.map((entry) => escape(entry.test)).join('|')})$`)
+const excluded = new RegExp(`^(?:${EXCLUDED.map((entry) => escapeRegExp(entry.test)).join('|')})$`)
 const { Mocha } = require('mocha')
 const mocha = new Mocha({ timeout: 2000, reporter: 'dot' })
 if (given !== undefined) mocha.grep(given)
