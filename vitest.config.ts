@@ -15,7 +15,7 @@ export default defineConfig({
       exclude: ['src/storage/indexeddb/**', 'src/**/*.browser.ts', 'src/sea/browser-session.ts'],
       reporter: ['text-summary', 'json-summary'],
       // The gate: a change that leaves code untested lowers these and fails `npm test`. Raise them as coverage grows.
-      thresholds: { statements: 82, branches: 75, functions: 80, lines: 85 },
+      thresholds: { statements: 84, branches: 78, functions: 83, lines: 87 },
     },
   },
 })
