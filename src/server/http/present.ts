@@ -1,11 +1,15 @@
 import type { Data } from '../../core/chain/chain.js'
 
-/** A node as the API shows it: without Gun's `_` metadata unless asked (`?meta=1`). */
+/**
+ * A node as the API shows it: its live keys. A deleted key holds a tombstone (`null`) that
+ * peers need to sync, but to a REST reader it is absent. `?meta=1` shows the node as stored:
+ * Gun's `_` metadata (souls and states) and the tombstones.
+ */
 export function present(data: Data, meta: boolean): unknown {
   if (data === null || typeof data !== 'object' || meta || !Object.hasOwn(data, '_')) return data
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(data)) {
-    if (key === '_') continue
+    if (key === '_' || (data as Record<string, unknown>)[key] === null) continue
     Object.defineProperty(out, key, { value: (data as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true })
   }
   return out
