@@ -95,8 +95,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
    * Throws (before changing anything) when its future-state keys are refused.
    */
   const apply = (nodes: GraphNode[], origin: Origin): PutOutcome => {
-    // Our own states come from our clock and are never in the future; only peers' need the check.
-    const machineState = origin.kind === 'local' ? Infinity : clock.now()
+    // Our own states come from our clock and are never in the future; only peers' need the check. What
+    // storage already holds (origin 'storage') is accepted as stored.
+    const machineState = origin.kind === 'peer' ? clock.now() : Infinity
     const future = machineState === Infinity ? 0 : deferral.check(nodes, machineState)
     const changed: GraphNode[] = []
     let held: DeferredWrite<Origin>[] | undefined
@@ -144,7 +145,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const deferred = held === undefined ? 0 : held.length
     const holding = held === undefined ? undefined : deferral.hold(held)
     if (changed.length === 0) return { changed, deferred, durable: holding ?? RESOLVED }
-    if (storage === undefined) {
+    if (storage === undefined || origin.kind === 'storage') {
       notify(changed, origin)
       return { changed, deferred, durable: holding ?? RESOLVED }
     }
@@ -171,7 +172,34 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return loads === undefined ? apply(nodes, origin) : loads.then(() => apply(nodes, origin))
   }
 
+  /**
+   * Origin 'storage': changes another process sharing our storage has made durable (another tab). Souls in
+   * memory take them by HAM, without storing them again; a soul not in memory is loaded (storage has the
+   * change already, so HAM would find nothing new) and its listeners hear the keys of the change that are
+   * still current in storage.
+   */
+  const absorb = async (nodes: GraphNode[], origin: Origin): Promise<PutOutcome> => {
+    const held = nodes.filter((node) => graph.has(node.soul))
+    const outcome = held.length === 0 ? { changed: [], deferred: 0, durable: RESOLVED } : apply(held, origin)
+    for (const node of nodes) {
+      if (held.includes(node)) continue
+      const stored = await engine.read(node.soul)
+      if (stored === undefined) continue
+      let stale: number[] | undefined
+      for (let i = 0; i < node.keys.length; i++) {
+        const at = stored.indexOf(node.keys[i])
+        if (at === -1 || stored.states[at] !== node.states[i]) (stale ??= []).push(i)
+      }
+      const current = stale === undefined ? node : without(node, stale)
+      if (current.keys.length === 0) continue
+      outcome.changed.push(current)
+      notify([current], origin)
+    }
+    return outcome
+  }
+
   const run = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
+    if (origin.kind === 'storage' && storage !== undefined) return absorb(nodes, origin)
     const wait = inFlight.afterRefusals(nodes)
     if (wait !== undefined) return wait.then(() => run(nodes, origin))
     try {
