@@ -34,7 +34,7 @@ function tabChannel(options: GunOptions): string | undefined {
 
 /** `trellis/gun` in browsers: the Gun drop-in, connecting to `peers` with the native WebSocket, persisting to IndexedDB. */
 const Gun = createGun(
-  createConnect(() => (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined, { wake: onBrowserOnline }),
+  createConnect(() => (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined, { wake: onBrowserOnline, leaderElection: true }),
   { defaultStorage: persistence, defaultChannel: tabChannel },
 )
 export default Gun

@@ -22,6 +22,6 @@ const persistence = (options: DbOptions) => {
  * online); the graph persists to IndexedDB and is shared live with other tabs.
  */
 export const createDb = createDbWith(
-  createConnect(() => globalThis.WebSocket as unknown as WebSocketConstructor | undefined, { wake: onBrowserOnline }),
+  createConnect(() => globalThis.WebSocket as unknown as WebSocketConstructor | undefined, { wake: onBrowserOnline, leaderElection: true }),
   persistence,
 )

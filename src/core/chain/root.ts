@@ -154,8 +154,11 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       if (net === undefined || !net.hasPeers) return { node: local, synced: true }
       // Right after start-up the first connection may still be opening: give it a moment.
       if (net.peerCount === 0) await net.ready?.(connectTimeout)
+      // The network may have been replaced meanwhile (a browser tab that took over the relay connection): ask the new one.
+      const now = network ?? net
+      if (now !== net && now.peerCount === 0) await now.ready?.(connectTimeout)
       // Asked even when offline: the mesh remembers the soul and asks again on (re)connect.
-      const synced = await net.fetch(soul)
+      const synced = await now.fetch(soul)
       // Replies were merged into memory; read again in case memory let go of the node meanwhile.
       return { node: engine.peek(soul) ?? (await engine.read(soul)), synced }
     } finally {
