@@ -71,6 +71,8 @@ export class RootChain extends Chain {
   private readonly connectLater: ((peers: string[]) => Connection | undefined) | undefined
   private readonly dialled = new Set<string>()
   private account: User | undefined = undefined
+  /** Unsubscribes of the `onSyncStatus` listeners: a closed instance tells them nothing more. */
+  private readonly statusListeners = new Set<() => void>()
   /** Stops sharing changes with other tabs (see `broadcastChannel`). */
   private stopSharing: (() => void) | undefined
 
@@ -158,11 +160,18 @@ export class RootChain extends Chain {
 
   /** Call `listener` with the new status each time `syncStatus` changes; returns the unsubscribe. */
   onSyncStatus(listener: SyncStatusListener): () => void {
-    return this.root.onSyncStatus(listener)
+    const unsubscribe = this.root.onSyncStatus(listener)
+    this.statusListeners.add(unsubscribe)
+    return () => {
+      this.statusListeners.delete(unsubscribe)
+      unsubscribe()
+    }
   }
 
   /** Disconnect from peers and close storage. */
   async close(): Promise<void> {
+    for (const unsubscribe of this.statusListeners) unsubscribe()
+    this.statusListeners.clear()
     this.stopSharing?.()
     this.stopSharing = undefined
     if (this.connection !== undefined) await this.connection.close()

@@ -184,7 +184,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     for (const node of nodes) {
       if (held.includes(node)) continue
       const stored = await engine.read(node.soul)
-      if (stored === undefined) continue
+      if (stored === undefined) {
+        // The store does not list it yet (its news of the soul is still on the way): the change itself is the node.
+        const fresh = apply([node], origin)
+        outcome.changed.push(...fresh.changed)
+        continue
+      }
       let stale: number[] | undefined
       for (let i = 0; i < node.keys.length; i++) {
         const at = stored.indexOf(node.keys[i])
