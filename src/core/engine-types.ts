@@ -61,6 +61,12 @@ export interface Network {
    * `onAck` gets the first answer. `putText`: the nodes' `wireGraphText`, when the caller has it already.
    */
   publish(nodes: GraphNode[], id: string, onAck: (ack: Ack) => void, putText?: string): void
+  /**
+   * False when this network only forwards to another instance that resends the offline queue itself (a
+   * follower tab: the leader tab resends every tab's queue). Default true: the root resends the storage's
+   * queue when this network is set.
+   */
+  readonly resendsUnsent?: boolean
   /** Call `listener` whenever a peer connects or goes; returns the unsubscribe. */
   onPeersChange?(listener: () => void): () => void
 }

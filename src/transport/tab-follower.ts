@@ -69,6 +69,8 @@ export function createFollower(parts: FollowerParts): Follower {
     },
     hasPeers: true,
     writesNeedPeerAck: true,
+    // The leader resends the shared offline queue (every tab's) when it takes over; a follower sending it too would only repeat it.
+    resendsUnsent: false,
     ready(timeoutMs) {
       if (network.peerCount > 0 || closed) return Promise.resolve(network.peerCount > 0)
       return new Promise((resolve) => {
@@ -85,7 +87,8 @@ export function createFollower(parts: FollowerParts): Follower {
       interest.delete(soul)
       interest.add(soul)
       if (interest.size > parts.maxInterest) interest.delete(interest.values().next().value as string)
-      if (closed || network.peerCount === 0) return Promise.resolve(false)
+      // Asked even while the leader is offline: its mesh remembers the soul and asks the relay once connected.
+      if (closed || leader === undefined) return Promise.resolve(false)
       const id = randomId()
       return new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => finish(false), parts.readTimeoutMs)

@@ -16,6 +16,12 @@ import { waitUntil } from '../support/wait.js'
 const PRELUDE = `const { createDb } = await import('/index.browser.js');`
 const inPage = <T>(page: Page, body: string): Promise<T> => page.evaluate(`(async () => { ${PRELUDE} ${body} })()`) as Promise<T>
 
+/** Counts the sockets a page opens in `window.sockets` (the browser entry looks WebSocket up when it connects). */
+const countSockets = (page: Page) =>
+  page.evaluate(
+    `window.sockets = 0; { const Native = WebSocket; window.WebSocket = class extends Native { constructor(...args) { super(...args); sockets++ } } }`,
+  )
+
 type Schema = { doc: Record<string, string>; server: Record<string, string> }
 
 describe('one relay connection for all tabs (Chromium, relay in a process)', () => {
@@ -45,10 +51,7 @@ describe('one relay connection for all tabs (Chromium, relay in a process)', () 
       const page = await browser.newPage()
       page.on('pageerror', (e) => errors.push(e.message))
       await page.goto(files.origin)
-      // Counts the sockets this page opens (the browser entry looks WebSocket up when it connects).
-      await page.evaluate(
-        `window.sockets = 0; { const Native = WebSocket; window.WebSocket = class extends Native { constructor(...args) { super(...args); sockets++ } } }`,
-      )
+      await countSockets(page)
       await inPage(
         page,
         `window.db = createDb({ peers: ['${relay.url}'], indexedDb: 'leader' }); window.heard = []; db.get('doc').get('v').on((v) => heard.push(v))`,
@@ -91,6 +94,42 @@ describe('one relay connection for all tabs (Chromium, relay in a process)', () 
       await b.close()
     } finally {
       await node.close()
+    }
+  })
+
+  it("a follower's write made while the relay is down is delivered by whoever leads once it is back, the leader having closed meanwhile", async () => {
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}/gun`
+    const pages: Page[] = []
+    for (let i = 0; i < 2; i++) {
+      const page = await browser.newPage()
+      await page.goto(files.origin)
+      await countSockets(page)
+      await inPage(page, `window.db = createDb({ peers: ['${url}'], indexedDb: 'leader-down' })`)
+      pages.push(page)
+    }
+    const [a, b] = pages
+    await inPage(b, `window.acked = new Promise((resolve) => db.get('note').put({ text: 'written by the follower while down' }, resolve))`)
+    await waitUntil(
+      async () => (await b.evaluate('db.pending')) === 1 && (await b.evaluate('db.syncStatus')) === 'offline',
+      'the follower write waits, offline',
+    )
+    await waitUntil(async () => ((await a.evaluate('sockets')) as number) >= 1, 'the leader dials')
+    expect(await b.evaluate('sockets')).toBe(0)
+    await a.close()
+    const back = await startRelayProcess(port, undefined)
+    try {
+      expect(await b.evaluate('acked')).toEqual({ ok: true })
+      await waitUntil(async () => (await b.evaluate('db.syncStatus')) === 'synced', 'the former follower synced')
+      const node = createDb<{ note: Record<string, string> }>({ peers: [url], indexedDb: false })
+      try {
+        expect((await node.get('note').read()).data).toMatchObject({ text: 'written by the follower while down' })
+      } finally {
+        await node.close()
+      }
+    } finally {
+      await b.close()
+      await back.kill()
     }
   })
 })

@@ -244,7 +244,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       network = next
       unwatchPeers = next?.onPeersChange?.(() => status.changed())
       status.changed()
-      if (next !== undefined) startResend()
+      if (next !== undefined && next.resendsUnsent !== false) startResend()
     },
     get syncStatus() {
       return status.status
