@@ -1,3 +1,4 @@
+import { createAbsorb } from './absorb.js'
 import { createClock } from './clock.js'
 import { createDeferral } from './deferral.js'
 import type { DeferredWrite } from './deferred.js'
@@ -7,7 +8,7 @@ import { ham } from './ham.js'
 import { createInFlight } from './in-flight.js'
 import { createLoader } from './loader.js'
 import { createMemoryBound, KEY_OVERHEAD, valueBytes } from './memory-bound.js'
-import { GraphNode } from './node.js'
+import { GraphNode, without } from './node.js'
 import { createSortedSouls, mergeUnique } from './sorted-souls.js'
 import { inRange, type KeyRange } from './storage-contract.js'
 
@@ -172,36 +173,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return loads === undefined ? apply(nodes, origin) : loads.then(() => apply(nodes, origin))
   }
 
-  /**
-   * Origin 'storage': changes another process sharing our storage has made durable (another tab). Souls in
-   * memory take them by HAM, without storing them again; a soul not in memory is loaded (storage has the
-   * change already, so HAM would find nothing new) and its listeners hear the keys of the change that are
-   * still current in storage.
-   */
-  const absorb = async (nodes: GraphNode[], origin: Origin): Promise<PutOutcome> => {
-    const held = nodes.filter((node) => graph.has(node.soul))
-    const outcome = held.length === 0 ? { changed: [], deferred: 0, durable: RESOLVED } : apply(held, origin)
-    for (const node of nodes) {
-      if (held.includes(node)) continue
-      const stored = await engine.read(node.soul)
-      if (stored === undefined) {
-        // The store does not list it yet (its news of the soul is still on the way): the change itself is the node.
-        const fresh = apply([node], origin)
-        outcome.changed.push(...fresh.changed)
-        continue
-      }
-      let stale: number[] | undefined
-      for (let i = 0; i < node.keys.length; i++) {
-        const at = stored.indexOf(node.keys[i])
-        if (at === -1 || stored.states[at] !== node.states[i]) (stale ??= []).push(i)
-      }
-      const current = stale === undefined ? node : without(node, stale)
-      if (current.keys.length === 0) continue
-      outcome.changed.push(current)
-      notify([current], origin)
-    }
-    return outcome
-  }
+  // Origin 'storage': changes another process sharing the store already made durable (absorb.ts).
+  const absorb = createAbsorb({
+    held: (soul) => graph.has(soul),
+    apply,
+    read: (soul) => engine.read(soul),
+    notify: (changed, origin) => notify(changed, origin),
+  })
 
   const run = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
     if (origin.kind === 'storage' && storage !== undefined) return absorb(nodes, origin)
@@ -348,26 +326,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
   }
   return engine
-}
-
-/** The node minus the keys at the given (ascending) indices. */
-function without(node: GraphNode, skip: number[]): GraphNode {
-  const size = node.keys.length - skip.length
-  const keys: string[] = new Array(size)
-  const values: GraphNode['values'] = new Array(size)
-  const states: number[] = new Array(size)
-  let out = 0
-  let next = 0
-  for (let i = 0; i < node.keys.length; i++) {
-    if (next < skip.length && skip[next] === i) {
-      next++
-      continue
-    }
-    keys[out] = node.keys[i]
-    values[out] = node.values[i]
-    states[out++] = node.states[i]
-  }
-  return new GraphNode(node.soul, keys, values, states)
 }
 
 function allDue(node: GraphNode, machineState: number): boolean {

@@ -22,6 +22,8 @@ export interface FollowerParts {
   /** Most writes waiting for the leader's answer, and most souls re-asked on a new leader (the mesh's outbox and interest bounds). */
   maxWrites: number
   maxInterest: number
+  /** Most reads waiting for the leader's answer at once (the mesh's route bound); past it a read answers from local data. */
+  maxReads: number
 }
 
 /** The Network of a tab that does not hold the relay connection: everything goes through the leader tab. */
@@ -88,7 +90,7 @@ export function createFollower(parts: FollowerParts): Follower {
       interest.add(soul)
       if (interest.size > parts.maxInterest) interest.delete(interest.values().next().value as string)
       // Asked even while the leader is offline: its mesh remembers the soul and asks the relay once connected.
-      if (closed || leader === undefined) return Promise.resolve(false)
+      if (closed || leader === undefined || reads.size >= parts.maxReads) return Promise.resolve(false)
       const id = randomId()
       return new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => finish(false), parts.readTimeoutMs)

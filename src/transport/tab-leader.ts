@@ -40,6 +40,7 @@ export function connectAsTab(root: Root, channelName: string, locks: LockManager
     readTimeoutMs: DEFAULT_LIMITS.readTimeoutMs,
     maxWrites: DEFAULT_LIMITS.maxOutbox,
     maxInterest: DEFAULT_LIMITS.maxInterest,
+    maxReads: DEFAULT_LIMITS.maxRoutes,
   })
   root.setNetwork(follower.network)
   let direct: DirectConnection | undefined
