@@ -91,6 +91,11 @@ describe('offline queue across reloads (Chromium, relay in a process)', () => {
       await route.fulfill({ status: response.status, headers: Object.fromEntries(response.headers), body: Buffer.from(await response.arrayBuffer()) })
     })
     await page.reload()
+    // Which sockets the page opens while the browser's 'online' event is being dispatched (window.event): the
+    // proof that coming back online redials at once rather than when the backoff runs out.
+    await page.evaluate(
+      `window.dialledOnOnline = 0; { const Native = WebSocket; window.WebSocket = class extends Native { constructor(...args) { super(...args); if (window.event?.type === 'online') dialledOnOnline++ } } }`,
+    )
     expect(await page.evaluate('navigator.onLine')).toBe(false)
     const reloaded = await inPage<{ status: string; items: number[] }>(
       page,
@@ -110,6 +115,7 @@ describe('offline queue across reloads (Chromium, relay in a process)', () => {
     await browser.setOffline(false)
     await waitUntil(async () => (await page.evaluate('db.syncStatus')) === 'synced', 'synced once back online', 20_000)
     expect(await page.evaluate('statuses')).toEqual(['offline', 'syncing', 'synced'])
+    expect(await page.evaluate('dialledOnOnline')).toBe(1)
     expect(await queued(page, 'offline')).toBe(0)
 
     // The relay has them, exactly once: read by a Node client.
