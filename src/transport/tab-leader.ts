@@ -1,4 +1,5 @@
 import type { Root } from '../core/chain/root.js'
+import type { Ack } from '../core/engine-types.js'
 import { randomId } from '../core/random.js'
 import { parseWireGraph, wireGraphText } from '../core/wire.js'
 import type { Connection } from '../instance.js'
@@ -65,7 +66,12 @@ export function connectAsTab(root: Root, channelName: string, locks: LockManager
         } catch (error) {
           return post({ t: 'ack', to: message.from, id: message.id, ack: { err: error instanceof Error ? error.message : String(error) } })
         }
-        return mesh.network.publish(nodes, randomId(), (ack) => post({ t: 'ack', to: message.from, id: message.id, ack }), message.put)
+        const answer = (ack: Ack) => {
+          // The offline queue is shared: cleared here too, in case the follower closed before hearing the ack.
+          void root.engine.storage?.unsent?.remove(message.id).catch(ignore)
+          post({ t: 'ack', to: message.from, id: message.id, ack })
+        }
+        return mesh.network.publish(nodes, randomId(), answer, message.put)
       }
       case 'get': {
         const { from, id, soul } = message
@@ -141,3 +147,5 @@ export function connectAsTab(root: Root, channelName: string, locks: LockManager
     },
   }
 }
+
+const ignore = () => {}
