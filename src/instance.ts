@@ -1,5 +1,6 @@
 import { Chain } from './core/chain/chain.js'
 import { createRoot, type Root } from './core/chain/root.js'
+import type { SyncStatus, SyncStatusListener } from './core/chain/sync-status.js'
 import type { StateClock } from './core/clock.js'
 import { createEngine } from './core/engine.js'
 import type { VerifyHook } from './core/engine-types.js'
@@ -11,6 +12,7 @@ import { browserSessionStore } from './sea/browser-session.js'
 import { createSeaRules } from './sea/enforce.js'
 import { createSigner } from './sea/signer.js'
 import { type RecallOptions, type SessionStore, User } from './sea/user.js'
+import { shareWithTabs } from './transport/tab-channel.js'
 
 /** Options shared by `createDb` and the Gun drop-in. */
 export interface InstanceOptions {
@@ -41,6 +43,12 @@ export interface InstanceOptions {
   maxMemoryBytes?: number
   /** Soul, key and value sizes this instance's puts are checked against (core/validate.ts defaults: 4096, 4096, 4 Mi chars). */
   validation?: Partial<ValidationLimits>
+  /**
+   * Share live changes with other instances of this origin (other tabs) on the BroadcastChannel of this name: a
+   * write in one fires the others' listeners at once, relay or not. The browser entries set it to
+   * `trellis:<IndexedDB name>` when they persist; `false` turns it off. Default: off.
+   */
+  broadcastChannel?: string | false
 }
 
 /** An instance's link to its peers: close it, and (when the transport can) dial one more peer. */
@@ -63,6 +71,10 @@ export class RootChain extends Chain {
   private readonly connectLater: ((peers: string[]) => Connection | undefined) | undefined
   private readonly dialled = new Set<string>()
   private account: User | undefined = undefined
+  /** Unsubscribes of the `onSyncStatus` listeners: a closed instance tells them nothing more. */
+  private readonly statusListeners = new Set<() => void>()
+  /** Stops sharing changes with other tabs (see `broadcastChannel`). */
+  private stopSharing: (() => void) | undefined
 
   constructor(
     root: Root,
@@ -70,12 +82,14 @@ export class RootChain extends Chain {
     sessionStore?: InstanceOptions['sessionStore'],
     connectLater?: (peers: string[]) => Connection | undefined,
     peers: readonly string[] = [],
+    stopSharing?: () => void,
   ) {
     super(root, undefined, { kind: 'root' })
     this.connection = asConnection(connection)
     this.sessionStore = sessionStore
     this.connectLater = connectLater
     for (const url of peers) this.dialled.add(url)
+    this.stopSharing = stopSharing
   }
 
   /**
@@ -136,8 +150,30 @@ export class RootChain extends Chain {
     return this.root.pending
   }
 
+  /**
+   * Where this instance's writes stand: `'offline'` (peers configured, none connected), `'syncing'` (writes
+   * waiting for their ack) or `'synced'`. Writes kept in the offline queue from before a reload count as waiting.
+   */
+  get syncStatus(): SyncStatus {
+    return this.root.syncStatus
+  }
+
+  /** Call `listener` with the new status each time `syncStatus` changes; returns the unsubscribe. */
+  onSyncStatus(listener: SyncStatusListener): () => void {
+    const unsubscribe = this.root.onSyncStatus(listener)
+    this.statusListeners.add(unsubscribe)
+    return () => {
+      this.statusListeners.delete(unsubscribe)
+      unsubscribe()
+    }
+  }
+
   /** Disconnect from peers and close storage. */
   async close(): Promise<void> {
+    for (const unsubscribe of this.statusListeners) unsubscribe()
+    this.statusListeners.clear()
+    this.stopSharing?.()
+    this.stopSharing = undefined
     if (this.connection !== undefined) await this.connection.close()
     await this.root.engine.close()
   }
@@ -163,5 +199,6 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
   }
   const connection = wantsPeers && connect !== undefined ? connect(root, options) : undefined
   const connectLater = connect === undefined ? undefined : (peers: string[]) => asConnection(connect(root, { ...options, peers }))
-  return new RootChain(root, connection, options.sessionStore, connectLater, options.peers)
+  const stopSharing = typeof options.broadcastChannel === 'string' ? shareWithTabs(engine, options.broadcastChannel, root.limits) : undefined
+  return new RootChain(root, connection, options.sessionStore, connectLater, options.peers, stopSharing)
 }

@@ -161,6 +161,7 @@ export function createMesh(options: MeshOptions): Mesh {
     subscriptions.removePeer(peer)
     links.detached(peer)
     catchUp?.detached(peer)
+    peerNetwork.peerLeft()
   }
 
   /**

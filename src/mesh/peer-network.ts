@@ -29,6 +29,8 @@ export interface PeerNetwork {
   connected(): void
   /** A dialled connection failed or was lost: reads stop waiting for a connection until one opens again. */
   dialFailed(): void
+  /** A peer left the peer set. */
+  peerLeft(): void
   close(): void
 }
 
@@ -41,6 +43,11 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
   // Reads made while the first connection opens wait for it (see Network.ready); after a failure they do not.
   let offline = false
   const readyWaiters = new Set<(connected: boolean) => void>()
+  // Who wants to hear of peers coming and going (the sync status); a few per instance.
+  const peerListeners = new Set<() => void>()
+  const peersChanged = () => {
+    for (const listener of [...peerListeners]) listener()
+  }
   const settleReady = (connected: boolean) => {
     for (const resolve of [...readyWaiters]) resolve(connected)
   }
@@ -107,9 +114,15 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
         }
       })
     },
-    publish(nodes, id, onAck) {
+    onPeersChange(listener) {
+      peerListeners.add(listener)
+      return () => {
+        peerListeners.delete(listener)
+      }
+    },
+    publish(nodes, id, onAck, putText) {
       // The outbox is also the route for this id's acks (resends after a reconnect get routes of their own).
-      const entry: OutboxEntry = { id, putText: wireGraphText(nodes), onAck, createdAt: Date.now() }
+      const entry: OutboxEntry = { id, putText: putText ?? wireGraphText(nodes), onAck, createdAt: Date.now() }
       outbox.add(entry)
       dedup.track(id)
       const text = putMessageText(id, entry.putText)
@@ -121,11 +134,14 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     network,
     expectPeers(yes) {
       hasConfiguredPeers = yes
+      peersChanged()
     },
     connected() {
       offline = false
       settleReady(true)
+      peersChanged()
     },
+    peerLeft: peersChanged,
     dialFailed() {
       offline = true
       settleReady(false)
@@ -133,6 +149,7 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     close() {
       closed = true
       settleReady(false)
+      peerListeners.clear()
     },
   }
 }
