@@ -10,7 +10,8 @@ self.addEventListener('install', (event) => {
       const html = await page.clone().text()
       await cache.put('./', page.clone())
       await cache.put('./index.html', page)
-      const files = [...html.matchAll(/(?:src|href)="(\.\/[^"]+)"/g)].map((match) => match[1])
+      // The built page names its script and stylesheet relative ('./assets/…', base './') or from the root (another base).
+      const files = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]).filter((url) => !/^[a-z][a-z0-9+.-]*:/i.test(url))
       await cache.addAll(files)
       await self.skipWaiting()
     })(),
