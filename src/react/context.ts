@@ -1,13 +1,26 @@
 import { createContext, createElement, type ReactNode, useContext } from 'react'
 import { TrellisError } from '../core/errors.js'
-import type { Db } from '../typed.js'
+import type { Db, TypedUser } from '../typed.js'
 
-const DbContext = createContext<Db<object> | undefined>(undefined)
+/**
+ * A database of any schema, as the hooks that take one accept it: `createDb<Schema>()` for any
+ * `Schema` (a `Db<Schema>` is not a `Db<object>`: its chains' listeners are typed by the schema).
+ */
+export interface AnyDb {
+  /** Writes waiting for their acknowledgement. */
+  readonly pending: number
+  /** Resolves when every write so far is acknowledged. */
+  synced(): Promise<void>
+  /** This instance's SEA account. */
+  user(): TypedUser<Record<string, unknown>>
+}
+
+const DbContext = createContext<AnyDb | undefined>(undefined)
 
 /** Props of {@link TrellisProvider}. */
 export interface TrellisProviderProps {
   /** The database the hooks below use when none is passed to them (`createDb()`, of any schema: `useDb<Schema>()` gives it back typed). */
-  db: Db<object>
+  db: AnyDb
   children?: ReactNode
 }
 
@@ -28,7 +41,7 @@ export function useDb<Schema extends object = Record<string, Record<string, unkn
 }
 
 /** `given`, else the provider's database (for hooks that take an optional db). */
-export function useGivenOrContextDb(given: Db<object> | undefined, hook: string): Db<object> {
+export function useGivenOrContextDb(given: AnyDb | undefined, hook: string): AnyDb {
   const fromContext = useContext(DbContext)
   const db = given ?? fromContext
   if (db === undefined) throw new TrellisError('INVALID_DATA', `${hook}() found no database: pass it one, or wrap the app in <TrellisProvider db={db}>`)

@@ -7,7 +7,7 @@
  *   const { state } = useSyncStatus(db)            // local | offline | syncing | synced
  *   const { loggedIn, auth } = useUser(db)         // SEA account
  */
-export { TrellisProvider, useDb, type TrellisProviderProps } from './context.js'
+export { TrellisProvider, useDb, type AnyDb, type TrellisProviderProps } from './context.js'
 export { useNode, useNodeSuspense } from './use-node.js'
 export { useMap, type MapOptions } from './use-map.js'
 export type { MapRow } from './map-store.js'

@@ -1,4 +1,4 @@
-import type { Db } from '../typed.js'
+import type { AnyDb } from './context.js'
 import { runtimeChain } from './chain-handle.js'
 import { createLazyStore, type ExternalStore, pollWhileSubscribed } from './store.js'
 
@@ -31,7 +31,7 @@ interface ReportsSyncStatus {
 const stores = new WeakMap<object, ExternalStore<SyncStatus>>()
 
 /** One status store per database, shared by every component that shows it. */
-export function syncStatusStore(db: Db<object>): ExternalStore<SyncStatus> {
+export function syncStatusStore(db: AnyDb): ExternalStore<SyncStatus> {
   let store = stores.get(db)
   if (store === undefined) stores.set(db, (store = reportsSyncStatus(db) ? reportedStatus(db) : derivedStatus(db)))
   return store
@@ -49,7 +49,7 @@ function reportedStatus(db: ReportsSyncStatus): ExternalStore<SyncStatus> {
 }
 
 /** The status from what the instance shows today: `pending`, and the network's peer count (no event for either, so polled while shown). */
-function derivedStatus(db: Db<object>): ExternalStore<SyncStatus> {
+function derivedStatus(db: AnyDb): ExternalStore<SyncStatus> {
   const root = runtimeChain(db, 'useSyncStatus').root
   let current = read()
   function read(): SyncStatus {

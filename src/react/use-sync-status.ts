@@ -1,6 +1,5 @@
 import { useSyncExternalStore } from 'react'
-import type { Db } from '../typed.js'
-import { useGivenOrContextDb } from './context.js'
+import { type AnyDb, useGivenOrContextDb } from './context.js'
 import { type SyncStatus, syncStatusStore } from './sync-status.js'
 
 /**
@@ -11,7 +10,7 @@ import { type SyncStatus, syncStatusStore } from './sync-status.js'
  *   const { state, pending } = useSyncStatus()
  *   return <span>{state === 'offline' ? `offline, ${pending} to send` : state}</span>
  */
-export function useSyncStatus(db?: Db<object>): SyncStatus {
+export function useSyncStatus(db?: AnyDb): SyncStatus {
   const store = syncStatusStore(useGivenOrContextDb(db, 'useSyncStatus'))
   return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
 }

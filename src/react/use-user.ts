@@ -1,7 +1,7 @@
 import { useMemo, useSyncExternalStore } from 'react'
 import type { RecallOptions, UserAck, UserIs } from '../sea/user.js'
-import type { Db, TypedUser } from '../typed.js'
-import { useGivenOrContextDb } from './context.js'
+import type { TypedUser } from '../typed.js'
+import { type AnyDb, useGivenOrContextDb } from './context.js'
 import { createLazyStore, type ExternalStore, pollWhileSubscribed } from './store.js'
 
 /** The account of a database as {@link useUser} shows it, with promise-returning helpers. */
@@ -36,7 +36,7 @@ interface Account {
 
 const accounts = new WeakMap<object, Account>()
 
-function accountOf(db: Db<object>): Account {
+function accountOf(db: AnyDb): Account {
   const known = accounts.get(db)
   if (known !== undefined) return known
   const user = db.user()
@@ -87,9 +87,11 @@ function accountOf(db: Db<object>): Account {
  *   const { loggedIn, alias, auth, leave } = useUser()
  *   const ack = await auth('ann', 'a long password')   // ack.err on failure
  */
-export function useUser<U extends object = Record<string, unknown>>(db?: Db<object>): UserState<U> {
+export function useUser<U extends object = Record<string, unknown>>(db?: AnyDb): UserState<U> {
   const given = useGivenOrContextDb(db, 'useUser')
   const account = accountOf(given)
   const is = useSyncExternalStore(account.store.subscribe, account.store.getSnapshot, account.store.getSnapshot)
-  return useMemo(() => ({ is, loggedIn: is !== undefined, alias: is?.alias, pub: is?.pub, user: given.user<U>(), ...account.actions }), [is, given, account])
+  // reason: the account's space is typed by what the caller says it holds, as db.user<U>() does.
+  const user = given.user() as unknown as TypedUser<U>
+  return useMemo(() => ({ is, loggedIn: is !== undefined, alias: is?.alias, pub: is?.pub, user, ...account.actions }), [is, user, account])
 }
