@@ -6,11 +6,7 @@ import type { Db, TypedUser } from '../typed.js'
  * A database of any schema, as the hooks that take one accept it: `createDb<Schema>()` for any
  * `Schema` (a `Db<Schema>` is not a `Db<object>`: its chains' listeners are typed by the schema).
  */
-export interface AnyDb {
-  /** Writes waiting for their acknowledgement. */
-  readonly pending: number
-  /** Resolves when every write so far is acknowledged. */
-  synced(): Promise<void>
+export interface AnyDb extends Pick<Db<object>, 'pending' | 'synced' | 'syncStatus' | 'onSyncStatus'> {
   /** This instance's SEA account. */
   user(): TypedUser<Record<string, unknown>>
 }

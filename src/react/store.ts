@@ -32,22 +32,14 @@ export function createLazyStore<S>(getSnapshot: () => S, start: (changed: () => 
 }
 
 /**
- * Ask `check` every `ms` while anyone listens (and when the browser goes on- or offline): for
- * state the database has no event for yet. `check` returns true when something changed.
+ * Ask `check` every `ms` while anyone listens: for state the database has no event for (a login
+ * made directly on `db.user()`). `check` returns true when something changed.
  */
 export function pollWhileSubscribed(check: () => boolean, ms: number): (changed: () => void) => () => void {
   return (changed) => {
-    const tick = () => {
+    const timer = setInterval(() => {
       if (check()) changed()
-    }
-    const timer = setInterval(tick, ms)
-    const target = typeof globalThis.addEventListener === 'function' ? globalThis : undefined
-    target?.addEventListener('online', tick)
-    target?.addEventListener('offline', tick)
-    return () => {
-      clearInterval(timer)
-      target?.removeEventListener('online', tick)
-      target?.removeEventListener('offline', tick)
-    }
+    }, ms)
+    return () => clearInterval(timer)
   }
 }

@@ -1,14 +1,15 @@
 import { useSyncExternalStore } from 'react'
+import type { SyncStatus } from '../core/chain/sync-status.js'
 import { type AnyDb, useGivenOrContextDb } from './context.js'
-import { type SyncStatus, syncStatusStore } from './sync-status.js'
+import { syncStatusStore } from './sync-status.js'
 
 /**
- * Where the database stands with its peers: `state` (`local`, `offline`, `syncing`, `synced`),
- * connected `peers` and `pending` writes; re-renders only when one of them changes. Uses `db`, or
- * the {@link TrellisProvider}'s database.
+ * Where the database's writes stand, live: `'offline'` (peers configured, none connected),
+ * `'syncing'` (writes waiting for their ack) or `'synced'` — `db.syncStatus`, re-rendering on each
+ * change (`db.onSyncStatus`) and only then. Uses `db`, or the {@link TrellisProvider}'s database.
  *
- *   const { state, pending } = useSyncStatus()
- *   return <span>{state === 'offline' ? `offline, ${pending} to send` : state}</span>
+ *   const status = useSyncStatus()
+ *   return <span>{status === 'offline' ? 'offline: changes are kept and sent later' : status}</span>
  */
 export function useSyncStatus(db?: AnyDb): SyncStatus {
   const store = syncStatusStore(useGivenOrContextDb(db, 'useSyncStatus'))

@@ -18,7 +18,7 @@ interface Renders {
  * trellis/react's hooks in a page built by Vite (production React, as an app ships it) and run
  * in Chromium: useMap re-renders only the row that changed (a memo row per key counts its
  * renders), useNode skips deliveries with the same values, useNodeSuspense suspends until the
- * first read, useSyncStatus and useUser follow the database.
+ * first read, useSyncStatus follows db.syncStatus and useUser the account.
  */
 describe('trellis/react hooks in Chromium', () => {
   const dir = createAppDir('trellis-react-hooks-', {
@@ -131,9 +131,10 @@ describe('trellis/react hooks in Chromium', () => {
     await expect.poll(() => page.locator('#lazy').textContent()).toBe('here')
   })
 
-  it('useSyncStatus: local without peers, synced once connected to the relay', async () => {
-    await expect.poll(() => page.locator('#local-status').textContent()).toBe('local')
+  it("useSyncStatus: the database's own status, live", async () => {
+    await expect.poll(() => page.locator('#local-status').textContent()).toBe('synced')
     await expect.poll(() => page.locator('#relay-status').textContent()).toBe('synced')
+    await expect.poll(() => page.locator('#unreachable-status').textContent()).toBe('offline')
   })
 
   it('useUser: create and auth through the hook log in; leave logs out', async () => {

@@ -21,7 +21,7 @@ function typedHooks() {
   expectTypeOf(useNode(db.get('todos').get('t1'))).toEqualTypeOf<DataOf<Todo> | undefined>()
   expectTypeOf(useNodeSuspense(db.get('todos').get('t1').get('title'))).toEqualTypeOf<string | undefined>()
   expectTypeOf(useUser<{ name: string }>(db).user).toEqualTypeOf<TypedUser<{ name: string }>>()
-  expectTypeOf(useSyncStatus(db).state).toEqualTypeOf<'local' | 'offline' | 'syncing' | 'synced'>()
+  expectTypeOf(useSyncStatus(db)).toEqualTypeOf<'offline' | 'syncing' | 'synced'>()
   return TrellisProvider({ db })
 }
 

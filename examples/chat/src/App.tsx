@@ -8,14 +8,14 @@ const FIRST_ROOM = 'general'
 
 export function App() {
   const { loggedIn, alias, leave } = useUser()
-  const { state } = useSyncStatus()
+  const status = useSyncStatus()
   const [room, setRoom] = useState(FIRST_ROOM)
   return (
     <main>
       <header>
         <h1>Chat</h1>
-        <span role="status" aria-label="Sync status" data-state={state}>
-          {state}
+        <span role="status" aria-label="Sync status" data-state={status}>
+          {status}
         </span>
         {loggedIn && (
           <span>

@@ -78,10 +78,10 @@ const TodoItem = memo(function TodoItem({ row }: { row: Row }) {
 })
 
 function Status() {
-  const { state, pending } = useSyncStatus(db)
-  const text = state === 'offline' ? `Offline${pending > 0 ? `, ${pending} to send` : ''}` : state === 'syncing' ? `Syncing ${pending}` : 'Synced'
+  const status = useSyncStatus(db)
+  const text = status === 'offline' ? 'Offline: changes are kept here and sent on reconnect' : status === 'syncing' ? 'Syncing…' : 'Synced'
   return (
-    <p role="status" aria-label="Sync status" data-state={state}>
+    <p role="status" aria-label="Sync status" data-state={status}>
       {text}
     </p>
   )
