@@ -73,7 +73,8 @@ function checkStaticMounts(mounts: readonly StaticMount[], paths: RelayPaths): {
 /**
  * Whether `path` (inside the folder by name) still is once symbolic links are followed: a link
  * to a file outside the folder is not served. A path that does not exist is let through, for
- * the file server to answer 404.
+ * the file server to answer 404. Synchronous because @fastify/static calls `allowedPath` without
+ * awaiting it; one realpath is a few path lookups, cheap next to sending the file.
  */
 function staysInside(root: string, path: string): boolean {
   let real: string
