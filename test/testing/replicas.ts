@@ -193,8 +193,7 @@ export async function runScenario(
   await net.settle()
   // Future states fall due on the wall clock (the engine's deferral timers), then their pushes flow.
   while (Date.now() <= latestFuture + 5) await new Promise((r) => setTimeout(r, Math.max(1, latestFuture + 6 - Date.now())))
-  await new Promise((r) => setTimeout(r, 5))
-  await net.settle()
+  await settleUntilQuiet(net)
   const since = Date.now()
   if (reconnectAtEnd) {
     topology.reconnecting?.()
@@ -207,11 +206,8 @@ export async function runScenario(
   await net.settle()
   if (reconnectAtEnd) await topology.ready?.(since)
   await net.settle()
-  // Pushes caused by merges of catch-up replies can start after a quiet spell: settle until stable.
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setTimeout(r, 2))
-    await net.settle()
-  }
+  // Pushes caused by merges of catch-up replies can start after a quiet spell.
+  await settleUntilQuiet(net)
   const expected = new Map<string, string>()
   for (const soul of SOULS) expected.set(soul, reference.text(soul))
   const actual = replicas.map((node) => new Map(SOULS.map((soul) => [soul, replicaText(node, soul)])))
@@ -257,4 +253,18 @@ export function checkParameters(defaultRuns: number, longRuns: number): { seed: 
   const path = process.env.TRELLIS_PATH || undefined
   const runs = Number(process.env.TRELLIS_RUNS ?? (process.env.TRELLIS_LONG === '1' ? longRuns : defaultRuns))
   return { seed, path, numRuns: path !== undefined ? 1 : runs }
+}
+
+/**
+ * Settle, then again after the timers due meanwhile have run (batch flushes, deferrals falling due),
+ * until a pass sends no frame at all: the network is quiet, not merely quiet for a while.
+ */
+async function settleUntilQuiet(net: SimNetwork): Promise<void> {
+  for (let passes = 0; ; passes++) {
+    const before = net.frames
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    await net.settle()
+    if (net.frames === before && passes >= 1) return
+    if (passes > 1000) throw new Error('the simulated network never went quiet')
+  }
 }
