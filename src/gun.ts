@@ -4,6 +4,7 @@ import { Chain } from './core/chain/chain.js'
 import { createClock } from './core/clock.js'
 import { isLink, isValue } from './core/types.js'
 import { SEA, type StockSea } from './sea/index.js'
+import { createEvents, type EventChains } from './plugins/event-chain.js'
 
 /** The clock behind `Gun.state()`. */
 const clock = createClock()
@@ -37,6 +38,14 @@ export interface GunConstructor {
   valid(value: unknown): boolean | string
   /** True for a chain. */
   is(value: unknown): boolean
+  /**
+   * Gun's plugin hook: `Gun.on('opt', function (ctx) { … })` runs for every instance this
+   * constructor makes from then on, with the instance's plugin context (`ctx.opt`, `ctx.$`,
+   * `ctx.on('in' | 'out', handler)`; see `PluginContext`). Handlers form a chain: pass the
+   * context on with `this.to.next(ctx)`, as stock plugins do. Returns the handler; its `off()`
+   * unregisters it. Hooks belong to this constructor only (`createGun` makes independent ones).
+   */
+  on: EventChains
 }
 
 /** What a runtime entry adds to the drop-in: instance defaults, and the storage used when the app passes none. */
@@ -69,10 +78,11 @@ export function normalizeGunOptions(input: GunOptions | string | string[] | unde
 
 /** Build the Gun constructor for a runtime; `connect` wires peers (Node and browser entries pass one). */
 export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConstructor {
+  const events = createEvents()
   function Gun(input?: GunOptions | string | string[]): RootChain {
     const options = normalizeGunOptions(input)
     if (options.storage === undefined && runtime.defaultStorage !== undefined) options.storage = runtime.defaultStorage(asOptions(input))
-    return createInstance({ ...runtime.defaults, ...options }, connect)
+    return createInstance({ ...runtime.defaults, ...options }, connect, { events, opt: asOptions(input) })
   }
   const gun = Gun as GunConstructor
   gun.SEA = SEA
@@ -80,6 +90,7 @@ export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConst
   gun.state = () => clock.next()
   gun.valid = (value) => (isLink(value) ? value['#'] : isValue(value))
   gun.is = (value) => value instanceof Chain
+  gun.on = events.on
   return gun
 }
 
@@ -88,3 +99,5 @@ const Gun = createGun()
 export default Gun
 export { Gun }
 export type { RootChain } from './instance.js'
+export type { PluginContext } from './plugins/wire-context.js'
+export type { ChainHandler, ChainListener, ChainStep, EventChains } from './plugins/event-chain.js'

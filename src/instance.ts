@@ -1,4 +1,4 @@
-import { Chain } from './core/chain/chain.js'
+import { Chain, type Listener } from './core/chain/chain.js'
 import { createRoot, type Root } from './core/chain/root.js'
 import type { StateClock } from './core/clock.js'
 import { createEngine } from './core/engine.js'
@@ -7,6 +7,9 @@ import type { StorageAdapter } from './core/storage-contract.js'
 import type { ValidationLimits } from './core/validate.js'
 import type { Value } from './core/types.js'
 import { plainWire } from './core/user-space.js'
+import type { Mesh } from './mesh/mesh-types.js'
+import type { ChainListener, Events } from './plugins/event-chain.js'
+import { createWireContext, type PluginContext, type WireContext } from './plugins/wire-context.js'
 import { browserSessionStore } from './sea/browser-session.js'
 import { createSeaRules } from './sea/enforce.js'
 import { createSigner } from './sea/signer.js'
@@ -49,10 +52,23 @@ export interface Connection {
   close(): Promise<void>
   /** Dial one more peer from now on. */
   addPeer?(url: string): void
+  /** The mesh the peers are attached to, when the transport has one (Gun.on('opt') plugins attach to it too). */
+  readonly mesh?: Mesh
 }
 
-/** Connects an instance to its peers (the runtime entries supply one): a Connection, or just how to disconnect. */
-export type Connect = (root: Root, options: InstanceOptions) => Connection | (() => Promise<void>) | undefined
+/**
+ * Connects an instance to its peers (the runtime entries supply one): a Connection, or just how to
+ * disconnect. `mesh`: the instance has one already (its plugins'): attach the peers to it, and leave it open on close.
+ */
+export type Connect = (root: Root, options: InstanceOptions, mesh?: Mesh) => Connection | (() => Promise<void>) | undefined
+
+/** The Gun constructor's plugin hooks (`Gun.on`) as an instance meets them. */
+export interface InstancePlugins {
+  /** `Gun.on`: its `opt` handlers run with the new instance's plugin context. */
+  events: Events
+  /** The options as the app passed them (the context's `opt`). */
+  opt: Record<string, unknown>
+}
 
 const asConnection = (made: ReturnType<Connect>): Connection | undefined => (typeof made === 'function' ? { close: made } : made)
 
@@ -63,19 +79,46 @@ export class RootChain extends Chain {
   private readonly connectLater: ((peers: string[]) => Connection | undefined) | undefined
   private readonly dialled = new Set<string>()
   private account: User | undefined = undefined
+  private wire: WireContext | undefined = undefined
+  private readonly pluginOptions: Record<string, unknown>
 
   constructor(
     root: Root,
     connection: Connection | (() => Promise<void>) | undefined,
     sessionStore?: InstanceOptions['sessionStore'],
-    connectLater?: (peers: string[]) => Connection | undefined,
+    connectLater?: (peers: string[], mesh: Mesh | undefined) => Connection | undefined,
     peers: readonly string[] = [],
+    pluginOptions: Record<string, unknown> = {},
   ) {
     super(root, undefined, { kind: 'root' })
     this.connection = asConnection(connection)
     this.sessionStore = sessionStore
-    this.connectLater = connectLater
+    this.connectLater = connectLater === undefined ? undefined : (urls) => connectLater(urls, this.wire?.mesh)
+    this.pluginOptions = pluginOptions
     for (const url of peers) this.dialled.add(url)
+  }
+
+  /**
+   * This instance's plugin context (what Gun.on('opt') handlers receive), made on first use: its
+   * `in` and `out` chains, wired to the instance's mesh (docs/migrating-from-gun.md, Plugins).
+   */
+  plugins(): PluginContext {
+    this.wire ??= createWireContext({ root: this.root, chain: this, opt: this.pluginOptions, mesh: this.connection?.mesh })
+    return this.wire.ctx
+  }
+
+  /** Call `listener` now (when data exists) and on every change. */
+  override on(listener: Listener): this
+  /**
+   * Stock's root events: `on('in' | 'out', handler)` registers a handler on this instance's
+   * plugin chains (returned; `.off()` unregisters); `on('in', msg)` hands a message in, as a
+   * transport plugin does (see `plugins()`).
+   */
+  override on(tag: string, handler: (this: ChainListener, msg: unknown) => void): ChainListener
+  override on(tag: string, msg: unknown): void
+  override on(first: Listener | string, second?: unknown): this | ChainListener | undefined {
+    if (typeof first !== 'string') return super.on(first)
+    return (this.plugins().on as (tag: string, arg: unknown) => ChainListener | undefined)(first, second)
   }
 
   /**
@@ -136,15 +179,19 @@ export class RootChain extends Chain {
     return this.root.pending
   }
 
-  /** Disconnect from peers and close storage. */
+  /** Disconnect from peers, detach plugins and close storage. */
   async close(): Promise<void> {
     if (this.connection !== undefined) await this.connection.close()
+    this.wire?.close()
     await this.root.engine.close()
   }
 }
 
-/** An instance: engine, storage (memory unless given) and the chain root; `connect` links it to `peers` (the runtime entry points pass one that dials WebSockets). */
-export function createInstance(options: InstanceOptions = {}, connect?: Connect): RootChain {
+/**
+ * An instance: engine, storage (memory unless given) and the chain root; `connect` links it to `peers`
+ * (the runtime entry points pass one that dials WebSockets); `plugins`: the Gun constructor's hooks.
+ */
+export function createInstance(options: InstanceOptions = {}, connect?: Connect, plugins?: InstancePlugins): RootChain {
   const engine = createEngine({
     storage: options.storage,
     storageIsDurable: options.storageIsDurable,
@@ -162,6 +209,9 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
     throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')
   }
   const connection = wantsPeers && connect !== undefined ? connect(root, options) : undefined
-  const connectLater = connect === undefined ? undefined : (peers: string[]) => asConnection(connect(root, { ...options, peers }))
-  return new RootChain(root, connection, options.sessionStore, connectLater, options.peers)
+  const connectLater = connect === undefined ? undefined : (peers: string[], mesh: Mesh | undefined) => asConnection(connect(root, { ...options, peers }, mesh))
+  const chain = new RootChain(root, connection, options.sessionStore, connectLater, options.peers, plugins?.opt)
+  // Stock runs Gun.on('opt') for every new instance; with no handler registered, no context is made (no cost).
+  if (plugins?.events.has('opt')) plugins.events.on('opt', chain.plugins())
+  return chain
 }

@@ -51,7 +51,11 @@ export interface Root {
   readonly limits: ValidationLimits
   setNetwork(network: Network | undefined): void
   /** Memory, then storage, then the connected peers, after every local write issued before it. Always settles. */
-  load(soul: string): Promise<Loaded>
+  /**
+   * `patient` (default true): a one-shot read, which waits a moment for Gun.on('opt') plugins to bring
+   * what is missing locally (as stock's once waits `opt.wait`); a subscriber, which hears later data anyway, does not.
+   */
+  load(soul: string, patient?: boolean): Promise<Loaded>
   /** The same without waiting for earlier writes (for use while building a write, which already waits). */
   loadNow(soul: string): Promise<Loaded>
   /**
@@ -114,11 +118,22 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     }
   }
 
-  const fetchRemote = async (soul: string): Promise<Loaded> => {
+  /** `patient`: a read for the app, which waits a moment for plugins to bring what is missing; a write's link lookup does not. */
+  const fetchRemote = async (soul: string, patient: boolean): Promise<Loaded> => {
     try {
       const local = await engine.read(soul)
       const net = network
-      if (net === undefined || !net.hasPeers) return { node: local, synced: true }
+      if (net === undefined) return { node: local, synced: true }
+      if (!net.hasPeers) {
+        if (net.readsGoOut !== true) return { node: local, synced: true }
+        // No peer, but plugins (Gun.on('opt')) may carry the read elsewhere: they hear it, as stock's `out` does.
+        // What is held locally answers at once (replies merge later, and listeners hear them); an app's read of
+        // what is missing waits a moment for a reply, as stock's once waits `opt.wait`.
+        const asked = net.fetch(soul)
+        if (local !== undefined || !patient) return { node: local, synced: true }
+        await asked
+        return { node: engine.peek(soul) ?? (await engine.read(soul)), synced: true }
+      }
       // Right after start-up the first connection may still be opening: give it a moment.
       if (net.peerCount === 0) await net.ready?.(connectTimeout)
       // Asked even when offline: the mesh remembers the soul and asks again on (re)connect.
@@ -134,6 +149,8 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   const acknowledge = (id: string, nodes: GraphNode[], outcome: PutOutcome, ack: ((ack: Ack) => void) | undefined) => {
     const net = network
     const wantsPeer = net !== undefined && (net.writesNeedPeerAck ?? net.hasPeers)
+    // Plugins (Gun.on('opt')) see every local write go out, though none of them is waited for.
+    if (!wantsPeer && net !== undefined) net.announce?.(nodes, id)
     if (!wantsPeer && engine.storage === undefined) {
       // Memory only: applied means done. The callback still runs after put() returns.
       settleOne()
@@ -180,6 +197,15 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     settleOne()
   }
 
+  const loadSoul = (soul: string, patient: boolean): Promise<Loaded> => {
+    const held = engine.peek(soul)
+    // Fast path: known in memory and nobody to ask.
+    if (held !== undefined && (network === undefined || !network.hasPeers)) return Promise.resolve({ node: held, synced: true })
+    let loading = inflight.get(soul)
+    if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul, patient)))
+    return loading
+  }
+
   const root: Root = {
     engine,
     limits,
@@ -196,18 +222,13 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       network = next
     },
 
-    load(soul) {
-      if (applied !== undefined) return applied.then(() => root.loadNow(soul))
-      return root.loadNow(soul)
+    load(soul, patient = true) {
+      if (applied !== undefined) return applied.then(() => loadSoul(soul, patient))
+      return loadSoul(soul, patient)
     },
 
     loadNow(soul) {
-      const held = engine.peek(soul)
-      // Fast path: known in memory and nobody to ask.
-      if (held !== undefined && (network === undefined || !network.hasPeers)) return Promise.resolve({ node: held, synced: true })
-      let loading = inflight.get(soul)
-      if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul)))
-      return loading
+      return loadSoul(soul, false)
     },
 
     setWriteHook(hook) {
