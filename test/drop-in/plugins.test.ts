@@ -1,5 +1,11 @@
+import { spawn } from 'node:child_process'
+import { createServer, type Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGun } from '../../src/gun.js'
+import NodeGun from '../../src/gun.node.js'
+import { freePort, startRelayProcess } from '../server/processes.js'
+import { killChild } from '../support/processes.js'
 import type { RootChain } from '../../src/instance.js'
 import type { ChainListener } from '../../src/plugins/event-chain.js'
 import type { PluginContext } from '../../src/plugins/wire-context.js'
@@ -220,5 +226,93 @@ describe("Gun.on('opt') plugins", () => {
     gun.on('in', { '#': 'o2', drop: true })
     expect(order).toEqual(['h1', 'h2', 'h2'])
     expect(() => (Gun.on as (tag: unknown, fn: unknown) => unknown)(7, () => {})).toThrow(/tag must be a string/)
+  })
+
+  it('a transport plugin over a raw TCP socket syncs with an instance in another Node process', { timeout: 30_000 }, async () => {
+    const Gun = createGun()
+    let socket: Socket | undefined
+    let received = ''
+    let context: PluginContext | undefined
+    const hook = Gun.on('opt', function (this: ChainListener, ctx: unknown) {
+      context = ctx as PluginContext
+      context.on('out', function (this: ChainListener, msg: unknown) {
+        socket?.write(`${JSON.stringify(msg)}\n`) // offline: nothing carries it (the other side reads on connect)
+        this.to.next(msg)
+      })
+      this.to.next(ctx)
+    })
+    const gun = track(Gun())
+    hook.off()
+    gun.get('seed').put({ v: 'only here' })
+    const server = createServer((accepted) => {
+      socket = accepted
+      accepted.on('data', (chunk) => {
+        received += chunk.toString()
+        const lines = received.split('\n')
+        received = lines.pop() ?? ''
+        for (const line of lines) context?.on('in', JSON.parse(line))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const script = fileURLToPath(new URL('./fixtures/tcp-plugin-peer.mjs', import.meta.url))
+    const child = spawn(process.execPath, [script, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    try {
+      // Its read of `seed.v` went out over TCP and this instance answered.
+      await waitUntil(() => stdout.includes('SEED'), `the other process reads seed.v (stderr: ${stderr})`, 20_000)
+      expect(stdout).toContain('SEED "only here"')
+      // Writes both ways: ping goes there, its pong comes back.
+      gun.get('ping').put({ n: 7 })
+      await waitUntil(() => gun.root.engine.peek('pong')?.get('n') === 7, `the other process answers ping with pong (stderr: ${stderr})`, 20_000)
+    } finally {
+      socket?.destroy()
+      await killChild(child)
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('an `in` filter sees what WebSocket peers send too: a relay’s pushes to a soul are dropped', { timeout: 30_000 }, async () => {
+    const relay = await startRelayProcess(await freePort(), undefined)
+    try {
+      const writer = track(NodeGun({ peers: [relay.url], radisk: false }))
+      const plain = track(NodeGun({ peers: [relay.url], radisk: false }))
+      const dropped: unknown[] = []
+      const filter = NodeGun.on('opt', function (this: ChainListener, ctx: unknown) {
+        ;(ctx as PluginContext).on('in', function (this: ChainListener, msg: unknown) {
+          const put = (msg as Msg).put
+          if (put !== null && typeof put === 'object' && Object.hasOwn(put, 'secret')) {
+            dropped.push(msg)
+            return
+          }
+          this.to.next(msg)
+        })
+        this.to.next(ctx)
+      })
+      const guarded = track(NodeGun({ peers: [relay.url], radisk: false }))
+      filter.off()
+      // Both subscribe (a read the relay answers "not found"), then the writer writes.
+      for (const gun of [plain, guarded]) {
+        expect(await gun.get('secret').get('pin')).toBeUndefined()
+        expect(await gun.get('public').get('note')).toBeUndefined()
+        gun.get('secret').on(() => {})
+        gun.get('public').on(() => {})
+      }
+      await ackOf((cb) => writer.get('secret').put({ pin: 1234 }, cb))
+      await ackOf((cb) => writer.get('public').put({ note: 'hi' }, cb))
+      await waitUntil(
+        () => plain.root.engine.peek('public')?.get('note') === 'hi' && plain.root.engine.peek('secret')?.get('pin') === 1234,
+        'the plain client hears both',
+      )
+      await waitUntil(() => guarded.root.engine.peek('public')?.get('note') === 'hi', 'the guarded client hears the public write')
+      await waitUntil(() => dropped.length > 0, 'the filter saw the push to secret')
+      expect(guarded.root.engine.peek('secret')?.get('pin')).toBeUndefined()
+    } finally {
+      for (const gun of open.splice(0)) await gun.close()
+      await relay.kill()
+    }
   })
 })
