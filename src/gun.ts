@@ -43,7 +43,8 @@ export interface GunConstructor {
    * constructor makes from then on, with the instance's plugin context (`ctx.opt`, `ctx.$`,
    * `ctx.on('in' | 'out', handler)`; see `PluginContext`). Handlers form a chain: pass the
    * context on with `this.to.next(ctx)`, as stock plugins do. Returns the handler; its `off()`
-   * unregisters it. Hooks belong to this constructor only (`createGun` makes independent ones).
+   * unregisters it. `Gun.on('create', fn)` runs after the `opt` hooks, as stock's. Hooks belong to
+   * this constructor only (`createGun` makes independent ones).
    */
   on: EventChains
 }

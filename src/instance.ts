@@ -211,7 +211,11 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect,
   const connection = wantsPeers && connect !== undefined ? connect(root, options) : undefined
   const connectLater = connect === undefined ? undefined : (peers: string[], mesh: Mesh | undefined) => asConnection(connect(root, { ...options, peers }, mesh))
   const chain = new RootChain(root, connection, options.sessionStore, connectLater, options.peers, plugins?.opt)
-  // Stock runs Gun.on('opt') for every new instance; with no handler registered, no context is made (no cost).
-  if (plugins?.events.has('opt')) plugins.events.on('opt', chain.plugins())
+  // Stock runs Gun.on('opt'), then Gun.on('create'), for every new instance; with no handler registered, no context is made (no cost).
+  if (plugins !== undefined && (plugins.events.has('opt') || plugins.events.has('create'))) {
+    const ctx = chain.plugins()
+    plugins.events.on('opt', ctx)
+    plugins.events.on('create', ctx)
+  }
   return chain
 }

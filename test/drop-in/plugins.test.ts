@@ -210,6 +210,15 @@ describe("Gun.on('opt') plugins", () => {
     second.off()
     const plain = track(Gun())
     expect(calls).toEqual(['first', 'second', 'second'])
+    // Gun.on('create') runs too, after the opt hooks, with the same context.
+    let created: PluginContext | undefined
+    const create = Gun.on('create', (ctx: unknown) => {
+      created = ctx as PluginContext
+    })
+    const made = track(Gun())
+    create.off()
+    expect(created?.$).toBe(made)
+    expect(created?.root).toBe(created)
     expect(plain.root.network).toBeUndefined()
     // An instance's own chains: handlers run in order, `off()` takes one out, a handler that does not pass on drops.
     const order: string[] = []
