@@ -4,7 +4,8 @@ import { Chain } from './core/chain/chain.js'
 import { createClock } from './core/clock.js'
 import { isLink, isValue } from './core/types.js'
 import { SEA, type StockSea } from './sea/index.js'
-import { createEvents, type EventChains } from './plugins/event-chain.js'
+import { type ChainListener, createEvents, type EventChains } from './plugins/event-chain.js'
+import type { PluginContext } from './plugins/wire-context.js'
 
 /** The clock behind `Gun.state()`. */
 const clock = createClock()
@@ -21,8 +22,15 @@ export interface GunOptions {
   peers?: string | string[] | Record<string, unknown>
   storage?: StorageAdapter
   ackTimeout?: number
+  /** How long a read of data missing locally waits for a reply through Gun.on('opt') plugins (ms, default 99, stock's `opt.wait`). */
+  wait?: number
   [option: string]: unknown
 }
+
+/** `Gun.on`: the constructor's plugin hooks (`opt`, `create`: a handler gets each new instance's context) and stock's emitter for other tags. */
+export type GunEvents = {
+  (tag: 'opt' | 'create', handler: (this: ChainListener, ctx: PluginContext) => void): ChainListener
+} & EventChains
 
 /** Gun's constructor shape: callable with or without `new`, with options, a URL or a list of URLs. */
 export interface GunConstructor {
@@ -46,7 +54,7 @@ export interface GunConstructor {
    * unregisters it. `Gun.on('create', fn)` runs after the `opt` hooks, as stock's. Hooks belong to
    * this constructor only (`createGun` makes independent ones).
    */
-  on: EventChains
+  on: GunEvents
 }
 
 /** What a runtime entry adds to the drop-in: instance defaults, and the storage used when the app passes none. */
@@ -91,7 +99,8 @@ export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConst
   gun.state = () => clock.next()
   gun.valid = (value) => (isLink(value) ? value['#'] : isValue(value))
   gun.is = (value) => value instanceof Chain
-  gun.on = events.on
+  // The typed overload for opt/create hooks is the same function: its handlers get the context as their value.
+  gun.on = events.on as GunEvents
   return gun
 }
 

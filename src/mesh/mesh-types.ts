@@ -130,8 +130,8 @@ export interface Mesh {
 
 /** How the plugins' link takes part in reads. */
 export interface PlugOptions {
-  /** True when something listens to what goes out (an `out` handler): reads are then sent to the link. */
-  carriesReads(): boolean
+  /** True when something listens to what goes out (an `out` handler): reads and writes are then sent to the link. */
+  listens(): boolean
   /** How long a read with no other peer to ask waits for a reply through the link (Gun's `opt.wait`). */
   readWaitMs: number
 }

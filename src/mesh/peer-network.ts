@@ -45,7 +45,7 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
   // Gun.on('opt') plugins' link: not in `peers`, so it never counts as a peer to ask or to wait for.
   let plugged: Peer | undefined
   let plugOptions: PlugOptions | undefined
-  const readingPlug = () => (plugged !== undefined && plugOptions?.carriesReads() === true ? plugged : undefined)
+  const listeningPlug = () => (plugged !== undefined && plugOptions?.listens() === true ? plugged : undefined)
   const readyWaiters = new Set<(connected: boolean) => void>()
   const settleReady = (connected: boolean) => {
     for (const resolve of [...readyWaiters]) resolve(connected)
@@ -69,7 +69,7 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
       return !relay && (peers.size > 0 || hasConfiguredPeers)
     },
     get readsGoOut() {
-      return readingPlug() !== undefined
+      return listeningPlug() !== undefined
     },
     ready(timeoutMs) {
       if (network.peerCount > 0) return Promise.resolve(true)
@@ -87,7 +87,7 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     fetch(soul, key) {
       interest.set(soul, true)
       const asked = relay ? relayPeers(undefined, undefined) : [...peers].filter((p) => !p.closed)
-      const plug = readingPlug()
+      const plug = listeningPlug()
       if (asked.length === 0 && plug === undefined) return Promise.resolve(false)
       return new Promise<boolean>((resolve) => {
         const id = randomId()
@@ -127,12 +127,15 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
       dedup.track(id)
       const text = putMessageText(id, entry.putText)
       for (const peer of peers) if (!peer.closed) sendText(peer, text)
-      if (plugged !== undefined) sendText(plugged, text)
+      const plug = listeningPlug()
+      if (plug !== undefined) sendText(plug, text)
     },
     announce(nodes, id) {
-      if (plugged === undefined) return
+      const plug = listeningPlug()
+      // Nobody listening: not even serialised.
+      if (plug === undefined) return
       dedup.track(id)
-      sendText(plugged, putMessageText(id, wireGraphText(nodes)))
+      sendText(plug, putMessageText(id, wireGraphText(nodes)))
     },
   }
 

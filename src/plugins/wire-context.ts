@@ -120,7 +120,7 @@ export function createWireContext(parts: WireContextParts): WireContext {
       close() {},
       bufferedAmount: () => 0,
     },
-    { carriesReads: () => events.has('out'), readWaitMs: typeof parts.opt.wait === 'number' && parts.opt.wait >= 0 ? parts.opt.wait : DEFAULT_WAIT_MS },
+    { listens: () => events.has('out'), readWaitMs: typeof parts.opt.wait === 'number' && parts.opt.wait >= 0 ? parts.opt.wait : DEFAULT_WAIT_MS },
   )
 
   events.setEnd('in', (msg) => {

@@ -28,8 +28,8 @@ const ackOf = (run: (cb: (ack: Ack) => void) => void) => new Promise<Ack>((resol
 
 /** A transport plugin over an in-process bus (as a BroadcastChannel or a socket would carry frames): text out, parsed text in. */
 function busTransport(Gun: ReturnType<typeof createGun>, bus: Set<(text: string, from: PluginContext) => void>) {
-  return Gun.on('opt', function (this: ChainListener, ctx: unknown) {
-    const context = ctx as PluginContext
+  // Typed as an app would write it: Gun.on('opt') hands the handler a PluginContext.
+  return Gun.on('opt', function (context) {
     const deliver = (text: string, from: PluginContext) => {
       // Another process's frame: only text crosses, and it arrives later, as over a socket.
       if (from !== context) queueMicrotask(() => context.on('in', JSON.parse(text)))
@@ -39,7 +39,7 @@ function busTransport(Gun: ReturnType<typeof createGun>, bus: Set<(text: string,
       for (const other of bus) other(JSON.stringify(msg), context)
       this.to.next(msg)
     })
-    this.to.next(ctx)
+    this.to.next(context)
   })
 }
 

@@ -20,6 +20,8 @@ export interface RootOptions {
 interface Loaded {
   node: GraphNode | undefined
   synced: boolean
+  /** Missing locally and asked through plugins only: settles when they replied or `opt.wait` passed. */
+  pluginReply?: Promise<boolean>
 }
 
 /**
@@ -118,8 +120,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     }
   }
 
-  /** `patient`: a read for the app, which waits a moment for plugins to bring what is missing; a write's link lookup does not. */
-  const fetchRemote = async (soul: string, patient: boolean): Promise<Loaded> => {
+  const fetchRemote = async (soul: string): Promise<Loaded> => {
     try {
       const local = await engine.read(soul)
       const net = network
@@ -127,12 +128,10 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       if (!net.hasPeers) {
         if (net.readsGoOut !== true) return { node: local, synced: true }
         // No peer, but plugins (Gun.on('opt')) may carry the read elsewhere: they hear it, as stock's `out` does.
-        // What is held locally answers at once (replies merge later, and listeners hear them); an app's read of
-        // what is missing waits a moment for a reply, as stock's once waits `opt.wait`.
+        // What is held locally answers at once (replies merge later, and listeners hear them); a patient read
+        // of what is missing waits for `pluginReply` (loadSoul), as stock's once waits `opt.wait`.
         const asked = net.fetch(soul)
-        if (local !== undefined || !patient) return { node: local, synced: true }
-        await asked
-        return { node: engine.peek(soul) ?? (await engine.read(soul)), synced: true }
+        return local !== undefined ? { node: local, synced: true } : { node: undefined, synced: true, pluginReply: asked }
       }
       // Right after start-up the first connection may still be opening: give it a moment.
       if (net.peerCount === 0) await net.ready?.(connectTimeout)
@@ -202,8 +201,14 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     // Fast path: known in memory and nobody to ask.
     if (held !== undefined && (network === undefined || !network.hasPeers)) return Promise.resolve({ node: held, synced: true })
     let loading = inflight.get(soul)
-    if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul, patient)))
-    return loading
+    if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul)))
+    // The wait for plugins' replies is the patient reader's alone: a write's link lookup sharing this fetch does not wait.
+    if (!patient || network?.readsGoOut !== true) return loading
+    return loading.then(async (loaded) => {
+      if (loaded.pluginReply === undefined) return loaded
+      await loaded.pluginReply
+      return { node: engine.peek(soul) ?? (await engine.read(soul)), synced: true }
+    })
   }
 
   const root: Root = {
