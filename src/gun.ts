@@ -28,9 +28,7 @@ export interface GunOptions {
 }
 
 /** `Gun.on`: the constructor's plugin hooks (`opt`, `create`: a handler gets each new instance's context) and stock's emitter for other tags. */
-export type GunEvents = {
-  (tag: 'opt' | 'create', handler: (this: ChainListener, ctx: PluginContext) => void): ChainListener
-} & EventChains
+export type GunEvents = ((tag: 'opt' | 'create', handler: (this: ChainListener, ctx: PluginContext) => void) => ChainListener) & EventChains
 
 /** Gun's constructor shape: callable with or without `new`, with options, a URL or a list of URLs. */
 export interface GunConstructor {
