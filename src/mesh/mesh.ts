@@ -187,6 +187,8 @@ export function createMesh(options: MeshOptions): Mesh {
   }
 
   function sendError(peer: Peer, err: string): void {
+    // Control messages never reach plugins' `out` handlers (stock's `dam` does not pass `out` either).
+    if (peer === plugged) return log(`dropped a message from plugins: ${err}`)
     counters.errorsSent++
     send(peer, { '#': randomId(), dam: '!', err })
   }

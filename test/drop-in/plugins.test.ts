@@ -156,7 +156,14 @@ describe("Gun.on('opt') plugins", () => {
       { '#': 'dam', dam: '?', pid: 'me' },
       { '@': 'nothing-asked', put: { z: { _: { '#': 'z', '>': { k: 1 } }, k: 1 } } },
     ]
+    const out: Msg[] = []
+    ctx.on('out', function (this: ChainListener, msg: unknown) {
+      out.push(msg as Msg)
+      this.to.next(msg)
+    })
     for (const msg of hostile) expect(() => ctx.on('in', msg)).not.toThrow()
+    // Refusals stay inside: control messages (`dam`) never reach `out` handlers.
+    expect(out.filter((msg) => msg.dam !== undefined)).toEqual([])
     expect(({} as Msg).polluted).toBeUndefined()
     expect((Object as unknown as Msg).polluted).toBeUndefined()
     expect(gun.root.engine.peek('s')).toBeUndefined()
