@@ -1,7 +1,9 @@
 import { createGun, type GunOptions } from './gun.js'
 import type { StorageAdapter } from './core/storage-contract.js'
 import { createBrowserStorage } from './storage/indexeddb/fallback.js'
+import { onBrowserOnline } from './transport/browser-online.js'
 import { createConnect } from './transport/connect.js'
+import { tabChannelName } from './transport/tab-channel.js'
 import type { WebSocketConstructor } from './transport/websocket-like.js'
 
 /**
@@ -13,15 +15,27 @@ import type { WebSocketConstructor } from './transport/websocket-like.js'
  * replaces it.
  */
 function persistence(options: GunOptions): StorageAdapter | undefined {
+  const name = databaseName(options)
+  return name === undefined ? undefined : createBrowserStorage({ name })
+}
+
+/** The IndexedDB database `persistence` uses, if any. */
+function databaseName(options: GunOptions): string | undefined {
   const wanted = options.radisk === true || (options.localStorage !== false && options.radisk !== false)
   if (!wanted) return undefined
-  return createBrowserStorage({ name: typeof options.file === 'string' && options.file !== '' ? options.file : 'trellis' })
+  return typeof options.file === 'string' && options.file !== '' ? options.file : 'trellis'
+}
+
+/** Instances persisting to IndexedDB share live changes with the other tabs using that database. */
+function tabChannel(options: GunOptions): string | undefined {
+  const name = databaseName(options)
+  return name === undefined ? undefined : tabChannelName(name)
 }
 
 /** `trellis/gun` in browsers: the Gun drop-in, connecting to `peers` with the native WebSocket, persisting to IndexedDB. */
 const Gun = createGun(
-  createConnect(() => (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined),
-  { defaultStorage: persistence },
+  createConnect(() => (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined, { wake: onBrowserOnline, leaderElection: true }),
+  { defaultStorage: persistence, defaultChannel: tabChannel },
 )
 export default Gun
 export { Gun }

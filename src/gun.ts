@@ -61,6 +61,8 @@ export interface GunRuntime {
   defaults?: Partial<InstanceOptions>
   /** The storage of an instance whose app passed no `storage` (Node: `./radata`); undefined keeps it in memory. */
   defaultStorage?: (options: GunOptions) => StorageAdapter | undefined
+  /** The BroadcastChannel an instance using the default storage shares live changes on (browsers: one per IndexedDB database). */
+  defaultChannel?: (options: GunOptions) => string | undefined
 }
 
 /** Gun's three call shapes (options, one URL, a list of URLs) as options. */
@@ -88,7 +90,10 @@ export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConst
   const events = createEvents()
   function Gun(input?: GunOptions | string | string[]): RootChain {
     const options = normalizeGunOptions(input)
-    if (options.storage === undefined && runtime.defaultStorage !== undefined) options.storage = runtime.defaultStorage(asOptions(input))
+    if (options.storage === undefined && runtime.defaultStorage !== undefined) {
+      options.storage = runtime.defaultStorage(asOptions(input))
+      if (options.storage !== undefined) options.broadcastChannel = runtime.defaultChannel?.(asOptions(input))
+    }
     return createInstance({ ...runtime.defaults, ...options }, connect, { events, opt: asOptions(input) })
   }
   const gun = Gun as GunConstructor

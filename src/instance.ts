@@ -1,5 +1,6 @@
 import { Chain, type Listener } from './core/chain/chain.js'
 import { createRoot, type Root } from './core/chain/root.js'
+import type { SyncStatus, SyncStatusListener } from './core/chain/sync-status.js'
 import type { StateClock } from './core/clock.js'
 import { createEngine } from './core/engine.js'
 import type { VerifyHook } from './core/engine-types.js'
@@ -14,6 +15,7 @@ import { browserSessionStore } from './sea/browser-session.js'
 import { createSeaRules } from './sea/enforce.js'
 import { createSigner } from './sea/signer.js'
 import { type RecallOptions, type SessionStore, User } from './sea/user.js'
+import { shareWithTabs } from './transport/tab-channel.js'
 
 /** Options shared by `createDb` and the Gun drop-in. */
 export interface InstanceOptions {
@@ -44,6 +46,12 @@ export interface InstanceOptions {
   maxMemoryBytes?: number
   /** Soul, key and value sizes this instance's puts are checked against (core/validate.ts defaults: 4096, 4096, 4 Mi chars). */
   validation?: Partial<ValidationLimits>
+  /**
+   * Share live changes with other instances of this origin (other tabs) on the BroadcastChannel of this name: a
+   * write in one fires the others' listeners at once, relay or not. The browser entries set it to
+   * `trellis:<IndexedDB name>` when they persist; `false` turns it off. Default: off.
+   */
+  broadcastChannel?: string | false
 }
 
 /** An instance's link to its peers: close it, and (when the transport can) dial one more peer. */
@@ -79,6 +87,10 @@ export class RootChain extends Chain {
   private readonly connectLater: ((peers: string[]) => Connection | undefined) | undefined
   private readonly dialled = new Set<string>()
   private account: User | undefined = undefined
+  /** Unsubscribes of the `onSyncStatus` listeners: a closed instance tells them nothing more. */
+  private readonly statusListeners = new Set<() => void>()
+  /** Stops sharing changes with other tabs (see `broadcastChannel`). */
+  private stopSharing: (() => void) | undefined
   private wire: WireContext | undefined = undefined
   private readonly pluginOptions: Record<string, unknown>
 
@@ -88,14 +100,16 @@ export class RootChain extends Chain {
     sessionStore?: InstanceOptions['sessionStore'],
     connectLater?: (peers: string[], mesh: Mesh | undefined) => Connection | undefined,
     peers: readonly string[] = [],
+    stopSharing?: () => void,
     pluginOptions: Record<string, unknown> = {},
   ) {
     super(root, undefined, { kind: 'root' })
     this.connection = asConnection(connection)
     this.sessionStore = sessionStore
-    this.connectLater = connectLater === undefined ? undefined : (urls) => connectLater(urls, this.wire?.mesh)
+    this.connectLater = connectLater === undefined ? undefined : (urls) => connectLater(urls, this.pluginMesh)
     this.pluginOptions = pluginOptions
     for (const url of peers) this.dialled.add(url)
+    this.stopSharing = stopSharing
   }
 
   /**
@@ -103,8 +117,25 @@ export class RootChain extends Chain {
    * `in` and `out` chains, wired to the instance's mesh (docs/migrating-from-gun.md, Plugins).
    */
   plugins(): PluginContext {
-    this.wire ??= createWireContext({ root: this.root, chain: this, opt: this.pluginOptions, mesh: this.connection?.mesh })
+    if (this.wire === undefined) {
+      const connection = this.connection
+      // A connection without a mesh of its own (a tab going through another tab's, a custom Connect) owns the network.
+      if (connection !== undefined && connection.mesh === undefined) {
+        throw new Error("Plugins cannot attach to this instance's connection (it has no mesh of its own): register Gun.on('opt') before creating the instance")
+      }
+      this.wire = createWireContext({ root: this.root, chain: this, opt: this.pluginOptions, mesh: connection?.mesh })
+    }
     return this.wire.ctx
+  }
+
+  /** The mesh of this instance's plugins, once they have one (a connection made later attaches to it). @internal */
+  get pluginMesh(): Mesh | undefined {
+    return this.wire?.mesh
+  }
+
+  /** The connection made at construction (createInstance), after the plugins' mesh when there are plugins. @internal */
+  connectFirst(made: ReturnType<Connect>): void {
+    this.connection = asConnection(made)
   }
 
   /** Call `listener` now (when data exists) and on every change. */
@@ -179,8 +210,30 @@ export class RootChain extends Chain {
     return this.root.pending
   }
 
+  /**
+   * Where this instance's writes stand: `'offline'` (peers configured, none connected), `'syncing'` (writes
+   * waiting for their ack) or `'synced'`. Writes kept in the offline queue from before a reload count as waiting.
+   */
+  get syncStatus(): SyncStatus {
+    return this.root.syncStatus
+  }
+
+  /** Call `listener` with the new status each time `syncStatus` changes; returns the unsubscribe. */
+  onSyncStatus(listener: SyncStatusListener): () => void {
+    const unsubscribe = this.root.onSyncStatus(listener)
+    this.statusListeners.add(unsubscribe)
+    return () => {
+      this.statusListeners.delete(unsubscribe)
+      unsubscribe()
+    }
+  }
+
   /** Disconnect from peers, detach plugins and close storage. */
   async close(): Promise<void> {
+    for (const unsubscribe of this.statusListeners) unsubscribe()
+    this.statusListeners.clear()
+    this.stopSharing?.()
+    this.stopSharing = undefined
     if (this.connection !== undefined) await this.connection.close()
     this.wire?.close()
     await this.root.engine.close()
@@ -208,12 +261,15 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect,
   if (wantsPeers && connect === undefined) {
     throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')
   }
-  const connection = wantsPeers && connect !== undefined ? connect(root, options) : undefined
   const connectLater = connect === undefined ? undefined : (peers: string[], mesh: Mesh | undefined) => asConnection(connect(root, { ...options, peers }, mesh))
-  const chain = new RootChain(root, connection, options.sessionStore, connectLater, options.peers, plugins?.opt)
+  const stopSharing = typeof options.broadcastChannel === 'string' ? shareWithTabs(engine, options.broadcastChannel, root.limits) : undefined
   // Stock runs Gun.on('opt'), then Gun.on('create'), for every new instance; with no handler registered, no context is made (no cost).
-  if (plugins !== undefined && (plugins.events.has('opt') || plugins.events.has('create'))) {
-    const ctx = chain.plugins()
+  const wantsPlugins = plugins !== undefined && (plugins.events.has('opt') || plugins.events.has('create'))
+  const chain = new RootChain(root, undefined, options.sessionStore, connectLater, options.peers, stopSharing, plugins?.opt)
+  // With plugins, their mesh comes first and the peers attach to it: the instance holds its own connection.
+  const ctx = wantsPlugins ? chain.plugins() : undefined
+  if (wantsPeers && connect !== undefined) chain.connectFirst(connect(root, options, ctx === undefined ? undefined : chain.pluginMesh))
+  if (plugins !== undefined && ctx !== undefined) {
     plugins.events.on('opt', ctx)
     plugins.events.on('create', ctx)
   }

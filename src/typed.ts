@@ -1,4 +1,5 @@
 import type { AckCallback, ReadMeta } from './core/chain/chain.js'
+import type { SyncStatus, SyncStatusListener } from './core/chain/sync-status.js'
 import type { Link } from './core/types.js'
 import type { Pair } from './sea/keys.js'
 import type { RecallOptions, UserCallback, UserIs } from './sea/user.js'
@@ -109,6 +110,10 @@ export interface Db<Schema> {
   synced(): Promise<void>
   /** Writes waiting for their acknowledgement. */
   readonly pending: number
+  /** Where writes stand: `'offline'` (peers configured, none connected), `'syncing'` (writes waiting for their ack) or `'synced'`. */
+  readonly syncStatus: SyncStatus
+  /** Call `listener` with the new status each time `syncStatus` changes; returns the unsubscribe. */
+  onSyncStatus(listener: SyncStatusListener): () => void
   /** Close the peer connections, then the engine and its storage. */
   close(): Promise<void>
 }

@@ -35,6 +35,8 @@ describe('the packed package, installed into an empty project', () => {
       'dist/gun.node.js',
       'dist/browser/gun.js',
       'dist/sea/index.js',
+      'dist/react/index.js',
+      'docs/react.md',
       'dist/cli/main.js',
       'docs/sea.md',
       'README.md',

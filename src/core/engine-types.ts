@@ -3,7 +3,11 @@ import type { ErrorCode } from './errors.js'
 import type { GraphNode } from './node.js'
 import type { KeyRange, StorageAdapter } from './storage-contract.js'
 
-/** Where a write came from: this process (the chain API, REST, CLI) or a peer on the mesh. */
+/**
+ * Where a write came from: this process (the chain API, REST, CLI), a peer on the mesh, or storage itself —
+ * a change another process sharing the storage already made durable (another tab of a browser), which is
+ * merged into memory and heard by listeners but not stored again.
+ */
 export type Origin = { kind: 'local'; id: string } | { kind: 'peer'; peer: unknown; id?: string } | { kind: 'storage' }
 
 /** What one write did. */
@@ -52,8 +56,19 @@ export interface Network {
    * is connected yet, so a read made right after start-up asks the relay.
    */
   ready?(timeoutMs: number): Promise<boolean>
-  /** Send a local write to peers under message id `id`; `onAck` gets each peer's ack. */
-  publish(nodes: GraphNode[], id: string, onAck: (ack: Ack) => void): void
+  /**
+   * Send a local write to peers under message id `id` (kept and resent on reconnect until a peer answers);
+   * `onAck` gets the first answer. `putText`: the nodes' `wireGraphText`, when the caller has it already.
+   */
+  publish(nodes: GraphNode[], id: string, onAck: (ack: Ack) => void, putText?: string): void
+  /**
+   * False when this network only forwards to another instance that resends the offline queue itself (a
+   * follower tab: the leader tab resends every tab's queue). Default true: the root resends the storage's
+   * queue when this network is set.
+   */
+  readonly resendsUnsent?: boolean
+  /** Call `listener` whenever a peer connects or goes; returns the unsubscribe. */
+  onPeersChange?(listener: () => void): () => void
   /**
    * True when reads are sent out even with no peer (Gun.on('opt') plugins listen to what goes out):
    * a read that memory cannot answer then calls `fetch`.

@@ -1,3 +1,4 @@
+import { createAbsorb } from './absorb.js'
 import { createClock } from './clock.js'
 import { createDeferral } from './deferral.js'
 import type { DeferredWrite } from './deferred.js'
@@ -7,7 +8,7 @@ import { ham } from './ham.js'
 import { createInFlight } from './in-flight.js'
 import { createLoader } from './loader.js'
 import { createMemoryBound, KEY_OVERHEAD, valueBytes } from './memory-bound.js'
-import { GraphNode } from './node.js'
+import { GraphNode, without } from './node.js'
 import { createSortedSouls, mergeUnique } from './sorted-souls.js'
 import { sliceNode } from './lex-page.js'
 import type { KeyRange } from './storage-contract.js'
@@ -96,8 +97,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
    * Throws (before changing anything) when its future-state keys are refused.
    */
   const apply = (nodes: GraphNode[], origin: Origin): PutOutcome => {
-    // Our own states come from our clock and are never in the future; only peers' need the check.
-    const machineState = origin.kind === 'local' ? Infinity : clock.now()
+    // Our own states come from our clock and are never in the future; only peers' need the check. What
+    // storage already holds (origin 'storage') is accepted as stored.
+    const machineState = origin.kind === 'peer' ? clock.now() : Infinity
     const future = machineState === Infinity ? 0 : deferral.check(nodes, machineState)
     const changed: GraphNode[] = []
     let held: DeferredWrite<Origin>[] | undefined
@@ -145,7 +147,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const deferred = held === undefined ? 0 : held.length
     const holding = held === undefined ? undefined : deferral.hold(held)
     if (changed.length === 0) return { changed, deferred, durable: holding ?? RESOLVED }
-    if (storage === undefined) {
+    if (storage === undefined || origin.kind === 'storage') {
       notify(changed, origin)
       return { changed, deferred, durable: holding ?? RESOLVED }
     }
@@ -172,7 +174,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return loads === undefined ? apply(nodes, origin) : loads.then(() => apply(nodes, origin))
   }
 
+  // Origin 'storage': changes another process sharing the store already made durable (absorb.ts).
+  const absorb = createAbsorb({
+    held: (soul) => graph.has(soul),
+    apply,
+    read: (soul) => engine.read(soul),
+    notify: (changed, origin) => notify(changed, origin),
+  })
+
   const run = (nodes: GraphNode[], origin: Origin): PutOutcome | Promise<PutOutcome> => {
+    if (origin.kind === 'storage' && storage !== undefined) return absorb(nodes, origin)
     const wait = inFlight.afterRefusals(nodes)
     if (wait !== undefined) return wait.then(() => run(nodes, origin))
     try {
@@ -309,26 +320,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
   }
   return engine
-}
-
-/** The node minus the keys at the given (ascending) indices. */
-function without(node: GraphNode, skip: number[]): GraphNode {
-  const size = node.keys.length - skip.length
-  const keys: string[] = new Array(size)
-  const values: GraphNode['values'] = new Array(size)
-  const states: number[] = new Array(size)
-  let out = 0
-  let next = 0
-  for (let i = 0; i < node.keys.length; i++) {
-    if (next < skip.length && skip[next] === i) {
-      next++
-      continue
-    }
-    keys[out] = node.keys[i]
-    values[out] = node.values[i]
-    states[out++] = node.states[i]
-  }
-  return new GraphNode(node.soul, keys, values, states)
 }
 
 function allDue(node: GraphNode, machineState: number): boolean {

@@ -112,3 +112,23 @@ export class GraphNode {
     return index
   }
 }
+
+/** The node minus the keys at the given (ascending) indices. */
+export function without(node: GraphNode, skip: number[]): GraphNode {
+  const size = node.keys.length - skip.length
+  const keys: string[] = new Array(size)
+  const values: GraphNode['values'] = new Array(size)
+  const states: number[] = new Array(size)
+  let out = 0
+  let next = 0
+  for (let i = 0; i < node.keys.length; i++) {
+    if (next < skip.length && skip[next] === i) {
+      next++
+      continue
+    }
+    keys[out] = node.keys[i]
+    values[out] = node.values[i]
+    states[out++] = node.states[i]
+  }
+  return new GraphNode(node.soul, keys, values, states)
+}

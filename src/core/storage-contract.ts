@@ -65,6 +65,36 @@ export interface StorageAdapter {
    * duplicates and old data may come too (merging them is a no-op).
    */
   changes?(since: string | undefined, maxBytes: number): Promise<ChangePage>
+  /**
+   * Optional: a durable journal of this client's writes that no peer has
+   * acknowledged yet (the offline queue). A client keeps each write here
+   * until a relay acks it, and resends what it finds after a restart, so a
+   * write made offline reaches the relay after a reload. Browsers' IndexedDB
+   * store has one; relays need none.
+   */
+  unsent?: UnsentJournal
+}
+
+/** A local write waiting for a peer's acknowledgement. */
+export interface UnsentWrite {
+  /** Unique (random) id; `remove` takes it once a peer answered. */
+  id: string
+  /** The write's graph, as the JSON text of a wire `put`. */
+  put: string
+}
+
+/**
+ * The offline queue kept across restarts. `add` is durable when it resolves.
+ * `remove` need not be: a write listed again after a crash is resent, and
+ * HAM makes it a no-op at the relay. Operations apply in call order.
+ */
+export interface UnsentJournal {
+  /** Keep this write until `remove`. */
+  add(write: UnsentWrite): Promise<void>
+  /** A peer answered (acked or refused it): forget it. */
+  remove(id: string): Promise<void>
+  /** Everything kept, oldest first (read once, when the client connects). */
+  list(): Promise<UnsentWrite[]>
 }
 
 /** One page of the change feed. */

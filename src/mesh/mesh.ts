@@ -170,6 +170,7 @@ export function createMesh(options: MeshOptions): Mesh {
     subscriptions.removePeer(peer)
     links.detached(peer)
     catchUp?.detached(peer)
+    peerNetwork.peerLeft()
   }
 
   /**

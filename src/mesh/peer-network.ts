@@ -29,6 +29,8 @@ export interface PeerNetwork {
   connected(): void
   /** A dialled connection failed or was lost: reads stop waiting for a connection until one opens again. */
   dialFailed(): void
+  /** A peer left the peer set. */
+  peerLeft(): void
   /** The plugins' link (mesh.plug), or undefined once detached. */
   plug(peer: Peer | undefined, options?: PlugOptions): void
   close(): void
@@ -47,6 +49,11 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
   let plugOptions: PlugOptions | undefined
   const listeningPlug = () => (plugged !== undefined && plugOptions?.listens() === true ? plugged : undefined)
   const readyWaiters = new Set<(connected: boolean) => void>()
+  // Who wants to hear of peers coming and going (the sync status); a few per instance.
+  const peerListeners = new Set<() => void>()
+  const peersChanged = () => {
+    for (const listener of [...peerListeners]) listener()
+  }
   const settleReady = (connected: boolean) => {
     for (const resolve of [...readyWaiters]) resolve(connected)
   }
@@ -120,9 +127,15 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
         if (plug !== undefined) send(plug, { '#': id, get })
       })
     },
-    publish(nodes, id, onAck) {
+    onPeersChange(listener) {
+      peerListeners.add(listener)
+      return () => {
+        peerListeners.delete(listener)
+      }
+    },
+    publish(nodes, id, onAck, putText) {
       // The outbox is also the route for this id's acks (resends after a reconnect get routes of their own).
-      const entry: OutboxEntry = { id, putText: wireGraphText(nodes), onAck, createdAt: Date.now() }
+      const entry: OutboxEntry = { id, putText: putText ?? wireGraphText(nodes), onAck, createdAt: Date.now() }
       outbox.add(entry)
       dedup.track(id)
       const text = putMessageText(id, entry.putText)
@@ -143,11 +156,14 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     network,
     expectPeers(yes) {
       hasConfiguredPeers = yes
+      peersChanged()
     },
     connected() {
       offline = false
       settleReady(true)
+      peersChanged()
     },
+    peerLeft: peersChanged,
     dialFailed() {
       offline = true
       settleReady(false)
@@ -159,6 +175,7 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     close() {
       closed = true
       settleReady(false)
+      peerListeners.clear()
     },
   }
 }

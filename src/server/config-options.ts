@@ -22,6 +22,16 @@ export interface KindValue {
   tokens: string[]
   /** Origins allowed by CORS, or '*' for any. */
   origins: string[] | '*'
+  /** Static folders served beside the relay: `DIR[:MOUNT]`, repeatable. */
+  mounts: StaticMount[]
+}
+
+/** A folder served as static files under a URL prefix (`trellis serve --static DIR[:MOUNT]`). */
+export interface StaticMount {
+  /** The folder, as given (relative to the working directory, or absolute). */
+  dir: string
+  /** The URL prefix: starts with `/`, no trailing slash except `/` itself. */
+  mount: string
 }
 
 export type Kind = keyof KindValue
@@ -140,6 +150,14 @@ export const OPTIONS = {
   },
   metrics: { flag: 'metrics', env: 'METRICS', kind: 'bool', default: 'on', help: 'Serve Prometheus metrics at /metrics (--no-metrics)' },
   api: { flag: 'api', env: 'API', kind: 'bool', default: 'on', help: 'Serve the REST API under /api/v1 (--no-api)' },
+  static: {
+    flag: 'static',
+    env: 'STATIC',
+    kind: 'mounts',
+    default: '',
+    value: '<dir[:/mount]>',
+    help: "Serve DIR's files under URL prefix MOUNT (default /); repeatable (the variable takes a comma-separated list). Never over the relay's own routes",
+  },
   maxSoulChars: {
     flag: 'max-soul-chars',
     env: 'MAX_SOUL_CHARS',

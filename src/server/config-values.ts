@@ -1,4 +1,4 @@
-import { type Kind, type KindValue, LOG_LEVELS, type Option } from './config-options.js'
+import { type Kind, type KindValue, LOG_LEVELS, type Option, type StaticMount } from './config-options.js'
 
 /** A configuration mistake, with a message that says what and where. */
 export class ConfigError extends Error {
@@ -7,7 +7,7 @@ export class ConfigError extends Error {
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i
 const TIME = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i
-const LIST_KINDS: ReadonlySet<Kind> = new Set(['urls', 'origins', 'tokens'])
+const LIST_KINDS: ReadonlySet<Kind> = new Set(['urls', 'origins', 'tokens', 'mounts'])
 
 /** A byte count in the largest unit that divides it, as --help and errors write sizes. */
 function sizeText(bytes: number): string {
@@ -26,6 +26,23 @@ function listOf(text: string): string[] {
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '')
+}
+
+/** Path segments a mount may hold: no empty, `.` or `..` segment, no percent-encoding or characters a URL would escape. */
+const MOUNT = /^\/(?:(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~!$&'()*+;=@-]+\/)*(?:(?!\.{1,2}$)[A-Za-z0-9._~!$&'()*+;=@-]+)?$/
+
+/**
+ * `DIR` or `DIR:/MOUNT`. The mount is what follows the last `:` when that starts with `/`, so a
+ * Windows drive (`C:\site`) stays part of the folder. A trailing slash on the mount is dropped.
+ */
+function readMount(entry: string): StaticMount | undefined {
+  const colon = entry.lastIndexOf(':')
+  const hasMount = colon >= 0 && entry[colon + 1] === '/'
+  const dir = hasMount ? entry.slice(0, colon) : entry
+  const raw = hasMount ? entry.slice(colon + 1) : '/'
+  const mount = raw.length > 1 ? raw.replace(/\/+$/, '') : raw
+  if (dir === '' || !MOUNT.test(mount)) return undefined
+  return { dir, mount }
 }
 
 /**
@@ -98,6 +115,8 @@ export function readValue(option: Option, raw: unknown, where: string): KindValu
       for (const token of tokens) if (token.length < 16) fail('tokens of at least 16 characters', `a ${token.length}-character token`)
       return tokens
     }
+    case 'mounts':
+      return listOf(text).map((entry) => readMount(entry) ?? fail('DIR or DIR:/mount, the mount a URL path such as /app', entry))
     case 'origins': {
       if (text === '*') return '*'
       const origins = listOf(text)

@@ -41,6 +41,7 @@ const PLACEHOLDER: Record<Kind, string> = {
   urls: '<urls>',
   tokens: '<tokens>',
   origins: '<origins>',
+  mounts: '<dir[:/mount]>',
 }
 
 /** Every option's default, read from its text in OPTIONS (fresh lists each call). */
@@ -114,7 +115,9 @@ function readFlags(argv: string[]): { values: Map<Key, unknown>; help: boolean }
     // parseArgs takes the next word as the value even when it is the next flag (`--port --host x`).
     const missing = token.value === undefined || (token.inlineValue !== true && token.value.startsWith('--') && token.value !== '--')
     if (missing) throw new ConfigError(`option '${token.rawName}' needs a value ${option.value ?? PLACEHOLDER[option.kind]}`)
-    values.set(key, token.value)
+    // A repeatable option (--static) gathers every occurrence; any other takes the last.
+    if (option.kind === 'mounts') values.set(key, [...((values.get(key) as string[] | undefined) ?? []), token.value])
+    else values.set(key, token.value)
   }
   return { values, help }
 }

@@ -14,6 +14,7 @@ import type { TrellisNode, TrellisNodeOptions } from './http/node.js'
 type RelayHttpOptions = Pick<
   TrellisAppOptions,
   | 'admin'
+  | 'static'
   | 'browserScript'
   | 'api'
   | 'health'

@@ -12,6 +12,11 @@ export interface DialOptions {
   /** Nothing heard for this long: the connection is dead, drop it and reconnect. */
   deadAfterMs?: number
   log?: (line: string) => void
+  /**
+   * A signal that the network may be back (browsers: the `online` event, see browser-online.ts): a redial
+   * waiting out its backoff happens at once, with the backoff reset. Subscribes; returns the unsubscribe.
+   */
+  wake?: (listener: () => void) => () => void
 }
 
 /** One outgoing relay connection kept alive (see `dial`): its state, and `close()` to stop dialling. */
@@ -33,7 +38,8 @@ export interface Dialer {
 /**
  * Keep one outgoing connection to `url` alive for the mesh: reconnect with
  * exponential backoff and jitter, heartbeats, dead-peer detection; follows a
- * relay's `mob` hint; gives up on a connection to itself; stands by while the
+ * relay's `mob` hint; gives up on a connection to itself; never gives up otherwise (and, given `wake`, redials
+ * at once when the browser is back online); stands by while the
  * mesh says another link to the same relay does the work. On every
  * (re)connect the mesh re-sends subscriptions and unacknowledged writes.
  */
@@ -151,6 +157,14 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
     }
   }
 
+  const unwake = options.wake?.(() => {
+    if (stopped || standingBy || retry === undefined) return
+    clearTimeout(retry)
+    retry = undefined
+    backoff.reset()
+    open()
+  })
+
   open()
 
   return {
@@ -169,6 +183,7 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
     },
     close() {
       stopped = true
+      unwake?.()
       if (retry !== undefined) clearTimeout(retry)
       retry = undefined
       const ws = socket

@@ -244,12 +244,43 @@ describe('trellis/storage/indexeddb in Chromium', () => {
         r.onsuccess = () => { r.result.close(); resolve() }
       })
       const s = createIndexedDbStorage({ name: 'radata' })
-      return { ready: await outcome(s.ready), get: await outcome(s.get('x')) }
+      const refused = { ready: await outcome(s.ready), get: await outcome(s.get('x')) }
+      const after = await new Promise((resolve) => {
+        const r = indexedDB.open('radata')
+        r.onsuccess = () => { resolve({ version: r.result.version, stores: [...r.result.objectStoreNames] }); r.result.close() }
+      })
+      return { ...refused, after }
     `,
     )
     expect(got).toMatchObject({
       ready: { code: 'STORAGE', message: expect.stringMatching(/'radata' exists but is not a Trellis store/) },
       get: { code: 'STORAGE' },
+      // Refused without being touched: still stock's version and stores.
+      after: { version: 1, stores: ['radata'] },
     })
+  })
+
+  it('upgrades a version 1 database (before the offline queue) in place: its data stays, the unsent store is added', async () => {
+    const got = await inPage<unknown>(
+      page,
+      `
+      await new Promise((resolve) => {
+        const r = indexedDB.open('schema-v1', 1)
+        r.onupgradeneeded = () => { r.result.createObjectStore('nodes'); r.result.createObjectStore('pending', { keyPath: 'id' }) }
+        r.onsuccess = () => {
+          const tx = r.result.transaction('nodes', 'readwrite')
+          tx.objectStore('nodes').put({ k: ['v'], v: ['kept'], s: [1] }, 'old')
+          tx.oncomplete = () => { r.result.close(); resolve() }
+        }
+      })
+      const s = createIndexedDbStorage({ name: 'schema-v1' })
+      await s.ready
+      await s.unsent.add({ id: 'w1', put: '{}' })
+      const result = { value: (await s.get('old'))?.get('v'), unsent: await s.unsent.list() }
+      await s.close()
+      return result
+    `,
+    )
+    expect(got).toEqual({ value: 'kept', unsent: [{ id: 'w1', put: '{}' }] })
   })
 })

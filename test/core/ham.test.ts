@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ham, wins } from '../../src/core/ham.js'
 import type { Value } from '../../src/core/types.js'
-import { applyWire, freshEngine, S, tick, valueAt, wireNode } from './helpers.js'
+import { waitUntil } from '../support/wait.js'
+import { applyWire, freshEngine, S, valueAt, wireNode } from './helpers.js'
 
 describe('HAM as stock Gun executes it (reference §3 A)', () => {
   it('A1: a newer state wins, an older one is dropped', async () => {
@@ -64,7 +65,9 @@ describe('HAM as stock Gun executes it (reference §3 A)', () => {
     const outcome = await applyWire(engine, wireNode('s', 'k', 'later', due))
     expect(outcome.deferred).toBe(1)
     expect(valueAt(engine, 's', 'k')).toBeUndefined()
-    await tick(450)
+    await waitUntil(() => valueAt(engine, 's', 'k') !== undefined, 'the held write to fall due')
+    // Applied when due, not before: the clock has reached the write's state.
+    expect(Date.now()).toBeGreaterThanOrEqual(due)
     expect(valueAt(engine, 's', 'k')).toBe('later')
   })
 

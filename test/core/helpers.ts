@@ -22,5 +22,3 @@ export function valueAt(engine: Engine, soul: string, key: string) {
 export function freshEngine() {
   return createEngine()
 }
-
-export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms))

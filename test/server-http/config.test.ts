@@ -64,6 +64,26 @@ describe('server configuration: flags, environment, config file', () => {
     for (const flag of ['--sync-interval', '--sync-page-bytes', '--sync']) expect(serveHelp()).toContain(flag)
   })
 
+  it('--static is repeatable: DIR or DIR:/MOUNT, from flags, the environment or the file', () => {
+    expect(DEFAULT_CONFIG.static).toEqual([])
+    expect((loadServerConfig(['--static', 'public', '--static', 'examples/chat/dist:/examples/chat/'], {}) as { static: unknown }).static).toEqual([
+      { dir: 'public', mount: '/' },
+      { dir: 'examples/chat/dist', mount: '/examples/chat' },
+    ])
+    expect((loadServerConfig([], { STATIC: 'a:/x, b' }) as { static: unknown }).static).toEqual([
+      { dir: 'a', mount: '/x' },
+      { dir: 'b', mount: '/' },
+    ])
+    expect((loadServerConfig(['--config', file(JSON.stringify({ static: ['site:/s'] }))], {}) as { static: unknown }).static).toEqual([
+      { dir: 'site', mount: '/s' },
+    ])
+    // A Windows drive letter stays part of the folder.
+    expect((loadServerConfig(['--static', 'C:\\site:/s'], {}) as { static: unknown }).static).toEqual([{ dir: 'C:\\site', mount: '/s' }])
+    for (const bad of ['a:/x/../y', 'a:/%2e%2e', 'a:/x//y', 'a://', ':/x', 'a:/./b']) {
+      expect(() => loadServerConfig(['--static', bad], {}), bad).toThrow(/invalid static .*expected DIR or DIR:\/mount/)
+    }
+  })
+
   it('bad configuration is a ConfigError that names the setting and its source', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['--port', '99999'], {}, /invalid port '99999': expected an integer from 0 to 65535 \(--port\)/],

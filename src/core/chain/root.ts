@@ -5,7 +5,10 @@ import { later } from '../later.js'
 import { isLink } from '../types.js'
 import { createIdSource } from '../random.js'
 import { validationLimits, type ValidationLimits } from '../validate.js'
+import { wireGraphText } from '../wire.js'
 import { createAckDeadlines, NO_ACK } from './ack-deadlines.js'
+import { resendUnsent } from './resend-unsent.js'
+import { createSyncStatusWatch, type SyncStatus, type SyncStatusListener } from './sync-status.js'
 
 export interface RootOptions {
   /** How long a write waits for a peer's ack before reporting `lack` (Gun: 9 s). */
@@ -83,6 +86,10 @@ export interface Root {
    * Never rejects; a `lack` (9 s without an ack) does not settle a write.
    */
   synced(): Promise<void>
+  /** Where writes stand now: `'offline'`, `'syncing'` or `'synced'` (see SyncStatus). */
+  readonly syncStatus: SyncStatus
+  /** Call `listener` with the status each time it changes; returns the unsubscribe. */
+  onSyncStatus(listener: SyncStatusListener): () => void
 }
 
 const DEFAULT_ACK_TIMEOUT = 9_000
@@ -111,13 +118,39 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   /** Nodes of writes built but not yet applied, by soul, in issue order (see pendingLink). */
   const unapplied = new Map<string, GraphNode[]>()
 
+  const status = createSyncStatusWatch(() => {
+    const net = network
+    if (net !== undefined && (net.writesNeedPeerAck ?? net.hasPeers) && net.peerCount === 0) return 'offline'
+    return pending > 0 ? 'syncing' : 'synced'
+  })
+  let unwatchPeers: (() => void) | undefined
+  let resendStarted = false
+
+  const beginOne = () => {
+    pending++
+    if (pending === 1) status.changed()
+  }
+
   const settleOne = () => {
     pending--
-    if (pending === 0 && waiters.length > 0) {
-      const ready = waiters
-      waiters = []
-      for (const resolve of ready) resolve()
+    if (pending === 0) {
+      status.changed()
+      if (waiters.length > 0) {
+        const ready = waiters
+        waiters = []
+        for (const resolve of ready) resolve()
+      }
     }
+  }
+
+  /** Once per run, when first connected: resend what an earlier run left in the storage's offline queue. */
+  const startResend = () => {
+    const journal = engine.storage?.unsent
+    if (resendStarted || journal === undefined) return
+    resendStarted = true
+    // The restore counts as a waiting write until the queue is read: never 'synced' before that.
+    beginOne()
+    void resendUnsent({ journal, engine, limits, nextId, begin: beginOne, settle: settleOne }, () => network).finally(settleOne)
   }
 
   const fetchRemote = async (soul: string): Promise<Loaded> => {
@@ -135,8 +168,11 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       }
       // Right after start-up the first connection may still be opening: give it a moment.
       if (net.peerCount === 0) await net.ready?.(connectTimeout)
+      // The network may have been replaced meanwhile (a browser tab that took over the relay connection): ask the new one.
+      const now = network ?? net
+      if (now !== net && now.peerCount === 0) await now.ready?.(connectTimeout)
       // Asked even when offline: the mesh remembers the soul and asks again on (re)connect.
-      const synced = await net.fetch(soul)
+      const synced = await now.fetch(soul)
       // Replies were merged into memory; read again in case memory let go of the node meanwhile.
       return { node: engine.peek(soul) ?? (await engine.read(soul)), synced }
     } finally {
@@ -171,13 +207,24 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     }
     if (wantsPeer) {
       lacking.expectBy(id, answer)
+      // Kept in the storage's offline queue until a peer answers, so a reload does not lose it (resend-unsent.ts).
+      const journal = engine.storage?.unsent
+      const putText = journal === undefined ? undefined : wireGraphText(nodes)
+      // reason: a queue that cannot take it (quota) only loses the resend after a reload; the write still goes out now.
+      if (journal !== undefined && putText !== undefined) journal.add({ id, put: putText }).catch(ignore)
       // Every call here means the write left the mesh's outbox: acked, refused by a peer (`err`),
       // or given up (outbox full, TTL). Then nothing is waiting on it any more: synced() must not
       // hang on it (issue 11, finding 13); the callback has the error.
-      net.publish(nodes, id, (peerAck) => {
-        answer(peerAck)
-        sync()
-      })
+      net.publish(
+        nodes,
+        id,
+        (peerAck) => {
+          if (journal !== undefined) void journal.remove(id)
+          answer(peerAck)
+          sync()
+        },
+        putText,
+      )
     }
     outcome.durable.then(
       () => {
@@ -224,8 +271,16 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       return applied === undefined && (network === undefined || !network.hasPeers)
     },
     setNetwork(next) {
+      unwatchPeers?.()
       network = next
+      unwatchPeers = next?.onPeersChange?.(() => status.changed())
+      status.changed()
+      if (next !== undefined && next.resendsUnsent !== false) startResend()
     },
+    get syncStatus() {
+      return status.status
+    },
+    onSyncStatus: (listener) => status.subscribe(listener),
 
     load(soul, patient = true) {
       if (applied !== undefined) return applied.then(() => loadSoul(soul, patient))
@@ -255,7 +310,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
       if (hook !== undefined) return writeThroughHook(hook, given, ack, options)
       const build = given
       const id = nextId()
-      pending++
+      beginOne()
       // Fast path: nothing in flight, nodes ready, engine applies synchronously (no closure, no promise).
       if (applied === undefined) {
         let built: GraphNode[] | Promise<GraphNode[]>
@@ -304,7 +359,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
    */
   const writeThroughHook = (hook: WriteHook, build: WriteBuilder, ack: ((ack: Ack) => void) | undefined, options: WriteOptions | undefined) => {
     const id = nextId()
-    pending++
+    beginOne()
     const earlierApplied = applied
     const earlierBuilt = built ?? applied
     const nodes = (earlierBuilt ?? Promise.resolve()).then(() => (typeof build === 'function' ? build() : build))

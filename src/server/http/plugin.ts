@@ -7,6 +7,8 @@ import { registerBrowserScriptRoutes } from './browser-script.js'
 import { createGunSockets, type GunSockets } from '../../transport/socket-pool.js'
 import { registerHealthRoutes } from './health.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
+import { relayPaths } from './mount.js'
+import { registerStaticFiles, type StaticMount } from './static-files.js'
 import { createTrellisNode, type TrellisNode, type TrellisNodeOptions } from './node.js'
 import type { SubscribeRoutes } from './subscribe.js'
 
@@ -28,6 +30,11 @@ export interface TrellisPluginOptions extends TrellisNodeOptions {
   browserScript?: boolean
   /** The admin UI at `/` (and its assets under `/_admin/`). Default false: `/` usually belongs to the app. */
   admin?: boolean
+  /**
+   * Folders served as static files under URL prefixes, beside the relay (`trellis serve --static DIR[:MOUNT]`).
+   * Checked at start: a mount on or under a relay route, or a file the relay would answer instead, is an error.
+   */
+  static?: StaticMount[]
   /** CORS for the API. Default: none (same origin only). */
   cors?: CorsOptions | false
   /** Largest API request body in bytes (413 past it). Default 1 MiB. */
@@ -71,6 +78,11 @@ const DEFAULT_MAX_LIST_BYTES = 1024 * 1024
  */
 export const trellisPlugin: FastifyPluginAsync<TrellisPluginOptions> = async (app: FastifyInstance, options: TrellisPluginOptions) => {
   const auth = await createHttpAuth(options.auth)
+  // First, so a bad mount fails the start before storage is opened.
+  if (options.static !== undefined && options.static.length > 0) {
+    const paths = relayPaths({ ...options, gunPath: options.gunPath ?? '/gun', admin: options.admin === true })
+    await registerStaticFiles(app, options.static, paths)
+  }
   const node = options.node ?? (await createTrellisNode(options))
   const ownsNode = options.node === undefined
   options.onNode?.(node)

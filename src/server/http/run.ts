@@ -76,6 +76,7 @@ export async function runServer(config: ServerConfig, options: { exit?: (code: n
     cors: config.corsOrigins === '*' ? { origin: '*' } : config.corsOrigins.length > 0 ? { origin: config.corsOrigins } : false,
     admin: config.admin,
     browserScript: config.browserScript,
+    static: config.static,
     metrics: config.metrics,
     api: config.api,
     draining: () => draining,

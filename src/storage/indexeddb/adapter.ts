@@ -1,11 +1,12 @@
 import { TrellisError } from '../../core/errors.js'
 import { GraphNode } from '../../core/node.js'
-import type { KeyRange, PendingJournal, PendingWrite, StorageAdapter, StorageHealth } from '../../core/storage-contract.js'
+import type { KeyRange, PendingJournal, PendingWrite, StorageAdapter, StorageHealth, UnsentJournal } from '../../core/storage-contract.js'
 import type { Value } from '../../core/types.js'
 import { sliceNode } from '../../core/lex-page.js'
 import { createKnownSouls } from './known-souls.js'
 import { describe, NODES, openDatabase, PENDING, writeFailed } from './open.js'
 import { soulBounds, toKeyRange } from './ranges.js'
+import { createUnsentJournal } from './unsent.js'
 
 /** Options of `createIndexedDbStorage`. */
 export interface IndexedDbStorageOptions {
@@ -42,6 +43,7 @@ export interface IndexedDbStorage extends StorageAdapter {
   /** Resolves once the database is open; rejects (with a `STORAGE` error naming the database) when IndexedDB is unavailable. */
   readonly ready: Promise<void>
   readonly pending: PendingJournal
+  readonly unsent: UnsentJournal
   health(): StorageHealth
   /** Its counters so far. */
   stats(): IndexedDbStorageStats
@@ -313,6 +315,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
     name,
     ready,
     pending,
+    unsent: createUnsentJournal(name, database, durability),
     health: () => failure ?? { ok: true },
     stats: () => ({ commits, puts: committedPuts, queuedPuts: writes.length }),
 

@@ -38,6 +38,16 @@ export function createBrowserStorage(options: BrowserStorageOptions = {}): Stora
         () => [],
       ),
   }
+  // The offline queue likewise: over memory there is nothing to resend after a reload.
+  store.unsent = {
+    add: (write) => idb.ready.then(() => idb.unsent.add(write), ignore),
+    remove: (id) => idb.ready.then(() => idb.unsent.remove(id), ignore),
+    list: () =>
+      idb.ready.then(
+        () => idb.unsent.list(),
+        () => [],
+      ),
+  }
   return store
 }
 

@@ -1,10 +1,11 @@
 import { TrellisError } from '../../core/errors.js'
 
-/** Object stores: one record per soul (the whole node), and the journal of future-state writes. */
+/** Object stores: one record per soul (the whole node), the journal of future-state writes, and the offline queue. */
 export const NODES = 'nodes'
 export const PENDING = 'pending'
-/** Schema version; bump with an upgrade step when the layout changes. */
-const VERSION = 1
+export const UNSENT = 'unsent'
+/** Schema version; bump with an upgrade step when the layout changes (2: the `unsent` store). */
+const VERSION = 2
 
 /** The browser's IndexedDB factory, or undefined where there is none (old private modes, workers without it, Node). */
 function indexedDbFactory(): IDBFactory | undefined {
@@ -39,10 +40,17 @@ export function openDatabase(name: string): Promise<IDBDatabase> {
       fail(unavailable(name, describe(error)))
       return
     }
-    request.onupgradeneeded = () => {
+    request.onupgradeneeded = (event) => {
       const db = request.result
+      // An existing database without our nodes store is someone else's (stock Gun's radata): leave it untouched.
+      if (event.oldVersion > 0 && !db.objectStoreNames.contains(NODES)) {
+        request.transaction?.abort()
+        fail(foreign(name))
+        return
+      }
       if (!db.objectStoreNames.contains(NODES)) db.createObjectStore(NODES)
       if (!db.objectStoreNames.contains(PENDING)) db.createObjectStore(PENDING, { keyPath: 'id' })
+      if (!db.objectStoreNames.contains(UNSENT)) db.createObjectStore(UNSENT, { keyPath: 'id' })
     }
     request.onsuccess = () => {
       const db = request.result
@@ -50,19 +58,24 @@ export function openDatabase(name: string): Promise<IDBDatabase> {
         db.close()
         return
       }
-      if (!db.objectStoreNames.contains(NODES) || !db.objectStoreNames.contains(PENDING)) {
+      if (![NODES, PENDING, UNSENT].every((store) => db.objectStoreNames.contains(store))) {
         db.close()
-        fail(new TrellisError('STORAGE', `IndexedDB database '${name}' exists but is not a Trellis store (stock Gun's radata?): pick another name`))
+        fail(foreign(name))
         return
       }
       settled = true
       resolve(db)
     }
     request.onerror = () => fail(unavailable(name, describe(request.error)))
-    // Another page holds an older version open; ours is the only version so far, so this means a foreign database.
-    // Refused now rather than left waiting; should the open still succeed later, that connection is closed.
+    // Another page holds an older version open: a foreign database, or a tab still running an older Trellis (that
+    // one closes on versionchange, see adapter.ts). Refused now rather than left waiting; should the open still
+    // succeed later, that connection is closed.
     request.onblocked = () => fail(unavailable(name, 'another page holds the database open at an older version'))
   })
+}
+
+function foreign(name: string): TrellisError {
+  return new TrellisError('STORAGE', `IndexedDB database '${name}' exists but is not a Trellis store (stock Gun's radata?): pick another name`)
 }
 
 function unavailable(name: string, why: string): TrellisError {
