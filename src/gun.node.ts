@@ -38,5 +38,5 @@ const Gun = createGun(
 )
 export default Gun
 export { Gun }
-export type { GunOptions, GunConstructor } from './gun.js'
+export type { GunOptions, GunConstructor, GunEvents, PluginContext, ChainHandler, ChainListener, ChainStep, EventChains } from './gun.js'
 export type { RootChain } from './instance.js'

@@ -4,6 +4,8 @@ import { Chain } from './core/chain/chain.js'
 import { createClock } from './core/clock.js'
 import { isLink, isValue } from './core/types.js'
 import { SEA, type StockSea } from './sea/index.js'
+import { type ChainListener, createEvents, type EventChains } from './plugins/event-chain.js'
+import type { PluginContext } from './plugins/wire-context.js'
 
 /** The clock behind `Gun.state()`. */
 const clock = createClock()
@@ -20,8 +22,13 @@ export interface GunOptions {
   peers?: string | string[] | Record<string, unknown>
   storage?: StorageAdapter
   ackTimeout?: number
+  /** How long a read of data missing locally waits for a reply through Gun.on('opt') plugins (ms, default 99, stock's `opt.wait`). */
+  wait?: number
   [option: string]: unknown
 }
+
+/** `Gun.on`: the constructor's plugin hooks (`opt`, `create`: a handler gets each new instance's context) and stock's emitter for other tags. */
+export type GunEvents = ((tag: 'opt' | 'create', handler: (this: ChainListener, ctx: PluginContext) => void) => ChainListener) & EventChains
 
 /** Gun's constructor shape: callable with or without `new`, with options, a URL or a list of URLs. */
 export interface GunConstructor {
@@ -37,6 +44,15 @@ export interface GunConstructor {
   valid(value: unknown): boolean | string
   /** True for a chain. */
   is(value: unknown): boolean
+  /**
+   * Gun's plugin hook: `Gun.on('opt', function (ctx) { … })` runs for every instance this
+   * constructor makes from then on, with the instance's plugin context (`ctx.opt`, `ctx.$`,
+   * `ctx.on('in' | 'out', handler)`; see `PluginContext`). Handlers form a chain: pass the
+   * context on with `this.to.next(ctx)`, as stock plugins do. Returns the handler; its `off()`
+   * unregisters it. `Gun.on('create', fn)` runs after the `opt` hooks, as stock's. Hooks belong to
+   * this constructor only (`createGun` makes independent ones).
+   */
+  on: GunEvents
 }
 
 /** What a runtime entry adds to the drop-in: instance defaults, and the storage used when the app passes none. */
@@ -71,13 +87,14 @@ export function normalizeGunOptions(input: GunOptions | string | string[] | unde
 
 /** Build the Gun constructor for a runtime; `connect` wires peers (Node and browser entries pass one). */
 export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConstructor {
+  const events = createEvents()
   function Gun(input?: GunOptions | string | string[]): RootChain {
     const options = normalizeGunOptions(input)
     if (options.storage === undefined && runtime.defaultStorage !== undefined) {
       options.storage = runtime.defaultStorage(asOptions(input))
       if (options.storage !== undefined) options.broadcastChannel = runtime.defaultChannel?.(asOptions(input))
     }
-    return createInstance({ ...runtime.defaults, ...options }, connect)
+    return createInstance({ ...runtime.defaults, ...options }, connect, { events, opt: asOptions(input) })
   }
   const gun = Gun as GunConstructor
   gun.SEA = SEA
@@ -85,6 +102,8 @@ export function createGun(connect?: Connect, runtime: GunRuntime = {}): GunConst
   gun.state = () => clock.next()
   gun.valid = (value) => (isLink(value) ? value['#'] : isValue(value))
   gun.is = (value) => value instanceof Chain
+  // The typed overload for opt/create hooks is the same function: its handlers get the context as their value.
+  gun.on = events.on as GunEvents
   return gun
 }
 
@@ -93,3 +112,5 @@ const Gun = createGun()
 export default Gun
 export { Gun }
 export type { RootChain } from './instance.js'
+export type { PluginContext } from './plugins/wire-context.js'
+export type { ChainHandler, ChainListener, ChainStep, EventChains } from './plugins/event-chain.js'

@@ -1,4 +1,4 @@
-import { Chain } from './core/chain/chain.js'
+import { Chain, type Listener } from './core/chain/chain.js'
 import { createRoot, type Root } from './core/chain/root.js'
 import type { SyncStatus, SyncStatusListener } from './core/chain/sync-status.js'
 import type { StateClock } from './core/clock.js'
@@ -8,6 +8,9 @@ import type { StorageAdapter } from './core/storage-contract.js'
 import type { ValidationLimits } from './core/validate.js'
 import type { Value } from './core/types.js'
 import { plainWire } from './core/user-space.js'
+import type { Mesh } from './mesh/mesh-types.js'
+import type { ChainListener, Events } from './plugins/event-chain.js'
+import { createWireContext, type PluginContext, type WireContext } from './plugins/wire-context.js'
 import { browserSessionStore } from './sea/browser-session.js'
 import { createSeaRules } from './sea/enforce.js'
 import { createSigner } from './sea/signer.js'
@@ -57,10 +60,23 @@ export interface Connection {
   close(): Promise<void>
   /** Dial one more peer from now on. */
   addPeer?(url: string): void
+  /** The mesh the peers are attached to, when the transport has one (Gun.on('opt') plugins attach to it too). */
+  readonly mesh?: Mesh
 }
 
-/** Connects an instance to its peers (the runtime entries supply one): a Connection, or just how to disconnect. */
-export type Connect = (root: Root, options: InstanceOptions) => Connection | (() => Promise<void>) | undefined
+/**
+ * Connects an instance to its peers (the runtime entries supply one): a Connection, or just how to
+ * disconnect. `mesh`: the instance has one already (its plugins'): attach the peers to it, and leave it open on close.
+ */
+export type Connect = (root: Root, options: InstanceOptions, mesh?: Mesh) => Connection | (() => Promise<void>) | undefined
+
+/** The Gun constructor's plugin hooks (`Gun.on`) as an instance meets them. */
+export interface InstancePlugins {
+  /** `Gun.on`: its `opt` handlers run with the new instance's plugin context. */
+  events: Events
+  /** The options as the app passed them (the context's `opt`). */
+  opt: Record<string, unknown>
+}
 
 const asConnection = (made: ReturnType<Connect>): Connection | undefined => (typeof made === 'function' ? { close: made } : made)
 
@@ -75,21 +91,65 @@ export class RootChain extends Chain {
   private readonly statusListeners = new Set<() => void>()
   /** Stops sharing changes with other tabs (see `broadcastChannel`). */
   private stopSharing: (() => void) | undefined
+  private wire: WireContext | undefined = undefined
+  private readonly pluginOptions: Record<string, unknown>
 
   constructor(
     root: Root,
     connection: Connection | (() => Promise<void>) | undefined,
     sessionStore?: InstanceOptions['sessionStore'],
-    connectLater?: (peers: string[]) => Connection | undefined,
+    connectLater?: (peers: string[], mesh: Mesh | undefined) => Connection | undefined,
     peers: readonly string[] = [],
     stopSharing?: () => void,
+    pluginOptions: Record<string, unknown> = {},
   ) {
     super(root, undefined, { kind: 'root' })
     this.connection = asConnection(connection)
     this.sessionStore = sessionStore
-    this.connectLater = connectLater
+    this.connectLater = connectLater === undefined ? undefined : (urls) => connectLater(urls, this.pluginMesh)
+    this.pluginOptions = pluginOptions
     for (const url of peers) this.dialled.add(url)
     this.stopSharing = stopSharing
+  }
+
+  /**
+   * This instance's plugin context (what Gun.on('opt') handlers receive), made on first use: its
+   * `in` and `out` chains, wired to the instance's mesh (docs/migrating-from-gun.md, Plugins).
+   */
+  plugins(): PluginContext {
+    if (this.wire === undefined) {
+      const connection = this.connection
+      // A connection without a mesh of its own (a tab going through another tab's, a custom Connect) owns the network.
+      if (connection !== undefined && connection.mesh === undefined) {
+        throw new Error("Plugins cannot attach to this instance's connection (it has no mesh of its own): register Gun.on('opt') before creating the instance")
+      }
+      this.wire = createWireContext({ root: this.root, chain: this, opt: this.pluginOptions, mesh: connection?.mesh })
+    }
+    return this.wire.ctx
+  }
+
+  /** The mesh of this instance's plugins, once they have one (a connection made later attaches to it). @internal */
+  get pluginMesh(): Mesh | undefined {
+    return this.wire?.mesh
+  }
+
+  /** The connection made at construction (createInstance), after the plugins' mesh when there are plugins. @internal */
+  connectFirst(made: ReturnType<Connect>): void {
+    this.connection = asConnection(made)
+  }
+
+  /** Call `listener` now (when data exists) and on every change. */
+  override on(listener: Listener): this
+  /**
+   * Stock's root events: `on('in' | 'out', handler)` registers a handler on this instance's
+   * plugin chains (returned; `.off()` unregisters); `on('in', msg)` hands a message in, as a
+   * transport plugin does (see `plugins()`).
+   */
+  override on(tag: string, handler: (this: ChainListener, msg: unknown) => void): ChainListener
+  override on(tag: string, msg: unknown): void
+  override on(first: Listener | string, second?: unknown): this | ChainListener | undefined {
+    if (typeof first !== 'string') return super.on(first)
+    return (this.plugins().on as (tag: string, arg: unknown) => ChainListener | undefined)(first, second)
   }
 
   /**
@@ -168,19 +228,23 @@ export class RootChain extends Chain {
     }
   }
 
-  /** Disconnect from peers and close storage. */
+  /** Disconnect from peers, detach plugins and close storage. */
   async close(): Promise<void> {
     for (const unsubscribe of this.statusListeners) unsubscribe()
     this.statusListeners.clear()
     this.stopSharing?.()
     this.stopSharing = undefined
     if (this.connection !== undefined) await this.connection.close()
+    this.wire?.close()
     await this.root.engine.close()
   }
 }
 
-/** An instance: engine, storage (memory unless given) and the chain root; `connect` links it to `peers` (the runtime entry points pass one that dials WebSockets). */
-export function createInstance(options: InstanceOptions = {}, connect?: Connect): RootChain {
+/**
+ * An instance: engine, storage (memory unless given) and the chain root; `connect` links it to `peers`
+ * (the runtime entry points pass one that dials WebSockets); `plugins`: the Gun constructor's hooks.
+ */
+export function createInstance(options: InstanceOptions = {}, connect?: Connect, plugins?: InstancePlugins): RootChain {
   const engine = createEngine({
     storage: options.storage,
     storageIsDurable: options.storageIsDurable,
@@ -197,8 +261,17 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect)
   if (wantsPeers && connect === undefined) {
     throw new Error('This runtime has no network transport: import trellis from Node or a browser to use peers')
   }
-  const connection = wantsPeers && connect !== undefined ? connect(root, options) : undefined
-  const connectLater = connect === undefined ? undefined : (peers: string[]) => asConnection(connect(root, { ...options, peers }))
+  const connectLater = connect === undefined ? undefined : (peers: string[], mesh: Mesh | undefined) => asConnection(connect(root, { ...options, peers }, mesh))
   const stopSharing = typeof options.broadcastChannel === 'string' ? shareWithTabs(engine, options.broadcastChannel, root.limits) : undefined
-  return new RootChain(root, connection, options.sessionStore, connectLater, options.peers, stopSharing)
+  // Stock runs Gun.on('opt'), then Gun.on('create'), for every new instance; with no handler registered, no context is made (no cost).
+  const wantsPlugins = plugins !== undefined && (plugins.events.has('opt') || plugins.events.has('create'))
+  const chain = new RootChain(root, undefined, options.sessionStore, connectLater, options.peers, stopSharing, plugins?.opt)
+  // With plugins, their mesh comes first and the peers attach to it: the instance holds its own connection.
+  const ctx = wantsPlugins ? chain.plugins() : undefined
+  if (wantsPeers && connect !== undefined) chain.connectFirst(connect(root, options, ctx === undefined ? undefined : chain.pluginMesh))
+  if (plugins !== undefined && ctx !== undefined) {
+    plugins.events.on('opt', ctx)
+    plugins.events.on('create', ctx)
+  }
+  return chain
 }

@@ -69,6 +69,16 @@ export interface Network {
   readonly resendsUnsent?: boolean
   /** Call `listener` whenever a peer connects or goes; returns the unsubscribe. */
   onPeersChange?(listener: () => void): () => void
+  /**
+   * True when reads are sent out even with no peer (Gun.on('opt') plugins listen to what goes out):
+   * a read that memory cannot answer then calls `fetch`.
+   */
+  readonly readsGoOut?: boolean
+  /**
+   * A local write that waits for no peer's ack, shown to whoever listens (Gun.on('opt') plugins'
+   * `out` handlers) under message id `id`. Nothing is kept for it, and nothing waits on it.
+   */
+  announce?(nodes: GraphNode[], id: string): void
 }
 
 /** A write acknowledgement, as Gun's put callback receives it. */

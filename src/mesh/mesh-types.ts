@@ -112,7 +112,35 @@ export interface Mesh {
   stats(): MeshStats
   /** Catch-up between relays (undefined when off). */
   catchUpStats(): CatchUpStats | undefined
+  /**
+   * Attach the link of Gun.on('opt') plugins (plugins/wire-context.ts): a peer outside the peer
+   * table, sent this process's reads and writes and its answers to what came in through it,
+   * never counted as a peer that must answer a read or ack a write. One at a time.
+   */
+  plug(link: Link, options: PlugOptions): Plug
+  /**
+   * Plugins' `in` handlers: every message heard from a peer, `dam` control messages apart, goes to
+   * `inbound` instead of being handled; it comes back through `admit`. Undefined restores the direct path.
+   */
+  setInbound(inbound: ((msg: WireMessage, peer: Peer) => void) | undefined): void
+  /** A frame that passed the plugins' `in` handlers, heard as from `peer`: decoded and checked as any frame. */
+  admit(text: string, peer: Peer): void
   close(): void
+}
+
+/** How the plugins' link takes part in reads. */
+export interface PlugOptions {
+  /** True when something listens to what goes out (an `out` handler): reads and writes are then sent to the link. */
+  listens(): boolean
+  /** How long a read with no other peer to ask waits for a reply through the link (Gun's `opt.wait`). */
+  readWaitMs: number
+}
+
+/** The plugins' link, attached. */
+export interface Plug {
+  readonly peer: Peer
+  /** Detach it: nothing more is sent to it. */
+  unplug(): void
 }
 
 /** Internal surface shared by the message handlers. */

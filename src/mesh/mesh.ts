@@ -87,7 +87,16 @@ export function createMesh(options: MeshOptions): Mesh {
   })
 
   // ---- one message ----
+  /** Gun.on('opt') plugins' `in` handlers (setInbound): they see each message before it is handled. */
+  let inbound: ((msg: WireMessage, peer: Peer) => void) | undefined
+
   function hearMessage(msg: WireMessage, peer: Peer, raw: string | undefined): void {
+    // Control messages stay between the two meshes, as stock's `dam` never reaches `root.on('in')`.
+    if (inbound !== undefined && !Object.hasOwn(msg, 'dam')) return inbound(msg, peer)
+    handleMessage(msg, peer, raw)
+  }
+
+  function handleMessage(msg: WireMessage, peer: Peer, raw: string | undefined): void {
     const given = field(msg, '#')
     let id: string
     if (typeof given === 'string' && given !== '') id = given
@@ -179,9 +188,25 @@ export function createMesh(options: MeshOptions): Mesh {
   }
 
   function sendError(peer: Peer, err: string): void {
+    // Control messages never reach plugins' `out` handlers (stock's `dam` does not pass `out` either).
+    if (peer === plugged) return log(`dropped a message from plugins: ${err}`)
     counters.errorsSent++
     send(peer, { '#': randomId(), dam: '!', err })
   }
+
+  /** Decode a frame and handle its messages; a bad one costs that frame only. */
+  function hearFrame(text: string, peer: Peer, onError: (err: string) => void): void {
+    const decoded = decodeFrame(text, limits.maxFrameChars, limits.maxBatch)
+    if (decoded.kind === 'error') return onError(decoded.err)
+    if (decoded.kind === 'ignored') return
+    const raw = decoded.single ? text : undefined
+    for (const msg of decoded.messages) {
+      if (peer.closed) return
+      handleMessage(msg, peer, raw)
+    }
+  }
+
+  let plugged: Peer | undefined
 
   const greetOutgoing = createOutgoingGreeter({ relay, limits, interest, outbox, dedup, context })
   const peerNetwork = createPeerNetwork({ relay, limits, peers, interest, outbox, dedup, context })
@@ -295,11 +320,41 @@ export function createMesh(options: MeshOptions): Mesh {
       }
     },
     catchUpStats: () => catchUp?.stats(),
+    plug(link, plugOptions) {
+      if (plugged !== undefined) throw new Error('The mesh has a plugins link already')
+      const peer = new Peer('plugins', link, { outgoing: false }, limits, () => {})
+      plugged = peer
+      peerNetwork.plug(peer, plugOptions)
+      return {
+        peer,
+        unplug() {
+          if (plugged !== peer) return
+          peer.closed = true
+          plugged = undefined
+          peerNetwork.plug(undefined)
+        },
+      }
+    },
+    setInbound(given) {
+      inbound = given
+    },
+    admit(text, peer) {
+      if (peer.closed || closed) return
+      try {
+        hearFrame(text, peer, (err) => log(`dropped a message from plugins (as from ${peer.name}): ${err}`))
+      } catch (error) {
+        // reason: no input may take the process down, plugins' included; a handler bug costs one message.
+        log(`dropped a message from plugins (as from ${peer.name}): ${errorText(error)}`)
+      }
+    },
     close() {
       if (closed) return
       closed = true
       stopSweeper()
       catchUp?.close()
+      if (plugged !== undefined) plugged.closed = true
+      plugged = undefined
+      peerNetwork.plug(undefined)
       unsubscribeChanges()
       for (const peer of [...peers]) closePeer(peer, 1001, 'closing')
       for (const route of routes.values()) expireRoute(route)

@@ -4,7 +4,7 @@ import type { BoundedMap } from './bounded-map.js'
 import type { Dedup } from './dedup.js'
 import { randomId } from './ids.js'
 import type { MeshLimits } from './limits.js'
-import type { MeshContext } from './mesh-types.js'
+import type { MeshContext, PlugOptions } from './mesh-types.js'
 import { putMessageText } from './message.js'
 import type { Outbox, OutboxEntry } from './outbox.js'
 import type { Peer } from './peer.js'
@@ -31,6 +31,8 @@ export interface PeerNetwork {
   dialFailed(): void
   /** A peer left the peer set. */
   peerLeft(): void
+  /** The plugins' link (mesh.plug), or undefined once detached. */
+  plug(peer: Peer | undefined, options?: PlugOptions): void
   close(): void
 }
 
@@ -42,6 +44,10 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
   let closed = false
   // Reads made while the first connection opens wait for it (see Network.ready); after a failure they do not.
   let offline = false
+  // Gun.on('opt') plugins' link: not in `peers`, so it never counts as a peer to ask or to wait for.
+  let plugged: Peer | undefined
+  let plugOptions: PlugOptions | undefined
+  const listeningPlug = () => (plugged !== undefined && plugOptions?.listens() === true ? plugged : undefined)
   const readyWaiters = new Set<(connected: boolean) => void>()
   // Who wants to hear of peers coming and going (the sync status); a few per instance.
   const peerListeners = new Set<() => void>()
@@ -69,6 +75,9 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     get writesNeedPeerAck() {
       return !relay && (peers.size > 0 || hasConfiguredPeers)
     },
+    get readsGoOut() {
+      return listeningPlug() !== undefined
+    },
     ready(timeoutMs) {
       if (network.peerCount > 0) return Promise.resolve(true)
       if (!hasConfiguredPeers || offline || closed) return Promise.resolve(false)
@@ -85,12 +94,15 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     fetch(soul, key) {
       interest.set(soul, true)
       const asked = relay ? relayPeers(undefined, undefined) : [...peers].filter((p) => !p.closed)
-      if (asked.length === 0) return Promise.resolve(false)
+      const plug = listeningPlug()
+      if (asked.length === 0 && plug === undefined) return Promise.resolve(false)
       return new Promise<boolean>((resolve) => {
         const id = randomId()
-        const waiting = new Set(asked)
+        // Replies through the plugins' link are merged whoever else is asked; they settle the read only
+        // when nobody else is asked, and then within the short wait of Gun's once (plugins may not answer).
+        const waiting = new Set(asked.length > 0 || plug === undefined ? asked : [plug])
         let done = false
-        const timer = setTimeout(() => finish(false), limits.readTimeoutMs)
+        const timer = setTimeout(() => finish(false), asked.length > 0 ? limits.readTimeoutMs : (plugOptions?.readWaitMs ?? 0))
         const finish = (answered: boolean) => {
           if (done) return
           done = true
@@ -112,6 +124,7 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
           peer.asked.add(soul)
           send(peer, { '#': id, get })
         }
+        if (plug !== undefined) send(plug, { '#': id, get })
       })
     },
     onPeersChange(listener) {
@@ -127,6 +140,15 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
       dedup.track(id)
       const text = putMessageText(id, entry.putText)
       for (const peer of peers) if (!peer.closed) sendText(peer, text)
+      const plug = listeningPlug()
+      if (plug !== undefined) sendText(plug, text)
+    },
+    announce(nodes, id) {
+      const plug = listeningPlug()
+      // Nobody listening: not even serialised.
+      if (plug === undefined) return
+      dedup.track(id)
+      sendText(plug, putMessageText(id, wireGraphText(nodes)))
     },
   }
 
@@ -145,6 +167,10 @@ export function createPeerNetwork(parts: PeerNetworkParts): PeerNetwork {
     dialFailed() {
       offline = true
       settleReady(false)
+    },
+    plug(peer, options) {
+      plugged = peer
+      plugOptions = options
     },
     close() {
       closed = true

@@ -15,18 +15,19 @@ export interface ConnectExtras extends Pick<DialOptions, 'wake'> {
 
 /**
  * The `Connect` for a runtime's entries: one mesh per instance in client
- * mode, one reconnecting WebSocket per `peers` URL — or, for a tab that does
- * not lead its database's tabs, a link to the tab that does.
+ * mode (the instance's own when it has one: its plugins'), one reconnecting
+ * WebSocket per `peers` URL — or, for a tab that does not lead its
+ * database's tabs, a link to the tab that does.
  */
 export function createConnect(getWebSocket: () => WebSocketConstructor | undefined, extra: ConnectExtras = {}): Connect {
-  return (root, options) => {
+  return (root, options, shared) => {
     const WebSocket = getWebSocket()
     if (WebSocket === undefined) throw new Error('No WebSocket in this runtime: cannot connect to peers')
     const direct = (): DirectConnection => {
-      const mesh = createMesh({ engine: root.engine })
+      const mesh = shared ?? createMesh({ engine: root.engine })
       // Known to have peers before the root sees it, so the sync status goes straight to 'offline', never by 'synced'.
       if ((options.peers ?? []).length > 0) mesh.expectPeers(true)
-      root.setNetwork(mesh.network)
+      if (shared === undefined) root.setNetwork(mesh.network)
       const dialers = (options.peers ?? []).map((url) => dial(mesh, url, { WebSocket, wake: extra.wake }))
       return {
         mesh,
@@ -35,6 +36,8 @@ export function createConnect(getWebSocket: () => WebSocketConstructor | undefin
         },
         async close() {
           for (const dialer of dialers) dialer.close()
+          // The plugins' mesh is theirs to close.
+          if (shared !== undefined) return
           mesh.close()
           root.setNetwork(undefined)
         },
@@ -42,7 +45,10 @@ export function createConnect(getWebSocket: () => WebSocketConstructor | undefin
     }
     const locks = extra.leaderElection === true ? webLocks() : undefined
     const channel = options.broadcastChannel
-    if (typeof channel === 'string' && locks !== undefined && typeof BroadcastChannel === 'function') return connectAsTab(root, channel, locks, direct)
+    // An instance with plugins (Gun.on('opt')) holds its own connection: its plugins see its traffic.
+    if (shared === undefined && typeof channel === 'string' && locks !== undefined && typeof BroadcastChannel === 'function') {
+      return connectAsTab(root, channel, locks, direct)
+    }
     return direct()
   }
 }

@@ -84,7 +84,8 @@ function observeSoul(root: Root, soul: string, slot: string, key: string, sink: 
   const unwatch = root.engine.watch(soul, emit)
   // Known locally: show it at once; then again once storage and peers have answered.
   if (root.engine.peek(soul) !== undefined) queueMicrotask(() => emit())
-  root.load(soul).then(
+  // Not patient: what plugins bring later reaches the watch above, so a subscriber does not wait for it.
+  root.load(soul, false).then(
     () => emit(),
     () => emit(),
   )

@@ -97,7 +97,8 @@ export function resolveNow(root: Root, chain: ChainPath): Item[] | undefined {
 function nodeNow(root: Root, key: string, soul: string): Item | undefined {
   const node = root.engine.peek(soul)
   if (node !== undefined) return { key, soul, node, found: true, synced: true }
-  return root.engine.storage === undefined ? { key, found: false, synced: true } : undefined
+  // Not in memory: known missing only when there is nowhere else to look (storage, or plugins carrying reads).
+  return root.engine.storage === undefined && root.network?.readsGoOut !== true ? { key, found: false, synced: true } : undefined
 }
 
 /** The item for a value found at a key: links are followed to their node. */

@@ -23,6 +23,8 @@ export interface RootOptions {
 interface Loaded {
   node: GraphNode | undefined
   synced: boolean
+  /** Missing locally and asked through plugins only: settles when they replied or `opt.wait` passed. */
+  pluginReply?: Promise<boolean>
 }
 
 /**
@@ -54,7 +56,11 @@ export interface Root {
   readonly limits: ValidationLimits
   setNetwork(network: Network | undefined): void
   /** Memory, then storage, then the connected peers, after every local write issued before it. Always settles. */
-  load(soul: string): Promise<Loaded>
+  /**
+   * `patient` (default true): a one-shot read, which waits a moment for Gun.on('opt') plugins to bring
+   * what is missing locally (as stock's once waits `opt.wait`); a subscriber, which hears later data anyway, does not.
+   */
+  load(soul: string, patient?: boolean): Promise<Loaded>
   /** The same without waiting for earlier writes (for use while building a write, which already waits). */
   loadNow(soul: string): Promise<Loaded>
   /**
@@ -151,7 +157,15 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     try {
       const local = await engine.read(soul)
       const net = network
-      if (net === undefined || !net.hasPeers) return { node: local, synced: true }
+      if (net === undefined) return { node: local, synced: true }
+      if (!net.hasPeers) {
+        if (net.readsGoOut !== true) return { node: local, synced: true }
+        // No peer, but plugins (Gun.on('opt')) may carry the read elsewhere: they hear it, as stock's `out` does.
+        // What is held locally answers at once (replies merge later, and listeners hear them); a patient read
+        // of what is missing waits for `pluginReply` (loadSoul), as stock's once waits `opt.wait`.
+        const asked = net.fetch(soul)
+        return local !== undefined ? { node: local, synced: true } : { node: undefined, synced: true, pluginReply: asked }
+      }
       // Right after start-up the first connection may still be opening: give it a moment.
       if (net.peerCount === 0) await net.ready?.(connectTimeout)
       // The network may have been replaced meanwhile (a browser tab that took over the relay connection): ask the new one.
@@ -170,6 +184,8 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
   const acknowledge = (id: string, nodes: GraphNode[], outcome: PutOutcome, ack: ((ack: Ack) => void) | undefined) => {
     const net = network
     const wantsPeer = net !== undefined && (net.writesNeedPeerAck ?? net.hasPeers)
+    // Plugins (Gun.on('opt')) see every local write go out, though none of them is waited for.
+    if (!wantsPeer && net !== undefined) net.announce?.(nodes, id)
     if (!wantsPeer && engine.storage === undefined) {
       // Memory only: applied means done. The callback still runs after put() returns.
       settleOne()
@@ -227,6 +243,21 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     settleOne()
   }
 
+  const loadSoul = (soul: string, patient: boolean): Promise<Loaded> => {
+    const held = engine.peek(soul)
+    // Fast path: known in memory and nobody to ask.
+    if (held !== undefined && (network === undefined || !network.hasPeers)) return Promise.resolve({ node: held, synced: true })
+    let loading = inflight.get(soul)
+    if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul)))
+    // The wait for plugins' replies is the patient reader's alone: a write's link lookup sharing this fetch does not wait.
+    if (!patient || network?.readsGoOut !== true) return loading
+    return loading.then(async (loaded) => {
+      if (loaded.pluginReply === undefined) return loaded
+      await loaded.pluginReply
+      return { node: engine.peek(soul) ?? (await engine.read(soul)), synced: true }
+    })
+  }
+
   const root: Root = {
     engine,
     limits,
@@ -251,18 +282,13 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     },
     onSyncStatus: (listener) => status.subscribe(listener),
 
-    load(soul) {
-      if (applied !== undefined) return applied.then(() => root.loadNow(soul))
-      return root.loadNow(soul)
+    load(soul, patient = true) {
+      if (applied !== undefined) return applied.then(() => loadSoul(soul, patient))
+      return loadSoul(soul, patient)
     },
 
     loadNow(soul) {
-      const held = engine.peek(soul)
-      // Fast path: known in memory and nobody to ask.
-      if (held !== undefined && (network === undefined || !network.hasPeers)) return Promise.resolve({ node: held, synced: true })
-      let loading = inflight.get(soul)
-      if (loading === undefined) inflight.set(soul, (loading = fetchRemote(soul)))
-      return loading
+      return loadSoul(soul, false)
     },
 
     setWriteHook(hook) {
