@@ -6,11 +6,14 @@
 //   which Trellis does not have.
 // - STOCK FAILS: stock Gun 0.2020.1241 fails it too under this harness (`node run.mjs --stock`),
 //   so it does not define the behaviour a drop-in must show.
+// - WALL CLOCK: the test asserts a duration, which this project's tests never do (speed is measured
+//   by `npm run bench`): on a loaded machine it fails for stock Gun and Trellis alike.
 // A test that starts passing should leave this list (`node run.mjs --all --failures` shows which).
 
 const HELPERS = 'HELPERS: tests Gun’s global helper library, not the database'
 const INTERNALS = 'INTERNALS'
 const STOCK_FAILS = 'STOCK FAILS: stock Gun fails it too under this harness'
+const WALL_CLOCK = 'WALL CLOCK: asserts a duration'
 
 export const EXCLUDED = [
   { test: 'Gun Utility YSON backslash', reason: `${HELPERS} (JSON.stringifyAsync from gun/lib/yson)` },
@@ -44,4 +47,8 @@ export const EXCLUDED = [
   { test: 'Gun API plural chains uncached synchronous map on get mutate node uncached', reason: `${INTERNALS}: reads \`gun._.graph\`; ${STOCK_FAILS}` },
   { test: 'Gun API - map map and put', reason: `${STOCK_FAILS} (test/bug/686.js)` },
   { test: 'Gun SEA put null string in user land', reason: `${STOCK_FAILS} (test/bug/783.js)` },
+  {
+    test: 'Gun API get map should not slowdown',
+    reason: `${WALL_CLOCK} (each update within 90 ms; failed about 1 run in 9 under load, before any change of this session)`,
+  },
 ]
