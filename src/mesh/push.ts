@@ -1,5 +1,6 @@
 import type { Origin } from '../core/engine-types.js'
 import { GraphNode } from '../core/node.js'
+import { isLink } from '../core/types.js'
 import { wireGraphText } from '../core/wire.js'
 import { randomId } from './ids.js'
 import type { MeshContext } from './mesh-types.js'
@@ -41,6 +42,13 @@ export function createPusher(mesh: MeshContext, track: (id: string) => void) {
         else view.push(part)
       }
     }
+    // A subscriber of a node that now links to another node of the same change (`list.set(item)`: the list's
+    // new link and the item) gets that node along: it would ask for it at once, one round trip later.
+    if (changed.length > 1) {
+      const bySoul = new Map<string, GraphNode>()
+      for (const node of changed) bySoul.set(node.soul, node)
+      for (const [peer, view] of views) if (view !== changed) views.set(peer, withLinked(view, bySoul))
+    }
     // Relay peers get every change: they serve subscribers of their own.
     for (const peer of mesh.peers) if (peer.relay) views.set(peer, changed)
     if (from instanceof Peer) views.delete(from)
@@ -53,6 +61,27 @@ export function createPusher(mesh: MeshContext, track: (id: string) => void) {
       else mesh.sendText(peer, pushText(view))
     }
   }
+}
+
+/** `view` and the nodes of the change its values link to (and theirs, in turn): a new list item, its parts. */
+function withLinked(view: GraphNode[], bySoul: ReadonlyMap<string, GraphNode>): GraphNode[] {
+  let out = view
+  let included: Set<string> | undefined
+  for (let v = 0; v < out.length; v++) {
+    const values = out[v].values
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]
+      if (!isLink(value)) continue
+      const linked = bySoul.get(value['#'])
+      if (linked === undefined) continue
+      included ??= new Set(view.map((node) => node.soul))
+      if (included.has(linked.soul)) continue
+      included.add(linked.soul)
+      if (out === view) out = [...view]
+      out.push(linked)
+    }
+  }
+  return out
 }
 
 /** The keys of `node` that are in `keys`; undefined when none is. */

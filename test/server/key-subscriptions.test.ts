@@ -84,6 +84,16 @@ describe('a relay pushes what each subscriber asked for', () => {
     expect(pushed(oneKey).lobby).toBeUndefined()
   })
 
+  it('a node that a subscribed node now links to in the same put comes along (a list and its new item)', async () => {
+    // `list.set(item)` writes both: the list's new link and the item's node. The subscriber would ask for the
+    // item at once; the relay sends it with the push instead, saving that round trip.
+    await write({ lobby: { newest: { '#': 'lobby/item1' } }, 'lobby/item1': { text: 'hi' }, unrelated: { x: 1 } })
+    expect(pushed(other)).toMatchObject({ lobby: { newest: { '#': 'lobby/item1' } }, 'lobby/item1': { text: 'hi' } })
+    expect(pushed(other).unrelated).toBeUndefined()
+    // A key subscriber gets the linked node only when its keys hold the link.
+    expect(pushed(oneKey)['lobby/item1']).toBeUndefined()
+  })
+
   it('a later GET of the whole node widens a key subscription', async () => {
     await ask(oneKey, { '#': 'room' })
     await write({ room: { topic: 'widened' } })
