@@ -33,7 +33,7 @@ export function createDbWith(connect?: Connect, defaults: Partial<InstanceOption
  */
 export const createDb = createDbWith()
 
-export { createInstance, RootChain, type InstanceOptions, type Connect, type Connection, type InstancePlugins } from './instance.js'
+export { createInstance, RootChain, type InstanceOptions, type Connect, type Connection, type InstancePlugins, type RootParts } from './instance.js'
 export type { PluginContext } from './plugins/wire-context.js'
 export type { ChainHandler, ChainListener, ChainStep, EventChains, Events } from './plugins/event-chain.js'
 export type { ChainPath, LexStep, Step } from './core/chain/path.js'

@@ -78,6 +78,22 @@ export interface InstancePlugins {
   opt: Record<string, unknown>
 }
 
+/** What a root chain is made with besides its root; `createInstance` fills them in. */
+export interface RootParts {
+  /** The link to its peers, when made already. */
+  connection?: Connection
+  /** Where `user().recall()` keeps sessions. */
+  sessionStore?: InstanceOptions['sessionStore']
+  /** Dials peers added later (`opt({ peers })`), attaching them to the plugins' mesh when there is one. */
+  connectLater?: (peers: string[], mesh: Mesh | undefined) => Connection | undefined
+  /** The peers dialled at construction (not dialled again by `opt`). */
+  peers?: readonly string[]
+  /** Stops sharing changes with other tabs. */
+  stopSharing?: () => void
+  /** The options as the app passed them, for plugins (their context's `opt`). */
+  pluginOptions?: Record<string, unknown>
+}
+
 const asConnection = (made: ReturnType<Connect>): Connection | undefined => (typeof made === 'function' ? { close: made } : made)
 
 /** The chain at the root of an instance, with the instance-wide controls. */
@@ -94,22 +110,15 @@ export class RootChain extends Chain {
   private wire: WireContext | undefined = undefined
   private readonly pluginOptions: Record<string, unknown>
 
-  constructor(
-    root: Root,
-    connection: Connection | (() => Promise<void>) | undefined,
-    sessionStore?: InstanceOptions['sessionStore'],
-    connectLater?: (peers: string[], mesh: Mesh | undefined) => Connection | undefined,
-    peers: readonly string[] = [],
-    stopSharing?: () => void,
-    pluginOptions: Record<string, unknown> = {},
-  ) {
+  constructor(root: Root, parts: RootParts = {}) {
     super(root, undefined, { kind: 'root' })
-    this.connection = asConnection(connection)
-    this.sessionStore = sessionStore
+    const connectLater = parts.connectLater
+    this.connection = parts.connection
+    this.sessionStore = parts.sessionStore
     this.connectLater = connectLater === undefined ? undefined : (urls) => connectLater(urls, this.pluginMesh)
-    this.pluginOptions = pluginOptions
-    for (const url of peers) this.dialled.add(url)
-    this.stopSharing = stopSharing
+    this.pluginOptions = parts.pluginOptions ?? {}
+    for (const url of parts.peers ?? []) this.dialled.add(url)
+    this.stopSharing = parts.stopSharing
   }
 
   /**
@@ -265,7 +274,7 @@ export function createInstance(options: InstanceOptions = {}, connect?: Connect,
   const stopSharing = typeof options.broadcastChannel === 'string' ? shareWithTabs(engine, options.broadcastChannel, root.limits) : undefined
   // Stock runs Gun.on('opt'), then Gun.on('create'), for every new instance; with no handler registered, no context is made (no cost).
   const wantsPlugins = plugins !== undefined && (plugins.events.has('opt') || plugins.events.has('create'))
-  const chain = new RootChain(root, undefined, options.sessionStore, connectLater, options.peers, stopSharing, plugins?.opt)
+  const chain = new RootChain(root, { sessionStore: options.sessionStore, connectLater, peers: options.peers, stopSharing, pluginOptions: plugins?.opt })
   // With plugins, their mesh comes first and the peers attach to it: the instance holds its own connection.
   const ctx = wantsPlugins ? chain.plugins() : undefined
   if (wantsPeers && connect !== undefined) chain.connectFirst(connect(root, options, ctx === undefined ? undefined : chain.pluginMesh))

@@ -22,5 +22,5 @@ export function createHttpRoot(engine: Engine, limits?: Partial<ValidationLimits
     // REST readers are other clients: they see committed data only, never a write storage may still refuse.
     peek: { value: (soul: string) => engine.peekCommitted(soul) },
   }) as Engine
-  return new RootChain(createRoot(view, { limits }), undefined)
+  return new RootChain(createRoot(view, { limits }))
 }
