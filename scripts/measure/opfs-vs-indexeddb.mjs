@@ -63,6 +63,18 @@ const browser = await chromium.launchPersistentContext(profile, {
   headless: true,
   args: ['--no-sandbox', '--disable-gpu'],
 })
+// Every page gets the same way to talk to the OPFS worker: one request, one answer.
+await browser.addInitScript(() => {
+  window.logWorker = () => {
+    const worker = new Worker('/worker.js')
+    const call = (msg) =>
+      new Promise((resolve) => {
+        worker.onmessage = ({ data }) => resolve(data)
+        worker.postMessage(msg)
+      })
+    return { worker, call }
+  }
+})
 
 try {
   const page = await browser.newPage()
@@ -94,12 +106,7 @@ try {
   const opfsWrites = (flush) =>
     page.evaluate(
       async ([writes, flush]) => {
-        const worker = new Worker('/worker.js')
-        const call = (msg) =>
-          new Promise((resolve) => {
-            worker.onmessage = ({ data }) => resolve(data)
-            worker.postMessage(msg)
-          })
+        const { worker, call } = window.logWorker()
         await call({ op: 'open', name: `w-${flush}` })
         const t = performance.now()
         for (let i = 0; i < writes; i++) await call({ op: 'append', line: JSON.stringify({ soul: `s/${i}`, a: i, b: `text ${i}`, c: true }), flush })
@@ -133,12 +140,7 @@ try {
       tx.oncomplete = resolve
     })
     db.close()
-    const worker = new Worker('/worker.js')
-    const call = (msg) =>
-      new Promise((resolve) => {
-        worker.onmessage = ({ data }) => resolve(data)
-        worker.postMessage(msg)
-      })
+    const { worker, call } = window.logWorker()
     await call({ op: 'open', name: 'cold' })
     await call({ op: 'fill', n: records })
     await call({ op: 'close' })
@@ -159,12 +161,7 @@ try {
     })
     const idb = [performance.now() - t, all.length]
     t = performance.now()
-    const worker = new Worker('/worker.js')
-    const call = (msg) =>
-      new Promise((resolve) => {
-        worker.onmessage = ({ data }) => resolve(data)
-        worker.postMessage(msg)
-      })
+    const { worker, call } = window.logWorker()
     await call({ op: 'open', name: 'cold' })
     const n = await call({ op: 'readAll' })
     const opfs = [performance.now() - t, n]
