@@ -161,7 +161,7 @@ try {
     })
     const idb = [performance.now() - t, all.length]
     t = performance.now()
-    const { worker, call } = window.logWorker()
+    const { call } = window.logWorker()
     await call({ op: 'open', name: 'cold' })
     const n = await call({ op: 'readAll' })
     const opfs = [performance.now() - t, n]
