@@ -234,6 +234,39 @@ describe('trellis/storage/indexeddb in Chromium', () => {
     }
   })
 
+  it('answers many reads at once exactly: dense and sparse ranges, missing and repeated souls, several chunks', async () => {
+    const wrong = await inPage<Record<string, string[]>>(
+      page,
+      `
+      const pad = (i) => String(i).padStart(4, '0')
+      const w = createIndexedDbStorage({ name: 'bulk' })
+      await w.put(Array.from({ length: 3000 }, (_, i) => node('x/' + pad(i), { i })))
+      await w.put([node('x/é', { i: -1 }), node('y', { i: -2 })])
+      await w.close()
+      // A fresh instance: no index of stored souls yet, so every read goes to IndexedDB.
+      const s = createIndexedDbStorage({ name: 'bulk' })
+      const expected = (soul) => soul === 'x/é' ? -1 : soul === 'y' ? -2 : soul.length === 6 && soul.startsWith('x/') && Number(soul.slice(2)) < 3000 ? Number(soul.slice(2)) : undefined
+      // All reads of one case are made in the same tick, as a cold page makes them.
+      const check = async (souls) => {
+        const nodes = await Promise.all(souls.map((soul) => s.get(soul)))
+        return souls.filter((soul, k) => nodes[k]?.get('i') !== expected(soul))
+      }
+      const every = Array.from({ length: 3000 }, (_, i) => 'x/' + pad(i))
+      const out = {
+        // Three chunks of consecutive records, asked in reverse, with absent souls between and around them.
+        dense: await check([...every, 'x/0001a', 'x/9999', 'a', 'x/é', 'y', 'z'].reverse()),
+        // Souls 75 apart: each range holds far more records than were asked for, so most are read one by one.
+        sparse: await check([...Array.from({ length: 40 }, (_, k) => 'x/' + pad(k * 75)), 'x/0075x', 'x/é']),
+        repeated: await check([...every.slice(0, 50), ...every.slice(0, 50), 'missing', 'missing']),
+        few: await check(['x/0007', 'nothing', 'y']),
+      }
+      await s.close()
+      return out
+    `,
+    )
+    expect(wrong).toEqual({ dense: [], sparse: [], repeated: [], few: [] })
+  })
+
   it("refuses a database of another shape (stock Gun's radata) with a message naming it", async () => {
     const got = await inPage<unknown>(
       page,

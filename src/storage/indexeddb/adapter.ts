@@ -6,6 +6,7 @@ import { sliceNode } from '../../core/lex-page.js'
 import { createKnownSouls } from './known-souls.js'
 import { describe, NODES, openDatabase, PENDING, writeFailed } from './open.js'
 import { soulBounds, toKeyRange } from './ranges.js'
+import { readSouls } from './read-souls.js'
 import { createUnsentJournal } from './unsent.js'
 
 /** Options of `createIndexedDbStorage`. */
@@ -101,10 +102,8 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
   let commits = 0
   let committedPuts = 0
 
-  const known = createKnownSouls(name, maxKnownSouls)
   const ready = opening.then((opened) => {
     db = opened
-    known.load(opened)
     // The browser may take the connection away (storage cleared by the user, another page upgrading or deleting the database).
     opened.onclose = () => {
       lost = new TrellisError('STORAGE', `IndexedDB closed database '${name}' (storage cleared?): reload the page to reopen it`)
@@ -122,6 +121,8 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
     if (lost !== undefined) throw lost
     return db as IDBDatabase
   }
+
+  const known = createKnownSouls(name, maxKnownSouls, database)
 
   const ensureOpen = () => {
     if (closed) throw new TrellisError('CLOSED', 'Storage is closed')
@@ -238,23 +239,29 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
     readScheduled = false
     const batch = reads
     reads = []
+    // Several reads of one soul (a chain and its engine asking together) share one request.
+    const waiting = new Map<string, QueuedRead[]>()
+    for (const read of batch) {
+      const same = waiting.get(read.soul)
+      if (same === undefined) waiting.set(read.soul, [read])
+      else same.push(read)
+    }
+    const answer = (soul: string, record: NodeRecord | undefined) => {
+      const readers = waiting.get(soul)
+      if (readers === undefined) return
+      waiting.delete(soul)
+      for (const read of readers) read.resolve(record)
+    }
+    const failAll = (error: TrellisError) => {
+      for (const readers of waiting.values()) for (const read of readers) read.reject(error)
+      waiting.clear()
+    }
     try {
       const tx = (await database()).transaction(NODES, 'readonly')
-      const store = tx.objectStore(NODES)
-      let answered = 0
-      tx.onabort = () => {
-        const error = new TrellisError('STORAGE', `IndexedDB read from database '${name}' failed: ${describe(tx.error)}`)
-        for (let i = answered; i < batch.length; i++) batch[i].reject(error)
-      }
-      for (const read of batch) {
-        const request = store.get(read.soul)
-        request.onsuccess = () => {
-          answered++
-          read.resolve(request.result as NodeRecord | undefined)
-        }
-      }
+      tx.onabort = () => failAll(new TrellisError('STORAGE', `IndexedDB read from database '${name}' failed: ${describe(tx.error)}`))
+      readSouls(tx.objectStore(NODES), [...waiting.keys()], (soul, record) => answer(soul, record as NodeRecord | undefined))
     } catch (error) {
-      for (const read of batch) read.reject(error instanceof TrellisError ? error : new TrellisError('STORAGE', `IndexedDB read failed: ${describe(error)}`))
+      failAll(error instanceof TrellisError ? error : new TrellisError('STORAGE', `IndexedDB read failed: ${describe(error)}`))
     }
   }
 

@@ -8,9 +8,11 @@ import { NODES } from './open.js'
  * before writing it, so without this, writes of new souls went one commit
  * each).
  *
- * Loaded in the background at open (the keys only); until then, and for ever
- * once more than `max` souls are known, it answers "maybe" and every read
- * goes to IndexedDB. A soul is added when a put for it is queued (before it
+ * Loaded in the background on this page's first write (the keys only): only
+ * writes need it, and a page that only reads at startup (a cold load of
+ * thousands of nodes) should not wait behind reading every key. Until then,
+ * and for ever once more than `max` souls are known, it answers "maybe" and
+ * every read goes to IndexedDB. A soul is added when a put for it is queued (before it
  * can be committed) and never removed, so "absent" is always right for this
  * page's writes; other pages on the same origin announce theirs over a
  * BroadcastChannel (a read racing that message may miss a soul written by
@@ -19,19 +21,39 @@ import { NODES } from './open.js'
 export interface KnownSouls {
   /** False only when the soul is certainly not stored. */
   mayHold(soul: string): boolean
-  /** Souls about to be written (by this page). */
+  /** Souls about to be written (by this page); the first call starts loading the stored souls. */
   add(souls: Iterable<string>): void
   /** Tell other pages about souls this page committed. */
   announce(souls: readonly string[]): void
-  /** Read the stored souls (once the database is open); answers "absent" only after this finished. */
-  load(db: IDBDatabase): void
   close(): void
 }
 
-export function createKnownSouls(name: string, max: number): KnownSouls {
+export function createKnownSouls(name: string, max: number, database: () => Promise<IDBDatabase>): KnownSouls {
   let souls: Set<string> | undefined = new Set()
+  let loading = false
   let loaded = false
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(`trellis-indexeddb:${name}`)
+
+  /** Read the stored souls; answers "absent" only after this finished. */
+  const load = (db: IDBDatabase) => {
+    try {
+      const store = db.transaction(NODES, 'readonly').objectStore(NODES)
+      const counting = store.count()
+      counting.onsuccess = () => {
+        if (counting.result > max) {
+          souls = undefined
+          return
+        }
+        const keys = store.getAllKeys()
+        keys.onsuccess = () => {
+          add(keys.result as string[])
+          loaded = souls !== undefined
+        }
+      }
+    } catch {
+      souls = undefined
+    }
+  }
 
   const add = (list: Iterable<string>) => {
     if (souls === undefined) return
@@ -45,25 +67,12 @@ export function createKnownSouls(name: string, max: number): KnownSouls {
 
   return {
     mayHold: (soul) => !loaded || souls === undefined || souls.has(soul),
-    add,
-    load(db) {
-      try {
-        const store = db.transaction(NODES, 'readonly').objectStore(NODES)
-        const counting = store.count()
-        counting.onsuccess = () => {
-          if (counting.result > max) {
-            souls = undefined
-            return
-          }
-          const keys = store.getAllKeys()
-          keys.onsuccess = () => {
-            add(keys.result as string[])
-            loaded = souls !== undefined
-          }
-        }
-      } catch {
-        souls = undefined
-      }
+    add(list) {
+      add(list)
+      if (loading) return
+      loading = true
+      // A database that failed to open fails every call already; the index just stays unloaded.
+      database().then(load, () => {})
     },
     announce(list) {
       if (channel !== undefined && souls !== undefined && list.length > 0) channel.postMessage(list)
