@@ -24,6 +24,7 @@ const SEQUENTIAL = arg('sequential', 1000)
 const CONCURRENT = arg('concurrent', 10_000)
 const STOCK = process.argv.includes('--stock')
 const ROOT = join(import.meta.dirname, '../..')
+const IMPORT_MAP = JSON.stringify({ imports: { '@noble/hashes/': '/node_modules/@noble/hashes/' } })
 const STOCK_LIBS = {
   localStorage: ['gun.js'],
   rindexed: ['gun.js', 'lib/radix.js', 'lib/radisk.js', 'lib/store.js', 'lib/rindexed.js'],
@@ -35,7 +36,7 @@ const server = createServer(async (req, res) => {
   if (path === '/') {
     const libs = STOCK_LIBS[url.searchParams.get('stock') ?? ''] ?? []
     const scripts = libs.map((lib) => `<script src="/node_modules/gun/${lib}"></script>`).join('')
-    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html>${scripts}`)
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script type="importmap">${IMPORT_MAP}</script>${scripts}`)
     return
   }
   try {

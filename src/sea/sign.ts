@@ -1,6 +1,6 @@
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import { fromBase64, parseSea, seaText, toBase64, utf8 } from './encoding.js'
 import { isPublicKey, type Pair, signKey, verifyKey } from './keys.js'
-import { sha256Bytes } from './sha256.js'
 
 /** A signed message: the data `m` as signed, and `s`, the P1363 signature (r‖s, 64 bytes) in base64. */
 export interface Signed {
@@ -12,11 +12,11 @@ const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const
 
 /**
  * SHA-256 of text's UTF-8: what SEA signs (WebCrypto then hashes it once more, so ECDSA covers
- * SHA-256(SHA-256(text))). Computed in process (sha256.ts, ~3 µs for a signed value): WebCrypto's
+ * SHA-256(SHA-256(text))). Computed in process (@noble/hashes, ~1 µs for a signed value): WebCrypto's
  * digest is asynchronous, a thread-pool round trip per signature for a few hundred bytes.
  */
 export function sha256(text: string): Uint8Array<ArrayBuffer> {
-  return sha256Bytes(utf8(text))
+  return nobleSha256(utf8(text)) as Uint8Array<ArrayBuffer>
 }
 
 function isSigned(value: unknown): value is Signed {

@@ -140,7 +140,8 @@ describe('browser entries persist to IndexedDB (Chromium)', () => {
   it('without IndexedDB (a sandboxed frame, where Chromium denies it) Gun() warns once and keeps working in memory', async () => {
     const { page, errors } = await freshPage()
     const base = files.origin
-    const frame = `<!doctype html><script type="module">
+    const importMap = JSON.stringify({ imports: { '@noble/hashes/': `${base}node_modules/@noble/hashes/` } })
+    const frame = `<!doctype html><script type="importmap">${importMap}</script><script type="module">
       const warnings = []
       console.warn = (m) => warnings.push(String(m))
       let denied

@@ -30,14 +30,17 @@ export function createAppDir(prefix: string, files: Record<string, string>): str
 
 /**
  * The bundled files that a browser app must not contain: anything but the app's own, trellis's
- * browser-safe dist/ (not server, cli, `*.node.js` or the Node-only log store): the browser entries
- * have no npm dependencies. A Node built-in, `ws` or server code shows up here by its path.
+ * browser-safe dist/ (not server, cli, `*.node.js` or the Node-only log store) and @noble/hashes
+ * (SEA's one dependency). A Node built-in, `ws` or server code shows up here by its path.
  */
 export function notBrowserCode(files: Iterable<string>, appDir: string): string[] {
   const dist = join(REPO, 'dist/')
   return [...files].filter(
     (file) =>
-      !file.startsWith('\0vite/') && !file.startsWith(appDir) && !(file.startsWith(dist) && !/\/(server|cli)\/|\.node\.js$|\/storage\/log\//.test(file)),
+      !file.startsWith('\0vite/') &&
+      !file.startsWith(appDir) &&
+      !(file.startsWith(dist) && !/\/(server|cli)\/|\.node\.js$|\/storage\/log\//.test(file)) &&
+      !/\/node_modules\/@noble\/hashes\//.test(file),
   )
 }
 
