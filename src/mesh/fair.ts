@@ -78,6 +78,9 @@ export interface Fair {
   stats(): FairStats
 }
 
+/** The part of the scheduler the mesh and its handlers use (a client mesh has client-work.ts instead). */
+export type InboundWork = Pick<Fair, 'deferFrame' | 'task' | 'batch' | 'charge'>
+
 /** Close code for a peer whose backlog passed its bound: "try again later". */
 export const CLOSE_BACKLOG = 1013
 

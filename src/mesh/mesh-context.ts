@@ -3,6 +3,7 @@ import type { GraphNode } from '../core/node.js'
 import { parseWireGraph } from '../core/wire.js'
 import type { BoundedMap } from './bounded-map.js'
 import type { Dedup } from './dedup.js'
+import type { InboundWork } from './fair.js'
 import { randomId } from './ids.js'
 import type { MeshLimits } from './limits.js'
 import type { MeshCounters } from './mesh-counters.js'
@@ -22,6 +23,7 @@ export interface MeshContextParts {
   routes: BoundedMap<Route>
   subscriptions: Subscriptions
   dedup: Dedup
+  work: InboundWork
   counters: MeshCounters
   log: (line: string) => void
 }
@@ -89,6 +91,7 @@ export function createMeshContext(parts: MeshContextParts): MeshContext {
     peers,
     routes: parts.routes,
     subscriptions: parts.subscriptions,
+    work: parts.work,
     mergingReplies: new Map<string, Peer>(),
     send,
     sendText,

@@ -2,6 +2,7 @@ import type { Engine, Network } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
 import type { BoundedMap } from './bounded-map.js'
 import type { CatchUpOptions, CatchUpStats } from './catch-up.js'
+import type { InboundWork } from './fair.js'
 import type { MeshLimits } from './limits.js'
 import type { Link } from './link.js'
 import type { WireMessage } from './message.js'
@@ -153,6 +154,8 @@ export interface MeshContext {
   readonly peers: Set<Peer>
   readonly routes: BoundedMap<Route>
   readonly subscriptions: Subscriptions
+  /** Scheduling of inbound work: sliced tasks and key budgets (fair.ts on a relay, client-work.ts in a client mesh). */
+  readonly work: InboundWork
   /** Replies being merged, by message id → the peer the reply is routed to (not pushed to again). */
   readonly mergingReplies: Map<string, Peer>
   send(peer: Peer, msg: WireMessage): void

@@ -2,7 +2,6 @@ import type { PutOutcome } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
 import { WireGraphParser } from '../core/wire.js'
 import type { MeshContext } from './mesh-types.js'
-import { fairFor } from './fair.js'
 import { randomId } from './ids.js'
 import { errorText, type WireMessage } from './message.js'
 import type { Peer } from './peer.js'
@@ -20,7 +19,7 @@ import { PutTask } from './put-task.js'
  * of the same batch frame may overtake it.
  */
 export function createPutHandler(mesh: MeshContext) {
-  const fair = fairFor(mesh)
+  const fair = mesh.work
   /** Puts up to this many keys are paid for by their frame's characters alone (fair.ts): no extra work on the hot path. */
   const smallPut = 64
   /**

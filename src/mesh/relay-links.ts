@@ -1,26 +1,10 @@
 import { CLOSE_DUPLICATE, CLOSE_SELF } from './link.js'
 import { randomId } from './ids.js'
+import type { LinksContext, MeshLinks } from './mesh-role.js'
 import type { PeerEvents } from './mesh-types.js'
 import { field, stringField, type WireMessage } from './message.js'
 import { createPeerProof } from './peer-proof.js'
 import type { Peer } from './peer.js'
-
-/** What the link logic needs from its mesh. */
-export interface RelayLinksContext {
-  readonly pid: string
-  readonly relay: boolean
-  readonly maxIdChars: number
-  readonly peers: ReadonlySet<Peer>
-  /** The cluster's shared secret (empty or undefined: none). */
-  readonly peerSecret: string | undefined
-  send(peer: Peer, msg: WireMessage): void
-  closePeer(peer: Peer, code: number, reason: string): void
-  eventsOf(peer: Peer): PeerEvents | undefined
-  isClosed(): boolean
-  log(line: string): void
-  /** A relay link (a relay peer on our side) finished its handshake or was just proven: catch-up starts on it. */
-  onRelayLink?(peer: Peer): void
-}
 
 /**
  * The `?` handshake, peer roles and the one-link rule between relays
@@ -29,7 +13,7 @@ export interface RelayLinksContext {
  * vouched for over a link we dialled) or a client, and which of two links
  * between two relays is kept. Pure: no sockets, WebCrypto only.
  */
-export function createRelayLinks(context: RelayLinksContext) {
+export function createRelayLinks(context: LinksContext): MeshLinks {
   const { pid, relay, maxIdChars, peers, send, closePeer, eventsOf, isClosed, log } = context
   const peerProof = context.peerSecret !== undefined && context.peerSecret !== '' ? createPeerProof(context.peerSecret) : undefined
   /** Accepted links by the nonce we greeted them with: a relay we dial vouches for its own link to us by naming it. */

@@ -1,5 +1,5 @@
 import type { Root } from '../core/chain/root.js'
-import { createMesh } from '../mesh/mesh.js'
+import { createClientMesh } from '../mesh/client-mesh.js'
 import type { Mesh, Plug } from '../mesh/mesh-types.js'
 import type { WireMessage } from '../mesh/message.js'
 import type { Peer } from '../mesh/peer.js'
@@ -80,7 +80,7 @@ export function createWireContext(parts: WireContextParts): WireContext {
   const { root } = parts
   const warn = parts.warn ?? defaultWarn
   const owned = parts.mesh === undefined
-  const mesh = parts.mesh ?? createMesh({ engine: root.engine })
+  const mesh = parts.mesh ?? createClientMesh({ engine: root.engine })
   if (owned) root.setNetwork(mesh.network)
   // The peer a socket message came from, while it travels the `in` chain; a message a plugin made is the plugins' link's.
   const origin = new WeakMap<object, Peer>()

@@ -1,5 +1,5 @@
 import type { Connect } from '../instance.js'
-import { createMesh } from '../mesh/mesh.js'
+import { createClientMesh } from '../mesh/client-mesh.js'
 import { connectAsTab, type DirectConnection, type LockManagerLike } from './tab-leader.js'
 import { dial, type DialOptions } from './ws-client.js'
 import type { WebSocketConstructor } from './websocket-like.js'
@@ -24,7 +24,7 @@ export function createConnect(getWebSocket: () => WebSocketConstructor | undefin
     const WebSocket = getWebSocket()
     if (WebSocket === undefined) throw new Error('No WebSocket in this runtime: cannot connect to peers')
     const direct = (): DirectConnection => {
-      const mesh = shared ?? createMesh({ engine: root.engine })
+      const mesh = shared ?? createClientMesh({ engine: root.engine })
       // Known to have peers before the root sees it, so the sync status goes straight to 'offline', never by 'synced'.
       if ((options.peers ?? []).length > 0) mesh.expectPeers(true)
       if (shared === undefined) root.setNetwork(mesh.network)
