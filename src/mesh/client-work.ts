@@ -1,6 +1,7 @@
 import type { InboundWork, SlicedTask, WorkCost } from './fair.js'
 import { errorText } from './message.js'
 import type { Peer } from './peer.js'
+import { nextTurn } from './scheduler.js'
 
 /**
  * Inbound work in a client mesh (client-role.ts): its peers are the relays it dialled, which it
@@ -32,7 +33,7 @@ export function createClientWork(log: (line: string) => void): InboundWork {
   const schedule = () => {
     if (scheduled || queue.length === 0) return
     scheduled = true
-    setTimeout(runStep, 0)
+    nextTurn(runStep)
   }
   const task = (peer: Peer, work: SlicedTask) => {
     queue.push({ peer, task: work })
