@@ -26,10 +26,17 @@ export async function sign(data: unknown, pair: Pick<Pair, 'pub' | 'priv'>, opti
   if (data === undefined) throw new Error('`undefined` not allowed.')
   const json = parseSea(data)
   if (isSigned(json) && (await verify(json, pair.pub)) !== undefined) return options.raw ? json : `SEA${JSON.stringify(json)}`
-  const key = await signKey(pair)
-  const signature = await ecdsa().sign(key, sha256(seaText(json)))
-  const signed: Signed = { m: json, s: toBase64(signature) }
+  const signed: Signed = { m: json, s: await signatureOf(await signKey(pair), json) }
   return options.raw ? signed : `SEA${JSON.stringify(signed)}`
+}
+
+/**
+ * The signature (base64) of one message with an imported signing key: SEA's `s`. Synchronous when
+ * the primitives are (Node's): a signer of many values pays no promise per value.
+ */
+export function signatureOf(key: CryptoKey, message: unknown): string | Promise<string> {
+  const signature = ecdsa().sign(key, sha256(seaText(message)))
+  return signature instanceof Promise ? signature.then(toBase64) : toBase64(signature)
 }
 
 /**
