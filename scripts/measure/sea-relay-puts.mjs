@@ -2,7 +2,7 @@
 // the bench's sea-relay-puts scenario (bench/scenarios/sea.js) on its own, longer, so a CPU profile
 // of either side can be taken and a busy machine moves the CPU figures less than puts/s.
 //
-//   npm run build && node scripts/measure/sea-relay-puts.mjs [--puts 20000] [--window 256] [--prof DIR] [--unsigned]
+//   npm run build && node scripts/measure/sea-relay-puts.mjs [--puts 20000] [--window 256] [--warmup 2000] [--prof DIR] [--unsigned]
 //
 // One client (trellis/gun, logged in, no local storage, as the bench's) keeps `window` puts in flight
 // to a relay process (bench/scenarios/relay-server.js, log storage). --prof DIR writes a V8 CPU profile
@@ -21,6 +21,7 @@ const arg = (name, fallback) => {
 }
 const total = Number(arg('puts', 20_000))
 const window = Number(arg('window', 256))
+const warmup = Number(arg('warmup', 2000))
 const profDir = arg('prof', undefined)
 // --unsigned: the same puts into a plain soul, for comparison (no signing, no verification).
 const unsigned = process.argv.includes('--unsigned')
@@ -63,7 +64,7 @@ const write = (count, prefix) =>
     pump()
   })
 
-await write(2000, 'w')
+await write(warmup, 'w')
 let session
 if (profDir) {
   session = new Session()
