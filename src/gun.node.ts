@@ -1,6 +1,8 @@
 import WebSocket from 'ws'
 import { createGun, type GunOptions } from './gun.js'
 import type { StorageAdapter } from './core/storage-contract.js'
+import { useEcdsa } from './sea/ecdsa.js'
+import { nodeEcdsa } from './sea/ecdsa-node.js'
 import { fileSessionStore } from './sea/file-session.js'
 import { sharedLogStorage } from './storage/log/shared.js'
 import { isStockRadata } from './storage/log/transfer.js'
@@ -26,6 +28,9 @@ export function defaultNodeStorage(options: GunOptions): StorageAdapter | undefi
   }
   return sharedLogStorage(dir)
 }
+
+// SEA's signatures on Node's crypto (less CPU per signature than WebCrypto's; ecdsa-node.ts).
+useEcdsa(nodeEcdsa)
 
 /** `trellis/gun` in Node: the Gun drop-in, connecting to `peers` with the `ws` package and persisting as stock Gun does. */
 // reason: `ws` implements the W3C WebSocket surface the dialler uses; its typings differ in event shapes.

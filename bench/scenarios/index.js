@@ -26,6 +26,7 @@ export function catalogue({ quick, gun1m }) {
         signatures: 500,
         logins: 3,
         signedPuts: 200,
+        signedWarmup: 100,
       }
     : {
         mem: [20_000, 100_000],
@@ -41,7 +42,8 @@ export function catalogue({ quick, gun1m }) {
         heap: 100_000,
         signatures: 10_000,
         logins: 10,
-        signedPuts: 5000,
+        signedPuts: 20_000,
+        signedWarmup: 2000,
       }
   const jobs = []
 
@@ -206,7 +208,7 @@ export function catalogue({ quick, gun1m }) {
     title: `SEA: ${K(sizes.signedPuts)} signed user-space puts acknowledged through a relay, 256 in flight`,
     module: 'sea.js',
     fn: 'signedRelayPuts',
-    params: { n: sizes.signedPuts, warmup: Math.min(sizes.signedPuts, 500), window: 256 },
+    params: { n: sizes.signedPuts, warmup: sizes.signedWarmup, window: 256 },
     impls: ['trellis', 'gun'],
     needs: ['relay'],
     timeoutMs: 10 * MIN,

