@@ -1,5 +1,7 @@
 import type { Root } from '../core/chain/root.js'
+import { toWireGraph } from '../core/wire.js'
 import { createClientMesh } from '../mesh/client-mesh.js'
+import { randomId } from '../mesh/ids.js'
 import type { Mesh, Plug } from '../mesh/mesh-types.js'
 import type { WireMessage } from '../mesh/message.js'
 import type { Peer } from '../mesh/peer.js'
@@ -21,6 +23,11 @@ const DEFAULT_WAIT_MS = 99
  *   message on with `this.to.next(msg)`, or drops it by not calling it. What leaves the last
  *   handler is checked exactly as a frame from a socket (serialised, size- and shape-checked,
  *   deduplicated, its graph validated) before anything of it is used.
+ * - `put` and `get`, stock's storage events, for adapters written against them: every write
+ *   that goes out through plugins is also a `put` (`{'#', put}`), every read a `get`; and every
+ *   change heard from a peer (a socket, or a transport plugin's `in`) is a `put` too, so an adapter
+ *   stores what the instance learns, as stock's do. An adapter answers with `ctx.on('in', …)`:
+ *   `{'@': id, put: graph}` to a `get`, merged as a reply; `{'@': id, ok: 1}` to a `put`.
  * Other tags are the plugins' own: `on(tag, handler)` and `on(tag, value)` work, Trellis
  * never runs them.
  */
@@ -75,6 +82,15 @@ function frameText(msg: object, warn: (line: string) => void): string | undefine
 
 const defaultWarn = (line: string) => console.warn(line)
 
+/** The tags whose handlers hear what this instance sends: all of it (`out`), or its writes and reads (stock's storage events). */
+const OUTGOING_TAGS = ['out', 'put', 'get'] as const
+
+/** Whether `msg` is a request of kind `tag`: writes and reads this instance makes, not its answers to others (`@`). */
+function isRequest(msg: unknown, tag: (typeof OUTGOING_TAGS)[number]): boolean {
+  if (tag === 'out') return true
+  return msg !== null && typeof msg === 'object' && (msg as Record<string, unknown>)[tag] !== undefined && (msg as Record<string, unknown>)['@'] === undefined
+}
+
 /** The plugin context of one instance: its `in`/`out` chains, wired to its mesh through the plugins' link. */
 export function createWireContext(parts: WireContextParts): WireContext {
   const { root } = parts
@@ -94,33 +110,55 @@ export function createWireContext(parts: WireContextParts): WireContext {
     }
   }
 
+  const emit = (tag: string, msg: unknown) => {
+    try {
+      events.on(tag, msg)
+    } catch (error) {
+      warn(`Gun.on('opt'): a \`${tag}\` handler threw: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  // Changes heard from peers reach storage adapters as `put`s; registered only while `put` has handlers.
+  let stopPeerChanges: (() => void) | undefined
+  const storePeerChanges = (on: boolean) => {
+    if (on && stopPeerChanges === undefined) {
+      stopPeerChanges = root.engine.onChange((changed, origin) => {
+        if (origin.kind === 'peer' && changed.length > 0) emit('put', { '#': randomId(), put: toWireGraph(changed) })
+      })
+    } else if (!on && stopPeerChanges !== undefined) {
+      stopPeerChanges()
+      stopPeerChanges = undefined
+    }
+  }
+
   const events: Events = createEvents((tag) => {
     // Socket input takes the detour through the `in` chain only while it has handlers: none, no cost.
     if (tag === 'in') mesh.setInbound(events.has('in') ? inbound : undefined)
+    if (tag === 'put') storePeerChanges(events.has('put'))
   })
 
   const plug: Plug = mesh.plug(
     {
       send(frame) {
-        if (!events.has('out')) return
-        let parsed: unknown
-        try {
-          parsed = JSON.parse(frame)
-        } catch {
-          return
-        }
-        for (const msg of Array.isArray(parsed) ? parsed : [parsed]) {
+        for (const tag of OUTGOING_TAGS) {
+          if (!events.has(tag)) continue
+          // Parsed per tag: each chain gets messages of its own to change as it likes.
+          let parsed: unknown
           try {
-            events.on('out', msg)
-          } catch (error) {
-            warn(`Gun.on('opt'): an \`out\` handler threw: ${error instanceof Error ? error.message : String(error)}`)
+            parsed = JSON.parse(frame)
+          } catch {
+            return
           }
+          for (const msg of Array.isArray(parsed) ? parsed : [parsed]) if (isRequest(msg, tag)) emit(tag, msg)
         }
       },
       close() {},
       bufferedAmount: () => 0,
     },
-    { listens: () => events.has('out'), readWaitMs: typeof parts.opt.wait === 'number' && parts.opt.wait >= 0 ? parts.opt.wait : DEFAULT_WAIT_MS },
+    {
+      listens: () => OUTGOING_TAGS.some((tag) => events.has(tag)),
+      readWaitMs: typeof parts.opt.wait === 'number' && parts.opt.wait >= 0 ? parts.opt.wait : DEFAULT_WAIT_MS,
+    },
   )
 
   events.setEnd('in', (msg) => {
@@ -137,6 +175,7 @@ export function createWireContext(parts: WireContextParts): WireContext {
     mesh,
     close() {
       mesh.setInbound(undefined)
+      storePeerChanges(false)
       plug.unplug()
       if (owned) {
         mesh.close()

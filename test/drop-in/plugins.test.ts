@@ -103,6 +103,68 @@ describe("Gun.on('opt') plugins", () => {
     await waitUntil(() => a.root.engine.peek('doc')?.get('by') === 'b', 'a gets b’s write')
   })
 
+  it("a storage adapter on stock's put/get events stores writes and what peers send, and answers a new instance's reads", async () => {
+    const Gun = createGun()
+    type WireNode = Record<string, unknown> & { _: { '#': string; '>': Record<string, number> } }
+    /** A stock-style adapter (as gun-file and friends are written): `put` stores, `get` answers, each through `ctx.on('in', …)`. */
+    const storageAdapter = (disk: Map<string, WireNode>) =>
+      Gun.on('create', function (this: ChainListener, ctx: PluginContext) {
+        this.to.next(ctx)
+        ctx.on('put', function (this: ChainListener, msg: unknown) {
+          this.to.next(msg)
+          const { '#': id, put } = msg as { '#': string; put: Record<string, WireNode> }
+          for (const [soul, node] of Object.entries(put)) {
+            const stored: WireNode = disk.get(soul) ?? { _: { '#': soul, '>': {} } }
+            for (const [key, state] of Object.entries(node._['>'])) {
+              if (state >= (stored._['>'][key] ?? -Infinity)) {
+                stored[key] = node[key]
+                stored._['>'][key] = state
+              }
+            }
+            disk.set(soul, stored)
+          }
+          ctx.on('in', { '@': id, ok: 1 })
+        })
+        ctx.on('get', function (this: ChainListener, msg: unknown) {
+          this.to.next(msg)
+          const { '#': id, get } = msg as { '#': string; get: { '#': string } }
+          const node = disk.get(get['#'])
+          ctx.on('in', { '@': id, put: node === undefined ? null : { [get['#']]: node } })
+        })
+      })
+
+    const disk = new Map<string, WireNode>()
+    const adapter = storageAdapter(disk)
+    const first = Gun()
+    expect(await ackOf((cb) => first.get('doc').put({ title: 'kept', n: 1 }, cb))).toEqual({ ok: true })
+    await waitUntil(() => disk.get('doc')?.title === 'kept' || undefined, 'the adapter stored the write')
+    await first.close()
+    // A new instance holds nothing in memory: its read goes to the adapter, which answers from its disk.
+    const second = track(Gun())
+    expect(await second.get('doc').get('title')).toBe('kept')
+    adapter.off()
+
+    // What a peer sends is stored too: `writer` reaches `reader` over a transport plugin; only `reader` has an adapter.
+    const bus = new Set<(text: string, from: PluginContext) => void>()
+    const transport = busTransport(Gun, bus)
+    const writer = track(Gun())
+    const readerDisk = new Map<string, WireNode>()
+    const readerAdapter = storageAdapter(readerDisk)
+    const reader = track(Gun())
+    transport.off()
+    readerAdapter.off()
+    const heard: unknown[] = []
+    reader
+      .get('live')
+      .get('v')
+      .on((value) => {
+        heard.push(value)
+      })
+    writer.get('live').put({ v: 'from the writer' })
+    await waitUntil(() => heard.includes('from the writer'), 'the reader hears the write')
+    await waitUntil(() => readerDisk.get('live')?.v === 'from the writer' || undefined, "the reader's adapter stored the peer's write")
+  })
+
   it('an `in` filter drops puts to a soul (a security plugin); everything else passes', async () => {
     const Gun = createGun()
     const bus = new Set<(text: string, from: PluginContext) => void>()
