@@ -4,6 +4,6 @@ import type { MeshRole } from './mesh-role.js'
 
 /** A client mesh's role (client-mesh.ts): the handshake and its own work queue, nothing of a relay's. */
 export const clientRole: MeshRole = {
-  work: (host) => createClientWork((line) => host.log(line)),
+  work: (host) => createClientWork(host.limits, (line) => host.log(line)),
   links: createClientLinks,
 }
