@@ -32,7 +32,7 @@ class FrameTask implements SlicedTask {
  * event loop. A frame heard while work waits joins the queue (a relay's frames keep their order, as in
  * a relay's lanes), and frames waiting are bounded: past `maxPeerBacklogChars` of them, the link is
  * closed with 1013 (a relay sending faster than a step per macrotask drains would otherwise grow the
- * queue without bound).
+ * queue without bound). A sliced task waits while its peer's socket has a quarter of `maxQueueChars` queued.
  */
 export function createClientWork(limits: MeshLimits, log: (line: string) => void): InboundWork {
   const queue: { peer: Peer; task: SlicedTask }[] = []
@@ -53,8 +53,19 @@ export function createClientWork(limits: MeshLimits, log: (line: string) => void
     }
   }
 
+  // A sliced task waits while this much is still queued for its peer's socket (as in a relay's lanes):
+  // a big reply written faster than the socket drains would close the link as a slow consumer.
+  const outputHighWater = Math.floor(limits.maxQueueChars / 4)
+  const outputPollMs = 2
+  const outputBlocked = (peer: Peer) => !peer.closed && peer.link.bufferedAmount() + peer.batcher.pending > outputHighWater
+
   const runStep = () => {
     scheduled = false
+    if (queue.length > 0 && !(queue[0].task instanceof FrameTask) && outputBlocked(queue[0].peer)) {
+      scheduled = true
+      setTimeout(runStep, outputPollMs).unref?.()
+      return
+    }
     const head = queue.shift()
     if (head === undefined) return
     cost.keys = cost.chars = cost.messages = 0

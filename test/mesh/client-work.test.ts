@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createEngine } from '../../src/core/engine.js'
+import { GraphNode } from '../../src/core/node.js'
 import { createClientMesh } from '../../src/mesh/client-mesh.js'
 import { CLOSE_BACKLOG } from '../../src/mesh/fair.js'
 import { waitUntil } from '../support/wait.js'
@@ -43,6 +44,43 @@ describe('client mesh inbound work (client-work.ts)', () => {
     while (closes.length === 0 && frames < 1000) handle.hear(gets(frames * 100, ++frames * 100))
     expect(closes).toEqual([CLOSE_BACKLOG])
     expect(frames * gets(0, 100).length).toBeLessThan(200_000 + 2 * gets(0, 100).length)
+    mesh.close()
+  })
+
+  it("waits while its answer to a relay's GET is still queued for the socket, instead of closing the relay as a slow consumer", async () => {
+    const engine = createEngine()
+    const keys = 20_000
+    const node = new GraphNode('big')
+    for (let i = 0; i < keys; i++) node.set(`key${i}`, `value ${i} of a node a relay asks this client back for`, 1700000000000)
+    await engine.put([node], { kind: 'local', id: 'w' })
+    const mesh = createClientMesh({ engine, limits: { maxQueueChars: 400_000 } })
+    // A socket whose queue drains only when the test says (a slow network): bufferedAmount as a WebSocket reports it.
+    let buffered = 0
+    let sent = 0
+    const closes: number[] = []
+    const handle = mesh.connect(
+      {
+        send: (text) => {
+          buffered += text.length
+          sent += (text.match(/"key\d+"/g) ?? []).length
+        },
+        close: (code) => void closes.push(code ?? 0),
+        bufferedAmount: () => buffered,
+      },
+      { outgoing: true },
+    )
+    handle.hear(JSON.stringify({ '#': 'ask', get: { '#': 'big' } }))
+    // The reply goes a chunk per step; with nothing drained it stops at the high-water mark, the link kept.
+    await waitUntil(() => sent > 0, 'the first chunk sent')
+    for (let turn = 0; turn < 50; turn++) await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(closes).toEqual([])
+    expect(buffered).toBeLessThan(400_000)
+    // The network drains: the rest follows.
+    await waitUntil(() => {
+      buffered = 0
+      return sent >= keys
+    }, 'every key sent')
+    expect(closes).toEqual([])
     mesh.close()
   })
 })
