@@ -36,7 +36,9 @@ export async function sign(data: unknown, pair: Pick<Pair, 'pub' | 'priv'>, opti
  */
 export function signatureOf(key: CryptoKey, message: unknown): string | Promise<string> {
   const signature = ecdsa().sign(key, sha256(seaText(message)))
-  return signature instanceof Promise ? signature.then(toBase64) : toBase64(signature)
+  // A thenable, not `instanceof Promise`: a promise from another realm (a polyfill, a vm-based test pool) would
+  // otherwise be encoded as bytes, an empty signature.
+  return isThenable(signature) ? Promise.resolve(signature).then(toBase64) : toBase64(signature)
 }
 
 /**
@@ -81,4 +83,8 @@ function lowBytes(text: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(text.length)
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff
   return out
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === 'function'
 }

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ecdsa, useEcdsa } from '../../src/sea/ecdsa.js'
 import { nodeEcdsa } from '../../src/sea/ecdsa-node.js'
@@ -19,6 +20,19 @@ describe("SEA's primitives on Node's crypto", () => {
       expect([...nodeEcdsa.sha256(text)]).toEqual([...web])
       expect([...webCrypto.sha256(text)]).toEqual([...web])
     }
+  })
+
+  it('signs with primitives whose promises come from another realm (a polyfill, a vm-based test pool)', async () => {
+    const keys = await pair()
+    const ForeignPromise = runInNewContext('Promise') as PromiseConstructor
+    useEcdsa({
+      ...webCrypto,
+      sign: (key, digest) =>
+        new ForeignPromise<ArrayBuffer | Uint8Array>((resolve, reject) => void Promise.resolve(webCrypto.sign(key, digest)).then(resolve, reject)),
+    })
+    const signed = await sign(message, keys)
+    useEcdsa(webCrypto)
+    expect(await verify(signed, keys.pub)).toEqual(message)
   })
 
   it('signs what WebCrypto verifies and verifies what WebCrypto signs', async () => {
