@@ -158,9 +158,20 @@ export function dial(mesh: Mesh, url: string, options: DialOptions): Dialer {
   }
 
   const unwake = options.wake?.(() => {
-    if (stopped || standingBy || retry === undefined) return
-    clearTimeout(retry)
+    if (stopped || standingBy) return
+    // A dial made while the network was down may hang or fail only later, then wait out a backoff: start afresh.
+    const pending = handle === undefined ? socket : undefined
+    if (retry === undefined && pending === undefined) return
+    if (retry !== undefined) clearTimeout(retry)
     retry = undefined
+    if (pending !== undefined) {
+      socket = undefined
+      try {
+        pending.close()
+      } catch {
+        // reason: a socket still connecting may refuse close(); it is forgotten either way (its events see socket !== ws).
+      }
+    }
     backoff.reset()
     open()
   })
