@@ -1,4 +1,4 @@
-import { CLOSE_BACKLOG, type InboundWork, type SlicedTask, type WorkCost } from './fair.js'
+import { CLOSE_BACKLOG, frameChars, type InboundWork, type SlicedTask, type WorkCost } from './fair.js'
 import type { MeshLimits } from './limits.js'
 import { errorText } from './message.js'
 import type { Peer } from './peer.js'
@@ -44,7 +44,7 @@ export function createClientWork(limits: MeshLimits, log: (line: string) => void
   const dropped = new WeakSet<Peer>()
 
   const runFrame = (frame: FrameTask) => {
-    backlog -= frame.text.length
+    backlog -= frameChars(frame.text)
     runningFrame = true
     try {
       frame.sink.hear(frame.text)
@@ -97,7 +97,7 @@ export function createClientWork(limits: MeshLimits, log: (line: string) => void
     for (let i = queue.length - 1; i >= 0; i--) {
       const waiting = queue[i].task
       if (waiting instanceof FrameTask && waiting.peer === peer) {
-        backlog -= waiting.text.length
+        backlog -= frameChars(waiting.text)
         queue.splice(i, 1)
       }
     }
@@ -113,11 +113,11 @@ export function createClientWork(limits: MeshLimits, log: (line: string) => void
     deferFrame(peer, text, sink) {
       if (dropped.has(peer)) return true
       if (runningFrame || queue.length === 0) return false
-      if (backlog + text.length > limits.maxPeerBacklogChars) {
+      if (backlog + frameChars(text) > limits.maxPeerBacklogChars) {
         overflow(peer)
         return true
       }
-      backlog += text.length
+      backlog += frameChars(text)
       queue.push({ peer, task: new FrameTask(peer, text, sink, runFrame) })
       schedule()
       return true

@@ -84,6 +84,16 @@ export type InboundWork = Pick<Fair, 'deferFrame' | 'task' | 'batch' | 'charge'>
 /** Close code for a peer whose backlog passed its bound: "try again later". */
 export const CLOSE_BACKLOG = 1013
 
+/**
+ * The least a frame is charged, waiting or budgeted: a tiny one (`[]`) still holds a string and a
+ * queue slot and takes a turn, so counting its two characters would let a flood of them queue
+ * millions under a bound meant in characters.
+ */
+export const MIN_FRAME_CHARS = 64
+
+/** What a frame is charged against the backlog bound and the peer's budget. */
+export const frameChars = (text: string): number => Math.max(text.length, MIN_FRAME_CHARS)
+
 /** A lane's slice also ends after this long (tasks whose steps produce no text, such as sorting). */
 const SLICE_MS = 1
 
@@ -317,11 +327,12 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
           lane.frames = []
           lane.frameHead = 0
         }
-        lane.backlog -= text.length
-        totalBacklog -= text.length
+        const charged = frameChars(text)
+        lane.backlog -= charged
+        totalBacklog -= charged
         resumeIfDrained(lane)
-        if (budgeted(peer)) lane.chars.spend(text.length)
-        spent += text.length
+        if (budgeted(peer)) lane.chars.spend(charged)
+        spent += charged
         turnMessages++
         lane.running = true
         try {
@@ -357,7 +368,7 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
       const lane = laneOf(peer, sink)
       if (lane.running) return false
       if (lane.dead) return true
-      const chars = text.length
+      const chars = frameChars(text)
       // The fast path: nothing waiting, a small frame, budget left.
       if (lane.state === IDLE && chars <= sliceChars) {
         if (!budgeted(peer)) return false

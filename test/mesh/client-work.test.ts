@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createEngine } from '../../src/core/engine.js'
 import { GraphNode } from '../../src/core/node.js'
 import { createClientMesh } from '../../src/mesh/client-mesh.js'
-import { CLOSE_BACKLOG } from '../../src/mesh/fair.js'
+import { CLOSE_BACKLOG, MIN_FRAME_CHARS } from '../../src/mesh/fair.js'
 import { waitUntil } from '../support/wait.js'
 
 /** A relay's link as the client mesh sees it (in process): records the GET answers (`@`) and the close codes. */
@@ -44,6 +44,21 @@ describe('client mesh inbound work (client-work.ts)', () => {
     while (closes.length === 0 && frames < 1000) handle.hear(gets(frames * 100, ++frames * 100))
     expect(closes).toEqual([CLOSE_BACKLOG])
     expect(frames * gets(0, 100).length).toBeLessThan(200_000 + 2 * gets(0, 100).length)
+    mesh.close()
+  })
+
+  it('counts a tiny frame waiting behind its work as at least MIN_FRAME_CHARS (a flood of empty batches stays bounded)', () => {
+    const mesh = createClientMesh({ engine: createEngine(), limits: { maxPeerBacklogChars: 50_000 } })
+    const { link, closes } = relayLink()
+    const handle = mesh.connect(link, { outgoing: true })
+    handle.hear(gets(0, 100)) // sliced: the frames after it wait
+    let frames = 0
+    while (closes.length === 0 && frames < 100_000) {
+      handle.hear('[]')
+      frames++
+    }
+    expect(closes).toEqual([CLOSE_BACKLOG])
+    expect(frames).toBeLessThan(50_000 / MIN_FRAME_CHARS + 2)
     mesh.close()
   })
 

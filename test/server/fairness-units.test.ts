@@ -95,6 +95,24 @@ describe('fair scheduler in a mesh (in process)', () => {
     mesh.close()
   })
 
+  it('counts a tiny frame as at least MIN_FRAME_CHARS: a flood of empty batches cannot queue millions of them under the bound', async () => {
+    const { createMesh } = await import('../../src/mesh/mesh.js')
+    const { createEngine } = await import('../../src/core/engine.js')
+    const { CLOSE_BACKLOG, MIN_FRAME_CHARS } = await import('../../src/mesh/fair.js')
+    const mesh = createMesh({ engine: createEngine(), relay: true, limits: { peerCharsPerSecond: 1000, maxPeerBacklogChars: 50_000, sliceChars: 1000 } })
+    const closes: number[] = []
+    const handle = mesh.connect({ send: () => {}, close: (code) => void closes.push(code ?? 0), bufferedAmount: () => 0 }, { outgoing: false })
+    // '[]' is two characters; each waiting one still holds an array slot and a string: charged MIN_FRAME_CHARS.
+    let i = 0
+    while (closes.length === 0 && i < 100_000) {
+      handle.hear('[]')
+      i++
+    }
+    expect(closes).toEqual([CLOSE_BACKLOG])
+    expect(i).toBeLessThan((50_000 + 4000) / MIN_FRAME_CHARS + 3)
+    mesh.close()
+  })
+
   it("handles a batch frame of over 64 messages in its peer's turns, 64 at a time, in order, the peer's next frames after it", async () => {
     const { createMesh } = await import('../../src/mesh/mesh.js')
     const { createEngine } = await import('../../src/core/engine.js')
