@@ -71,7 +71,8 @@ describe('one relay connection for all tabs (Chromium, relay in a process)', () 
 
       // The follower's write is acked by the relay, through the leader; the leader's listener heard it.
       expect(await inPage(b, `return new Promise((resolve) => db.get('doc').put({ v: 'from B' }, resolve))`)).toEqual({ ok: true })
-      expect(await inPage(a, `return heard`)).toContain('from B')
+      // The change reaches A on the database's channel, the ack on the leader's: two channels, no order between them.
+      await waitUntil(async () => ((await inPage(a, `return heard`)) as unknown[]).includes('from B'), "the leader's listener hears B's write")
       expect((await node.get('doc').read()).data).toMatchObject({ v: 'from B' })
 
       // The follower reads what only the relay has, through the leader.
