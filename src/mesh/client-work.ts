@@ -1,4 +1,4 @@
-import { CLOSE_BACKLOG, frameChars, type InboundWork, type SlicedTask, type WorkCost } from './fair.js'
+import { CLOSE_BACKLOG, frameChars, type InboundWork, OUTPUT_POLL_MS, outputFullFor, type SlicedTask, type WorkCost } from './fair.js'
 import type { MeshLimits } from './limits.js'
 import { errorText } from './message.js'
 import type { Peer } from './peer.js'
@@ -53,17 +53,14 @@ export function createClientWork(limits: MeshLimits, log: (line: string) => void
     }
   }
 
-  // A sliced task waits while this much is still queued for its peer's socket (as in a relay's lanes):
-  // a big reply written faster than the socket drains would close the link as a slow consumer.
-  const outputHighWater = Math.floor(limits.maxQueueChars / 4)
-  const outputPollMs = 2
-  const outputBlocked = (peer: Peer) => !peer.closed && peer.link.bufferedAmount() + peer.batcher.pending > outputHighWater
+  const outputFull = outputFullFor(limits)
+  const outputBlocked = (peer: Peer) => !peer.closed && outputFull(peer)
 
   const runStep = () => {
     scheduled = false
     if (queue.length > 0 && !(queue[0].task instanceof FrameTask) && outputBlocked(queue[0].peer)) {
       scheduled = true
-      setTimeout(runStep, outputPollMs).unref?.()
+      setTimeout(runStep, OUTPUT_POLL_MS).unref?.()
       return
     }
     const head = queue.shift()

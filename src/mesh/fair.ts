@@ -94,6 +94,19 @@ export const MIN_FRAME_CHARS = 64
 /** What a frame is charged against the backlog bound and the peer's budget. */
 export const frameChars = (text: string): number => Math.max(text.length, MIN_FRAME_CHARS)
 
+/** How long sliced work that waits on a full socket looks again. */
+export const OUTPUT_POLL_MS = 2
+
+/**
+ * Whether a peer's socket has a quarter of `maxQueueChars` queued: its sliced work then waits (relays'
+ * lanes and clients' queue alike), since replies written faster than the socket drains would close it
+ * as a slow consumer.
+ */
+export function outputFullFor(limits: MeshLimits): (peer: Peer) => boolean {
+  const highWater = Math.floor(limits.maxQueueChars / 4)
+  return (peer) => peer.link.bufferedAmount() + peer.batcher.pending > highWater
+}
+
 /** A lane's slice also ends after this long (tasks whose steps produce no text, such as sorting). */
 const SLICE_MS = 1
 
@@ -187,9 +200,6 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
   const ready = new LaneQueue()
   const sliceChars = Math.max(1, limits.sliceChars)
   const pauseAt = Math.max(sliceChars, Math.floor(limits.maxPeerBacklogChars / 2))
-  // A sliced reply waits while this much is still queued for the peer's socket.
-  const outputHighWater = Math.floor(limits.maxQueueChars / 4)
-  const outputPollMs = 2
   const cost: WorkCost = { keys: 0, chars: 0, messages: 0 }
   const sliceMessages = Math.max(1, limits.sliceMessages)
   // Messages handled in this turn (frames count one each): a turn ends at `sliceMessages`.
@@ -284,7 +294,7 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
     return wait
   }
 
-  const outputBlocked = (peer: Peer) => peer.link.bufferedAmount() + peer.batcher.pending > outputHighWater
+  const outputBlocked = outputFullFor(limits)
 
   /** One peer's slice of work: until `sliceChars` are spent, its work runs out, or it must wait. */
   const runLane = (lane: Lane) => {
@@ -297,7 +307,7 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
       const wait = budgetWait(lane)
       if (wait > 0) return park(lane, Math.min(wait, 60_000))
       if (lane.taskHead < lane.tasks.length) {
-        if (outputBlocked(peer)) return park(lane, outputPollMs)
+        if (outputBlocked(peer)) return park(lane, OUTPUT_POLL_MS)
         const task = lane.tasks[lane.taskHead]
         cost.keys = 0
         cost.chars = 0
