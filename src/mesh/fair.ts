@@ -379,10 +379,11 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
       if (lane.running) return false
       if (lane.dead) return true
       const chars = frameChars(text)
-      // The fast path: nothing waiting, a small frame, budget left.
+      // The fast path: nothing waiting, a small frame, budget left (both budgets: a peer in debt for the
+      // keys it was served or the signatures it had checked waits, however few characters it sends).
       if (lane.state === IDLE && chars <= sliceChars) {
         if (!budgeted(peer)) return false
-        if (lane.chars.balance >= 0 || budgetWait(lane) === 0) {
+        if ((lane.chars.balance >= 0 && lane.keys.balance >= 0) || budgetWait(lane) === 0) {
           lane.chars.spend(chars)
           return false
         }

@@ -3,6 +3,7 @@ import { fairStatsOf } from '../../mesh/fair.js'
 import type { TrellisNode } from './node.js'
 import type { SubscribeStats } from './subscribe.js'
 import { cachedKeyCount, MAX_CACHED_KEYS } from '../../sea/keys.js'
+import { relayVerifyThreads } from '../../sea/verify-threads.js'
 
 export interface HttpMetrics {
   readonly registry: Registry
@@ -122,6 +123,13 @@ export function createHttpMetrics(sources: MetricsSources, options: { defaultMet
   ])
   gaugeFrom('trellis_souls_in_memory', 'Nodes held in memory', [], () => [[{}, node.engine.size]])
   gaugeFrom('trellis_sea_cached_keys', `Imported public keys SEA keeps for signature checks (at most ${MAX_CACHED_KEYS})`, [], () => [[{}, cachedKeyCount()]])
+  gaugeFrom(
+    'trellis_sea_verifications_pending',
+    'Signature checks waiting for a verify thread (at most 65 536; past it a put needing one is refused)',
+    [],
+    () => [[{}, relayVerifyThreads.pending]],
+  )
+  gaugeFrom('trellis_sea_verify_threads', 'Threads checking signatures (started on the first check)', [], () => [[{}, relayVerifyThreads.threads]])
   gaugeFrom('trellis_mesh_table_size', 'Bounded mesh tables: dedup, routes, subscriptions, outbox (queue)', ['table'], () => {
     const stats = node.mesh.stats()
     return [

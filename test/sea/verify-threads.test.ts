@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { nodeEcdsa } from '../../src/sea/ecdsa-node.js'
+import { signKey, verifyKey } from '../../src/sea/keys.js'
+import { pair } from '../../src/sea/index.js'
+import { createVerifyThreads } from '../../src/sea/verify-threads.js'
+
+// A relay checks signatures on threads of its own (verify-threads.ts): every answer must be the one
+// Node's crypto gives on the thread pool, for any mix of keys, batch sizes and malformed input.
+async function signed(count: number) {
+  const keys = await pair()
+  const [priv, pub] = await Promise.all([signKey(keys), verifyKey(keys.pub)])
+  return Array.from({ length: count }, (_, i) => {
+    const digest = nodeEcdsa.sha256(`message ${i} of ${keys.pub}`)
+    return { key: pub, digest, signature: new Uint8Array(nodeEcdsa.sign(priv, digest) as Uint8Array) }
+  })
+}
+
+describe('verify threads', () => {
+  it('answers as the thread pool does, for several keys and batches larger than one message', async () => {
+    const threads = createVerifyThreads(2)
+    const jobs = [...(await signed(300)), ...(await signed(300))]
+    const results = await Promise.all(
+      jobs.flatMap(({ key, digest, signature }, i) => {
+        const other = jobs[(i + 300) % jobs.length].key
+        const tampered = signature.slice()
+        tampered[i % 64] ^= 1
+        return [threads.verify(key, signature, digest), threads.verify(key, tampered, digest), threads.verify(other, signature, digest)]
+      }),
+    )
+    expect(results).toEqual(jobs.flatMap(() => [true, false, false]))
+    expect(threads.pending).toBe(0)
+    expect(threads.threads).toBe(2)
+  })
+
+  it('refuses signatures of the wrong length, a zero signature and a digest of the wrong length, without failing the batch', async () => {
+    const threads = createVerifyThreads(1)
+    const [good] = await signed(1)
+    const results = await Promise.all([
+      threads.verify(good.key, good.signature.slice(0, 63), good.digest),
+      threads.verify(good.key, new Uint8Array(70), good.digest),
+      threads.verify(good.key, new Uint8Array(64), good.digest),
+      threads.verify(good.key, good.signature, good.digest.slice(0, 16)),
+      threads.verify(good.key, good.signature, good.digest),
+    ])
+    expect(results).toEqual([false, false, false, false, true])
+  })
+
+  it('refuses a check at once, with QUOTA, past its bound of checks waiting', async () => {
+    const threads = createVerifyThreads(1, undefined, 4)
+    const jobs = await signed(6)
+    const results = await Promise.allSettled(jobs.map(({ key, signature, digest }) => threads.verify(key, signature, digest)))
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected'])
+    expect((results[4] as PromiseRejectedResult).reason).toMatchObject({ code: 'QUOTA', message: 'Too many signatures waiting to be checked.' })
+    // Answered checks make room again.
+    expect(threads.pending).toBe(0)
+    expect(await threads.verify(jobs[5].key, jobs[5].signature, jobs[5].digest)).toBe(true)
+  })
+
+  it('checks on the thread pool instead when its threads fail', async () => {
+    const threads = createVerifyThreads(1, () => process.exit(1))
+    const jobs = await signed(20)
+    const first = await Promise.all(jobs.map(({ key, signature, digest }) => threads.verify(key, signature, digest)))
+    expect(first).toEqual(jobs.map(() => true))
+    // Each failed thread is replaced; past the failures allowed, everything goes to the pool at once.
+    for (let round = 0; round < 5; round++) {
+      const [{ key, signature, digest }] = jobs
+      expect(await threads.verify(key, signature, digest)).toBe(true)
+    }
+    expect(threads.pending).toBe(0)
+  })
+})

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { pair, sign } from '../../src/sea/index.js'
+import { rawClient, type RawClient } from './helpers.js'
+import { startLimitedRelay, type LimitedRelay } from './fairness-helpers.js'
+
+// A signature check costs a relay ~90 µs of a verify thread, twenty times a plain written key: a peer
+// sending user-space keys with junk signatures (free to make) must pay for the checks from its own
+// budget, or it queues them without bound and everyone's signed writes wait behind them.
+
+let relay: LimitedRelay | undefined
+const open: RawClient[] = []
+afterEach(async () => {
+  for (const c of open.splice(0)) c.close()
+  await relay?.kill()
+  relay = undefined
+})
+
+const KEYS_PER_PUT = 400
+const PUTS = 30
+
+describe('fairness: one peer flooding signature checks', () => {
+  it("charges a peer's user-space keys to its budget: the flood waits its turn, another user's signed write does not", async () => {
+    relay = await startLimitedRelay({ peerKeysPerSecond: 50_000 })
+    const victim = await pair()
+    const soul = `~${victim.pub}`
+    const heavy = await rawClient(relay.url, { pid: 'heavy' })
+    const light = await rawClient(relay.url, { pid: 'light' })
+    open.push(heavy, light)
+    // 12 000 keys, each with a well-formed signature that is not the owner's: every one is checked, every put refused.
+    const junk = Buffer.alloc(64, 7).toString('base64')
+    for (let p = 0; p < PUTS; p++) {
+      const node: Record<string, unknown> = {}
+      const states: Record<string, number> = {}
+      for (let k = 0; k < KEYS_PER_PUT; k++) {
+        node[`k${p}-${k}`] = JSON.stringify({ ':': k, '~': junk })
+        states[`k${p}-${k}`] = 1_700_000_000_000
+      }
+      heavy.send({ '#': `h${p}`, put: { [`${soul}/flood`]: { _: { '#': `${soul}/flood`, '>': states }, ...node } } })
+    }
+    await heavy.waitFor((m) => m['@'] === 'h0', 30_000)
+    // The light client writes into its owner's space with a good signature while the flood is under way.
+    const writer = await pair()
+    const state = Date.now()
+    const { s } = (await sign({ '#': `~${writer.pub}`, '.': 'name', ':': 'light', '>': state }, writer, { raw: true })) as { s: string }
+    light.send({
+      '#': 'l1',
+      put: { [`~${writer.pub}`]: { _: { '#': `~${writer.pub}`, '>': { name: state } }, name: JSON.stringify({ ':': 'light', '~': s }) } },
+    })
+    expect((await light.waitFor((m) => m['@'] === 'l1', 30_000)).ok).toBe(true)
+    const heavyAnsweredBeforeLight = heavy.heard.filter((m) => typeof m['@'] === 'string').length
+    expect(heavyAnsweredBeforeLight).toBeLessThan(PUTS)
+    for (let p = 0; p < PUTS; p++) expect((await heavy.waitFor((m) => m['@'] === `h${p}`, 60_000)).err).toBe('Unverified data.')
+    expect(await relay.metric('trellis_inbound_events_total{event="budget_wait"}')).toBeGreaterThan(0)
+  }, 90_000)
+})
