@@ -68,18 +68,26 @@ export function cachedKeyCount(): number {
 }
 
 /** Imported signing keys, by pub and priv: a logged-in user signs every value it writes with one key. */
-const signKeys = new Map<string, Promise<CryptoKey>>()
+const signKeys = new Map<string, { imported: Promise<CryptoKey>; key?: CryptoKey }>()
 const MAX_SIGN_KEYS = 64
 
 export function signKey(pair: Pick<Pair, 'pub' | 'priv'>): Promise<CryptoKey> {
   const id = `${pair.pub}\u0000${pair.priv}`
-  let key = signKeys.get(id)
-  if (key !== undefined) return key
-  key = subtle().importKey('jwk', jwk(pair.pub, pair.priv), ECDSA, false, ['sign'])
+  const cached = signKeys.get(id)
+  if (cached !== undefined) return cached.imported
+  const entry: { imported: Promise<CryptoKey>; key?: CryptoKey } = { imported: subtle().importKey('jwk', jwk(pair.pub, pair.priv), ECDSA, false, ['sign']) }
   if (signKeys.size >= MAX_SIGN_KEYS) signKeys.delete(signKeys.keys().next().value as string)
-  signKeys.set(id, key)
-  key.catch(() => signKeys.delete(id))
-  return key
+  signKeys.set(id, entry)
+  entry.imported.then(
+    (key) => void (entry.key = key),
+    () => signKeys.delete(id),
+  )
+  return entry.imported
+}
+
+/** The signing key if `signKey` has imported it already: a writer signing synchronously (Node) then waits for nothing. */
+export function signKeyNow(pair: Pick<Pair, 'pub' | 'priv'>): CryptoKey | undefined {
+  return signKeys.get(`${pair.pub}\u0000${pair.priv}`)?.key
 }
 
 export function ecdhPublicKey(epub: string): Promise<CryptoKey> {

@@ -4,7 +4,7 @@ import type { Value } from '../core/types.js'
 import { parseEnvelope, soulOwner } from '../core/user-space.js'
 import type { WriteHook, WriteOptions } from '../core/chain/root.js'
 import { parseSea } from './encoding.js'
-import { type Pair, signKey } from './keys.js'
+import { type Pair, signKey, signKeyNow } from './keys.js'
 import { signatureOf } from './sign.js'
 
 /**
@@ -27,13 +27,23 @@ export function createSigner(session: () => Pair | undefined): WriteHook {
     let touches = false
     for (const node of nodes) if (node.soul.indexOf('~') !== -1) touches = true
     if (!touches) return nodes
-    return signNodes(nodes, session(), options)
+    const pair = session()
+    if (pair === undefined) return signNodes(nodes, undefined, undefined, options)
+    // Synchronous once the key is imported and the signatures are made on the spot (Node's): the root then
+    // applies the write at once, as an unsigned one (root.ts).
+    const key = signKeyNow(pair)
+    if (key !== undefined) return signNodes(nodes, pair, key, options)
+    return signKey(pair).then((imported) => signNodes(nodes, pair, imported, options))
   }
 }
 
-async function signNodes(nodes: GraphNode[], pair: Pair | undefined, options: WriteOptions | undefined): Promise<GraphNode[]> {
+function signNodes(
+  nodes: GraphNode[],
+  pair: Pair | undefined,
+  key: CryptoKey | undefined,
+  options: WriteOptions | undefined,
+): GraphNode[] | Promise<GraphNode[]> {
   const cert = options?.cert === undefined ? undefined : parseSea(options.cert)
-  let key: CryptoKey | undefined
   // Signatures still to come (WebCrypto's are asynchronous; Node's are made on the spot): all in flight at once.
   const pending: Promise<void>[] = []
   const out: GraphNode[] = []
@@ -42,11 +52,10 @@ async function signNodes(nodes: GraphNode[], pair: Pair | undefined, options: Wr
     if (soul === '~' || soul.startsWith('~/')) throw new TrellisError('UNVERIFIED', 'User is not logged in.', soul)
     const owner = soulOwner(soul)
     const extra = owner === undefined || pair === undefined || owner === pair.pub ? undefined : cert
-    if (owner === undefined || pair === undefined || (owner !== pair.pub && extra === undefined)) {
+    if (owner === undefined || pair === undefined || key === undefined || (owner !== pair.pub && extra === undefined)) {
       out.push(node)
       continue
     }
-    key ??= await signKey(pair)
     const values = node.values.slice()
     for (let i = 0; i < node.keys.length; i++) {
       const name = node.keys[i]
@@ -60,8 +69,7 @@ async function signNodes(nodes: GraphNode[], pair: Pair | undefined, options: Wr
     if (extra === undefined) selfSigned.add(signed)
     out.push(signed)
   }
-  if (pending.length > 0) await Promise.all(pending)
-  return out
+  return pending.length > 0 ? Promise.all(pending).then(() => out) : out
 }
 
 /** A user-space value as stored: `{":": value, "~": signature}`, and with a certificate its `+` and the writer `*`. */

@@ -257,6 +257,25 @@ describe('chain API (reference §3 B)', () => {
     expect(seen).toEqual(['one', 'two'])
   })
 
+  it('a value put on a key of a soul (built on the spot) is stored as any put, and refused with the same errors', async () => {
+    const gun = Gun()
+    const put = (value: unknown) =>
+      new Promise<Ack>((resolve) =>
+        gun
+          .get('spot')
+          .get('k')
+          .put(value as never, resolve),
+      )
+    for (const value of ['text', 0, -1.5, true, false, null]) {
+      expect((await put(value)).err).toBeUndefined()
+      expect(await gun.get('spot').get('k')).toBe(value)
+    }
+    const errors = await Promise.all([put(undefined), put(() => 1), put(Number.NaN), put('x'.repeat(gun.root.limits.maxValueChars + 1))])
+    expect(errors.map((ack) => typeof ack.err)).toEqual(['string', 'string', 'string', 'string'])
+    for (const ack of errors.slice(1)) expect(String(ack.err)).toContain('spot.k')
+    expect(await gun.get('spot').get('k')).toBe(null)
+  })
+
   it('back() walks up the chain; back(-1) is the root', () => {
     const gun = Gun()
     const c = gun.get('a').get('b').get('c')

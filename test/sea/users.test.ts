@@ -133,6 +133,24 @@ describe("a logged-in user's writes (signed, pipelined), on one instance without
     expect(acks).toEqual(Array.from({ length: 50 }, (_, i) => `c${i}`))
   })
 
+  it('the later of two writes to one key wins, whichever of them is built first (states are taken in issue order)', async () => {
+    const gun = Gun({ radisk: false })
+    instances.push(gun)
+    const user = gun.user()
+    const name = alias('gus')
+    await call((cb) => user.create(name, 'password123', cb))
+    await call((cb) => user.auth(name, 'password123', cb))
+    // A put on a key is built once the writes before it are; a flat object on the user's soul is built at once.
+    user.get('x').put(1)
+    user.put({ x: 2 })
+    user.get('list').set({ n: 1 })
+    user.get('y').put('first')
+    user.put({ y: 'second' })
+    await gun.synced()
+    expect(await user.get('x')).toBe(2)
+    expect(await user.get('y')).toBe('second')
+  })
+
   it("are refused before login, and a write into another user's space without a certificate is refused", async () => {
     const gun = Gun({ radisk: false })
     instances.push(gun)

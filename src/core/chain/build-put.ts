@@ -71,6 +71,7 @@ export async function writeTarget(chain: WriteChain, ctx: IfyContext): Promise<s
  */
 export function buildPutNow(chain: WriteChain, data: unknown): GraphNode[] | undefined {
   const step = chain.step
+  if (step.kind === 'key') return valueOnSoulKey(chain, step.key, data)
   if (step.kind !== 'soul' || !isPlainObject(data) || Object.hasOwn(data, '_') || isLink(data)) return undefined
   const limits = chain.root.limits
   const soulRefused = soulError(step.soul, limits)
@@ -91,10 +92,27 @@ export function buildPutNow(chain: WriteChain, data: unknown): GraphNode[] | und
   return [new GraphNode(step.soul, keys, values, states)]
 }
 
-/** Turn one `put(data)` into graph diffs, or throw a TrellisError naming the path. Nothing is written on error. */
-export async function buildPut(chain: WriteChain, data: unknown, isChain: (value: unknown) => value is WriteChain): Promise<GraphNode[]> {
+/**
+ * `gun.get(soul).get(key).put(value)` for a value that is not an object: one key on a known soul, no
+ * link to look up. Anything else, or anything invalid, is left to `buildPut` (its errors name the path).
+ */
+function valueOnSoulKey(chain: WriteChain, key: string, data: unknown): GraphNode[] | undefined {
+  const parent = chain.parent
+  if (parent === undefined || parent.step.kind !== 'soul' || (data !== null && typeof data === 'object') || data === undefined) return undefined
+  const soul = parent.step.soul
+  const limits = chain.root.limits
+  if (keyError(key, soul, limits) !== undefined || valueError(data, soul, limits) !== undefined) return undefined
+  return [new GraphNode(soul, [key], [data as Value], [chain.root.engine.clock.next()])]
+}
+
+/**
+ * Turn one `put(data)` into graph diffs, or throw a TrellisError naming the path. Nothing is written on error.
+ * `state` is taken when the put is issued: a build may run later (after the writes before it are built),
+ * and a later put must not lose to an earlier one built after it.
+ */
+export async function buildPut(chain: WriteChain, data: unknown, isChain: (value: unknown) => value is WriteChain, state: number): Promise<GraphNode[]> {
   const root = chain.root
-  const ctx = context(root, root.engine.clock.next(), isChain)
+  const ctx = context(root, state, isChain)
   const step = chain.step
   const path = describePath(chain)
   // A LEX chain reads a selection of keys: there is no one place to write to.

@@ -106,8 +106,10 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   /** Gun's `unset(item)`: take an item `set()` added out of this list (its link becomes null). */
   unset(item: Chain | Record<string, unknown>, callback?: AckCallback): this {
     const root = this.root
+    // The state is the call's, not the build's (buildPut says why).
+    const state = root.engine.clock.next()
     this.root.write(async () => {
-      const ctx = context(root, root.engine.clock.next(), isChain)
+      const ctx = context(root, state, isChain)
       const soul = item instanceof Chain ? await writeTarget(item, ctx) : ownSoul(item)
       if (soul === undefined) throw new TrellisError('INVALID_DATA', `unset() needs a chain or a node with a soul at ${describePath(this) || 'root'}`)
       diffFor(ctx, await writeTarget(this, ctx)).set(soul, null, ctx.state)
@@ -144,7 +146,11 @@ export class Chain implements ChainPath, PromiseLike<Data> {
       }, callback)
       return this
     }
-    this.root.write(now ?? (() => buildPut(this, data, isChain)), callback, options?.opt)
+    if (now !== undefined) this.root.write(now, callback, options?.opt)
+    else {
+      const state = this.root.engine.clock.next()
+      this.root.write(() => buildPut(this, data, isChain, state), callback, options?.opt)
+    }
     return this
   }
 
@@ -156,8 +162,9 @@ export class Chain implements ChainPath, PromiseLike<Data> {
   set(data: unknown, callback?: AckCallback): Chain {
     const root = this.root
     if (data instanceof Chain) {
+      const state = root.engine.clock.next()
       root.write(async () => {
-        const ctx = context(root, root.engine.clock.next(), isChain)
+        const ctx = context(root, state, isChain)
         const soul = await writeTarget(data, ctx)
         diffFor(ctx, await writeTarget(this, ctx)).set(soul, { '#': soul }, ctx.state)
         return [...ctx.nodes.values()]

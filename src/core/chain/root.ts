@@ -307,42 +307,56 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
 
     write(given, ack, options) {
       const hook = writeHook
-      if (hook !== undefined) return writeThroughHook(hook, given, ack, options)
-      const build = given
       const id = nextId()
       beginOne()
-      // Fast path: nothing in flight, nodes ready, engine applies synchronously (no closure, no promise).
-      if (applied === undefined) {
-        let built: GraphNode[] | Promise<GraphNode[]>
+      const earlier = applied ?? built
+      if (earlier !== undefined) {
+        if (hook !== undefined) return pipeline(id, given, undefined, hook, ack, options)
+        const run = async () => {
+          const nodes = typeof given === 'function' ? await given() : given
+          const outcome = await engine.apply(nodes, { kind: 'local', id })
+          acknowledge(id, nodes, outcome, ack)
+        }
+        return track(earlier.then(run).catch((error: unknown) => failWrite(error, ack)))
+      }
+      // Fast path: nothing in flight, nodes ready, the hook (if any) done on the spot and the engine applying
+      // synchronously: no closure, no promise. A logged-in user's write in Node takes it (signing is synchronous).
+      let nodesNow: GraphNode[] | Promise<GraphNode[]>
+      try {
+        nodesNow = typeof given === 'function' ? given() : given
+      } catch (error) {
+        later(() => failWrite(error, ack))
+        return
+      }
+      if (hook !== undefined) {
+        if (!Array.isArray(nodesNow)) return pipeline(id, nodesNow, undefined, hook, ack, options)
+        let signed: GraphNode[] | Promise<GraphNode[]>
         try {
-          built = typeof build === 'function' ? build() : build
+          signed = hook(nodesNow, options)
         } catch (error) {
           later(() => failWrite(error, ack))
           return
         }
-        if (Array.isArray(built)) {
-          const nodes = built
-          const outcome = engine.apply(nodes, { kind: 'local', id })
-          if (!(outcome instanceof Promise)) return acknowledge(id, nodes, outcome, ack)
-          return track(
-            outcome.then(
-              (done) => acknowledge(id, nodes, done, ack),
-              (error: unknown) => failWrite(error, ack),
-            ),
-          )
-        }
+        // Signatures under way (WebCrypto): the write goes on in the pipeline, its nodes visible to later builds.
+        if (!Array.isArray(signed)) return pipeline(id, nodesNow, signed, hook, ack, options)
+        nodesNow = signed
+      }
+      if (Array.isArray(nodesNow)) {
+        const nodes = nodesNow
+        const outcome = engine.apply(nodes, { kind: 'local', id })
+        if (!(outcome instanceof Promise)) return acknowledge(id, nodes, outcome, ack)
         return track(
-          built
-            .then((nodes) => Promise.resolve(engine.apply(nodes, { kind: 'local', id })).then((done) => acknowledge(id, nodes, done, ack)))
-            .catch((error: unknown) => failWrite(error, ack)),
+          outcome.then(
+            (done) => acknowledge(id, nodes, done, ack),
+            (error: unknown) => failWrite(error, ack),
+          ),
         )
       }
-      const run = async () => {
-        const nodes = typeof build === 'function' ? await build() : build
-        const outcome = await engine.apply(nodes, { kind: 'local', id })
-        acknowledge(id, nodes, outcome, ack)
-      }
-      track(applied.then(run).catch((error: unknown) => failWrite(error, ack)))
+      return track(
+        nodesNow
+          .then((nodes) => Promise.resolve(engine.apply(nodes, { kind: 'local', id })).then((done) => acknowledge(id, nodes, done, ack)))
+          .catch((error: unknown) => failWrite(error, ack)),
+      )
     },
 
     synced() {
@@ -355,14 +369,23 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
    * issue order, each after the earlier ones are built (their nodes visible to it through
    * `pendingLink`); the hook runs at once, alongside the earlier writes' hooks; applies run in issue
    * order. Signing is an asynchronous WebCrypto call: waiting for each write's signatures before
-   * building the next held a signed writer to one write per crypto round trip (~1 200/s).
+   * building the next held a signed writer to one write per crypto round trip (~1 200/s). `signing`:
+   * the hook's result when the fast path (write) already ran it.
    */
-  const writeThroughHook = (hook: WriteHook, build: WriteBuilder, ack: ((ack: Ack) => void) | undefined, options: WriteOptions | undefined) => {
-    const id = nextId()
-    beginOne()
+  const pipeline = (
+    id: string,
+    build: WriteBuilder | Promise<GraphNode[]>,
+    signing: Promise<GraphNode[]> | undefined,
+    hook: WriteHook,
+    ack: ((ack: Ack) => void) | undefined,
+    options: WriteOptions | undefined,
+  ) => {
     const earlierApplied = applied
     const earlierBuilt = built ?? applied
-    const nodes = (earlierBuilt ?? Promise.resolve()).then(() => (typeof build === 'function' ? build() : build))
+    // Marked handled now: it is awaited only once the build is shown, and a refusal must not count as unhandled meanwhile.
+    signing?.catch(ignore)
+    // Builds run in issue order; one already under way (the fast path's, nothing earlier in flight) goes on.
+    const nodes = build instanceof Promise ? build : (earlierBuilt ?? Promise.resolve()).then(() => (typeof build === 'function' ? build() : build))
     const shown = nodes.then((list) => {
       for (const node of list) {
         const held = unapplied.get(node.soul)
@@ -379,7 +402,7 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
     })
     const work = shown.then(async (list) => {
       try {
-        const signed = await hook(list, options)
+        const signed = await (signing ?? hook(list, options))
         await earlierApplied
         const outcome = await engine.apply(signed, { kind: 'local', id })
         acknowledge(id, signed, outcome, ack)
