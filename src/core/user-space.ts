@@ -21,6 +21,31 @@ export function soulOwner(soul: string): string | undefined {
   return `${parts[0]}.${parts[1]}`
 }
 
+/** States before this are checked with SEA's pre-2020 digests too (sea/enforce.ts); newer data never needs them. */
+export const LEGACY_BEFORE = Date.UTC(2020, 0, 1)
+
+/**
+ * The most signature checks a put from a peer can cost SEA's rules (sea/enforce.ts), for its peer to be
+ * charged with: one a key in a soul with `~` in it; two for a key checked with the pre-2020 digests too (a
+ * state before 2020, a `SEA{…}` value); two more for a value that may carry a certificate (`"+"`, or
+ * any `\u` escape, which may spell the `+`), checked on each key. Junk signatures are free to make.
+ */
+export function signatureChecks(nodes: GraphNode[]): number {
+  let checks = 0
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n]
+    if (node.soul.indexOf('~') === -1) continue
+    checks += node.size
+    for (let i = 0; i < node.size; i++) {
+      const value = node.values[i]
+      const text = typeof value === 'string'
+      if (node.states[i] < LEGACY_BEFORE || (text && value.startsWith('SEA{'))) checks++
+      if (text && (value.indexOf('"+"') !== -1 || value.indexOf('\\u') !== -1)) checks += 2
+    }
+  }
+  return checks
+}
+
 /** A stored user-space value: `{":": value, "~": signature}`, with `"+"` (certificate) and `"*"` (writer) when certified. */
 export interface Envelope {
   ':': unknown

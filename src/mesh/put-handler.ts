@@ -1,5 +1,6 @@
 import type { PutOutcome } from '../core/engine-types.js'
 import type { GraphNode } from '../core/node.js'
+import { signatureChecks } from '../core/user-space.js'
 import { WireGraphParser } from '../core/wire.js'
 import type { MeshContext } from './mesh-types.js'
 import { randomId } from './ids.js'
@@ -28,9 +29,10 @@ export function createPutHandler(mesh: MeshContext) {
    */
   const putKeyWeight = 4
   /**
-   * A key in a soul with `~` in it costs a signature check (user space) or an alias check: ~90 µs of a
-   * verify thread, charged as this many served keys on top of the key itself. Junk signatures are free
-   * to make; without the charge one peer could queue checks faster than they are made, without bound.
+   * A key in a soul with `~` in it costs a signature check (user space) or an alias check, some keys up
+   * to four checks (signatureChecks): ~90 µs of a verify thread each, charged as this many served keys on
+   * top of the key itself. Junk signatures are free to make; without the charge one peer could queue
+   * checks faster than they are made, without bound.
    */
   const signedKeyWeight = 20
   /** A put of more keys than this is checked a slice at a time (~1 ms each). */
@@ -62,9 +64,8 @@ export function createPutHandler(mesh: MeshContext) {
   }
 
   function apply(nodes: GraphNode[], id: string, peer: Peer): void {
-    let signedKeys = 0
-    for (let i = 0; i < nodes.length; i++) if (nodes[i].soul.indexOf('~') !== -1) signedKeys += nodes[i].size
-    if (signedKeys > 0) fair.charge(peer, signedKeys * signedKeyWeight)
+    const checks = signatureChecks(nodes)
+    if (checks > 0) fair.charge(peer, checks * signedKeyWeight)
     const failed = (error: unknown) => reject(peer, id, errorText(error))
     const acknowledge = () => {
       // Written as text: one ack per put is the relay's busiest message.

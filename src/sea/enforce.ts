@@ -2,7 +2,7 @@ import type { Origin, VerifyHook } from '../core/engine-types.js'
 import { TrellisError } from '../core/errors.js'
 import { GraphNode } from '../core/node.js'
 import type { Value } from '../core/types.js'
-import { parseEnvelope, plainValue, soulOwner } from '../core/user-space.js'
+import { LEGACY_BEFORE, parseEnvelope, plainValue, soulOwner } from '../core/user-space.js'
 import { seaText, toBase64 } from './encoding.js'
 import { allowingRule } from './policy.js'
 import { sha256, verify } from './sign.js'
@@ -39,8 +39,6 @@ export interface SeaRulesOptions {
   readKey?: (soul: string, key: string) => Promise<Value | undefined>
 }
 
-/** States before this are checked with SEA's pre-2020 digests too; newer data never needs them. */
-const LEGACY_BEFORE = Date.UTC(2020, 0, 1)
 /** A pre-2020 message signed over the value alone is not bound to its place: stock takes it only before 2019. */
 const LEGACY_UNBOUND_BEFORE = Date.UTC(2019, 0, 1)
 

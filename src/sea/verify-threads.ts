@@ -68,9 +68,15 @@ function spki(key: CryptoKey): Uint8Array {
   return der
 }
 
+/** A batch sent to a thread; its answers come in order, so `answered` jobs from the start are done. */
+interface Batch {
+  jobs: Job[]
+  answered: number
+}
+
 class VerifyThread {
   readonly worker: Worker
-  readonly batches = new Map<number, Job[]>()
+  readonly batches = new Map<number, Batch>()
   pending = 0
   failed = false
 
@@ -100,7 +106,7 @@ class VerifyThread {
       signatures.set(job.signature, i * 64)
       digests.set(job.digest, i * 32)
     }
-    this.batches.set(id, jobs)
+    this.batches.set(id, { jobs, answered: 0 })
     if (this.pending === 0) this.worker.ref()
     this.pending += jobs.length
     const message: BatchMessage = { id, keys, keyOf, signatures, digests }
@@ -108,10 +114,12 @@ class VerifyThread {
   }
 
   private answered({ id, from, ok }: ResultMessage): void {
-    const jobs = this.batches.get(id)
-    if (jobs === undefined) return
+    const batch = this.batches.get(id)
+    if (batch === undefined) return
+    const jobs = batch.jobs
     for (let i = 0; i < ok.length; i++) jobs[from + i].resolve(ok[i] === 1)
-    if (from + ok.length === jobs.length) this.batches.delete(id)
+    batch.answered = from + ok.length
+    if (batch.answered === jobs.length) this.batches.delete(id)
     this.pending -= ok.length
     if (this.pending === 0) this.worker.unref()
   }
@@ -133,13 +141,16 @@ export function createVerifyThreads(
   let open: Job[] = []
   let scheduled = false
 
-  /** A thread that died answers nothing more: its unanswered jobs are checked on the thread pool instead. */
+  /**
+   * A thread that died answers nothing more: its unanswered jobs are checked on the thread pool instead
+   * (only those: an answered job checked again would be answered twice, and counted off `pending` twice).
+   */
   const onFailure = (thread: VerifyThread) => {
     if (thread.failed) return
     thread.failed = true
     failures++
     threads.splice(threads.indexOf(thread), 1)
-    for (const jobs of thread.batches.values()) for (const job of jobs) fallback(job)
+    for (const { jobs, answered } of thread.batches.values()) for (let i = answered; i < jobs.length; i++) fallback(jobs[i])
     thread.batches.clear()
     thread.pending = 0
   }

@@ -276,6 +276,16 @@ describe('chain API (reference §3 B)', () => {
     expect(await gun.get('spot').get('k')).toBe(null)
   })
 
+  it('a value put on a key of a soul too long is refused as a put of an object there is (the soul is checked on the spot too)', async () => {
+    const gun = Gun()
+    const soul = 's'.repeat(gun.root.limits.maxSoulChars + 1)
+    const onKey = await new Promise<Ack>((resolve) => gun.get(soul).get('k').put(1, resolve))
+    const onSoul = await new Promise<Ack>((resolve) => gun.get(soul).put({ k: 1 }, resolve))
+    expect(onKey).toMatchObject({ code: 'INVALID_SOUL' })
+    expect(onKey).toEqual(onSoul)
+    expect(gun.root.engine.peek(soul)).toBeUndefined()
+  })
+
   it('back() walks up the chain; back(-1) is the root', () => {
     const gun = Gun()
     const c = gun.get('a').get('b').get('c')

@@ -69,3 +69,23 @@ describe('verify threads', () => {
     expect(threads.pending).toBe(0)
   })
 })
+
+describe('verify threads: a thread dying mid-batch', () => {
+  it('checks only the jobs it left unanswered again: each answered once, the pending count back at 0', async () => {
+    // Answers the first 64 jobs of its first batch (as true: the signatures are good), then dies.
+    const answersSomeThenDies = () => {
+      const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads')
+      parentPort?.on('message', (batch: { id: number }) => {
+        parentPort.postMessage({ id: batch.id, from: 0, ok: new Uint8Array(64).fill(1) })
+        setTimeout(() => process.exit(1), 20)
+      })
+    }
+    const threads = createVerifyThreads(1, answersSomeThenDies)
+    const jobs = await signed(100)
+    const results = await Promise.all(jobs.map(({ key, signature, digest }) => threads.verify(key, signature, digest)))
+    expect(results).toEqual(jobs.map(() => true))
+    // A re-check of an answered job (on the thread pool) would land meanwhile, and count it off twice.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(threads.pending).toBe(0)
+  })
+})

@@ -101,7 +101,7 @@ function valueOnSoulKey(chain: WriteChain, key: string, data: unknown): GraphNod
   if (parent === undefined || parent.step.kind !== 'soul' || (data !== null && typeof data === 'object') || data === undefined) return undefined
   const soul = parent.step.soul
   const limits = chain.root.limits
-  if (keyError(key, soul, limits) !== undefined || valueError(data, soul, limits) !== undefined) return undefined
+  if (soulError(soul, limits) !== undefined || keyError(key, soul, limits) !== undefined || valueError(data, soul, limits) !== undefined) return undefined
   return [new GraphNode(soul, [key], [data as Value], [chain.root.engine.clock.next()])]
 }
 

@@ -416,7 +416,9 @@ export function createRoot(engine: Engine, options: RootOptions = {}): Root {
         }
       }
     })
-    track(work.catch((error: unknown) => failWrite(error, ack)))
+    // Refused (its build or its hook failed): answered at once, but settled after the writes before it, which
+    // the writes after it and reads issued after it wait for through this one.
+    track(work.catch((error: unknown) => failWrite(error, ack)).then(() => earlierApplied))
   }
 
   /** Keep later reads and writes behind this one until it is applied. */
