@@ -295,6 +295,8 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
   }
 
   const outputBlocked = outputFullFor(limits)
+  /** A client whose signature checks fill its share of the verify queue waits for them before its next frame. */
+  const checksBlocked = (peer: Peer) => peer.checksWaiting > limits.maxPeerChecksWaiting && budgeted(peer)
 
   /** One peer's slice of work: until `sliceChars` are spent, its work runs out, or it must wait. */
   const runLane = (lane: Lane) => {
@@ -306,6 +308,7 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
       if (!lane.hasWork) return idle(lane)
       const wait = budgetWait(lane)
       if (wait > 0) return park(lane, Math.min(wait, 60_000))
+      if (checksBlocked(peer)) return park(lane, OUTPUT_POLL_MS)
       if (lane.taskHead < lane.tasks.length) {
         if (outputBlocked(peer)) return park(lane, OUTPUT_POLL_MS)
         const task = lane.tasks[lane.taskHead]
@@ -381,7 +384,7 @@ function createFair(limits: MeshLimits, log: (line: string) => void = () => {}):
       const chars = frameChars(text)
       // The fast path: nothing waiting, a small frame, budget left (both budgets: a peer in debt for the
       // keys it was served or the signatures it had checked waits, however few characters it sends).
-      if (lane.state === IDLE && chars <= sliceChars) {
+      if (lane.state === IDLE && chars <= sliceChars && !checksBlocked(peer)) {
         if (!budgeted(peer)) return false
         if ((lane.chars.balance >= 0 && lane.keys.balance >= 0) || budgetWait(lane) === 0) {
           lane.chars.spend(chars)

@@ -65,6 +65,11 @@ export interface MeshLimits extends PeerLimits, ValidationLimits {
   peerCharsPerSecond: number
   /** Characters of frames one peer may have waiting for its turn; past it the connection is closed (1013). */
   maxPeerBacklogChars: number
+  /**
+   * Signature checks a client's puts may have waiting (SEA, user space: ~90 µs each on a verify thread);
+   * past it the client's frames wait until its checks are done, so no client holds more of the shared queue.
+   */
+  maxPeerChecksWaiting: number
   /** Bytes of partially received frames across all sockets; past it the socket holding most is closed (1009). */
   maxPartialFrameBytes: number
 }
@@ -99,6 +104,7 @@ export const DEFAULT_LIMITS: MeshLimits = {
   peerKeysPerSecond: 250_000,
   peerCharsPerSecond: 8 * 1024 * 1024,
   maxPeerBacklogChars: 16 * 1024 * 1024,
+  maxPeerChecksWaiting: 1024,
   maxPartialFrameBytes: 64 * 1024 * 1024,
   packChars: 64 * 1024,
   maxQueueChars: 16 * 1024 * 1024,

@@ -109,6 +109,8 @@ export class Peer {
   heardAt = Date.now()
   framesOut = 0
   framesIn = 0
+  /** Signature checks its puts have waiting (put-handler.ts); past `maxPeerChecksWaiting` its frames wait (fair.ts). */
+  checksWaiting = 0
 
   constructor(id: string, link: Link, info: PeerInfo, limits: PeerLimits, onOverflow: (peer: Peer) => void) {
     this.id = id

@@ -65,7 +65,10 @@ export function createPutHandler(mesh: MeshContext) {
 
   function apply(nodes: GraphNode[], id: string, peer: Peer): void {
     const checks = signatureChecks(nodes)
-    if (checks > 0) fair.charge(peer, checks * signedKeyWeight)
+    if (checks > 0) {
+      fair.charge(peer, checks * signedKeyWeight)
+      peer.checksWaiting += checks
+    }
     const failed = (error: unknown) => reject(peer, id, errorText(error))
     const acknowledge = () => {
       // Written as text: one ack per put is the relay's busiest message.
@@ -73,14 +76,24 @@ export function createPutHandler(mesh: MeshContext) {
     }
     // `apply` is synchronous when it can be: a subscriber hearing a push pays no promise for it.
     let outcome: PutOutcome | Promise<PutOutcome>
+    // The put's checks are done once the engine has taken or refused it (durability is not their concern).
+    const checked = () => {
+      peer.checksWaiting -= checks
+    }
     try {
       outcome = mesh.engine.apply(nodes, { kind: 'peer', peer, id })
     } catch (error) {
+      checked()
       return failed(error)
     }
     const stored = mesh.ackPuts ? acknowledge : ignore
-    if (outcome instanceof Promise) outcome.then((done) => done.durable).then(stored, failed)
-    else outcome.durable.then(stored, failed)
+    if (outcome instanceof Promise) {
+      if (checks > 0) outcome.then(checked, checked)
+      outcome.then((done) => done.durable).then(stored, failed)
+    } else {
+      checked()
+      outcome.durable.then(stored, failed)
+    }
   }
 }
 

@@ -176,7 +176,12 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
     }
     if (pending === undefined) return out
     const result = out
-    return Promise.all(pending).then(() => result)
+    // Every check finished before the answer, even a refusal: a relay counts a peer's checks as waiting until
+    // then (put-handler.ts), and the refusal named is the first key's in the put, not the first to finish.
+    return Promise.allSettled(pending).then((checks) => {
+      for (const check of checks) if (check.status === 'rejected') throw check.reason
+      return result
+    })
   }
 }
 

@@ -18,7 +18,42 @@ afterEach(async () => {
 const KEYS_PER_PUT = 400
 const PUTS = 30
 
+/** `PUTS` puts of `KEYS_PER_PUT` keys into `soul`, each with a well-formed signature that is not the owner's. */
+function flood(client: RawClient, soul: string): void {
+  const junk = Buffer.alloc(64, 7).toString('base64')
+  for (let p = 0; p < PUTS; p++) {
+    const node: Record<string, unknown> = {}
+    const states: Record<string, number> = {}
+    for (let k = 0; k < KEYS_PER_PUT; k++) {
+      node[`k${p}-${k}`] = JSON.stringify({ ':': k, '~': junk })
+      states[`k${p}-${k}`] = 1_700_000_000_000
+    }
+    client.send({ '#': `h${p}`, put: { [`${soul}/flood`]: { _: { '#': `${soul}/flood`, '>': states }, ...node } } })
+  }
+}
+
 describe('fairness: one peer flooding signature checks', () => {
+  it('holds no more of the shared queue of checks than its share: past it, its frames wait for its checks', async () => {
+    // A budget that never binds: only the share of the queue holds the flood back.
+    relay = await startLimitedRelay({ peerKeysPerSecond: 1e12, maxPeerChecksWaiting: 200 })
+    const victim = await pair()
+    const heavy = await rawClient(relay.url, { pid: 'heavy' })
+    open.push(heavy)
+    flood(heavy, `~${victim.pub}`)
+    const r = relay
+    const waiting: number[] = []
+    let answered = 0
+    while (answered < PUTS) {
+      waiting.push((await r.metric('trellis_sea_verifications_pending')) ?? 0)
+      answered = heavy.heard.filter((m) => typeof m['@'] === 'string' && (m['@'] as string).startsWith('h')).length
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    for (let p = 0; p < PUTS; p++) expect((await heavy.waitFor((m) => m['@'] === `h${p}`, 60_000)).err).toBe('Unverified data.')
+    // The share, plus the one put that took the peer past it (its keys are checked together).
+    expect(Math.max(...waiting)).toBeLessThanOrEqual(200 + KEYS_PER_PUT)
+    expect(waiting.some((n) => n > 0)).toBe(true)
+  }, 90_000)
+
   it("charges a peer's user-space keys to its budget: the flood waits its turn, another user's signed write does not", async () => {
     relay = await startLimitedRelay({ peerKeysPerSecond: 50_000 })
     const victim = await pair()
@@ -27,16 +62,7 @@ describe('fairness: one peer flooding signature checks', () => {
     const light = await rawClient(relay.url, { pid: 'light' })
     open.push(heavy, light)
     // 12 000 keys, each with a well-formed signature that is not the owner's: every one is checked, every put refused.
-    const junk = Buffer.alloc(64, 7).toString('base64')
-    for (let p = 0; p < PUTS; p++) {
-      const node: Record<string, unknown> = {}
-      const states: Record<string, number> = {}
-      for (let k = 0; k < KEYS_PER_PUT; k++) {
-        node[`k${p}-${k}`] = JSON.stringify({ ':': k, '~': junk })
-        states[`k${p}-${k}`] = 1_700_000_000_000
-      }
-      heavy.send({ '#': `h${p}`, put: { [`${soul}/flood`]: { _: { '#': `${soul}/flood`, '>': states }, ...node } } })
-    }
+    flood(heavy, soul)
     await heavy.waitFor((m) => m['@'] === 'h0', 30_000)
     // The light client writes into its owner's space with a good signature while the flood is under way.
     const writer = await pair()
