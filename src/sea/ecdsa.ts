@@ -13,8 +13,11 @@ export interface Ecdsa {
   sha256(text: string): Uint8Array<ArrayBuffer>
   /** The P1363 signature (r‖s, 64 bytes) of `digest`. */
   sign(key: CryptoKey, digest: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer | Uint8Array> | Uint8Array
-  /** Whether `signature` is `key`'s over `digest` (false for a malformed one). */
-  verify(key: CryptoKey, signature: Uint8Array<ArrayBuffer>, digest: Uint8Array<ArrayBuffer>): Promise<boolean>
+  /**
+   * Whether `signature` is `key`'s over `digest` (false for a malformed one). `source`: who the check is
+   * for (the peer whose put it is), for a verifier that serves its sources in turn (verify-threads.ts).
+   */
+  verify(key: CryptoKey, signature: Uint8Array<ArrayBuffer>, digest: Uint8Array<ArrayBuffer>, source?: object): Promise<boolean>
 }
 
 const ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const

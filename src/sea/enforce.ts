@@ -54,14 +54,15 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
   const now = options.now ?? Date.now
   const secure = options.secure === true
 
-  const checkUserKey = (soul: string, owner: string, key: string, value: Value, state: number, pending: Promise<void>[]) => {
+  /** `source`: the peer the put came from, whose checks a relay's verify threads take in turn with other peers'. */
+  const checkUserKey = (soul: string, owner: string, key: string, value: Value, state: number, source: object | undefined, pending: Promise<void>[]) => {
     const path = `${soul}.${key}`
     if (key === 'pub' && soul === `~${owner}`) {
       if (value !== owner) throw refuse('Account not same!', path)
       return
     }
     if (typeof value === 'string' && value.startsWith('SEA{')) {
-      pending.push(checkLegacy(soul, owner, key, value, state, path))
+      pending.push(checkLegacy(soul, owner, key, value, state, path, source))
       return
     }
     const signed = parseEnvelope(value)
@@ -72,9 +73,9 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
     const message = { m: { '#': soul, '.': key, ':': signed[':'], '>': state }, s: signed['~'] }
     const legacy = state < LEGACY_BEFORE
     pending.push(
-      verify(message, (writer as string | undefined) ?? owner, { legacy }).then((data) => {
+      verify(message, (writer as string | undefined) ?? owner, { legacy, source }).then((data) => {
         if (data === undefined) throw refuse('Unverified data.', path)
-        if (writer !== undefined) return checkCertificate(soul, owner, key, state, writer as string, certificate, path)
+        if (writer !== undefined) return checkCertificate(soul, owner, key, state, writer as string, certificate, path, source)
       }),
     )
   }
@@ -84,8 +85,8 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
    * alone (stock accepts it for states before 2019) or over `[soul, key, value, state]` (the "[]"
    * format, bound to its place). Old accounts stored that way still sync and log in.
    */
-  const checkLegacy = async (soul: string, owner: string, key: string, value: string, state: number, path: string) => {
-    const data = await verify(value, owner)
+  const checkLegacy = async (soul: string, owner: string, key: string, value: string, state: number, path: string, source: object | undefined) => {
+    const data = await verify(value, owner, { source })
     if (data === undefined) throw refuse('Unverified data.', path)
     if (Array.isArray(data) && data.length === 4) {
       if (data[0] === soul && data[1] === key && Math.floor(Number(data[3])) === Math.floor(state)) return
@@ -94,8 +95,17 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
     if (state >= LEGACY_UNBOUND_BEFORE) throw refuse('Unverified data.', path)
   }
 
-  const checkCertificate = async (soul: string, owner: string, key: string, state: number, writer: string, certificate: unknown, path: string) => {
-    const cert = (await verify(certificate, owner)) as Record<string, unknown> | undefined
+  const checkCertificate = async (
+    soul: string,
+    owner: string,
+    key: string,
+    state: number,
+    writer: string,
+    certificate: unknown,
+    path: string,
+    source: object | undefined,
+  ) => {
+    const cert = (await verify(certificate, owner, { source })) as Record<string, unknown> | undefined
     if (cert === undefined || cert === null || typeof cert !== 'object') throw refuse('Certificate verification fail.', path)
     if (cert.e !== undefined && state > Number.parseFloat(String(cert.e))) throw refuse('Certificate expired.', path)
     const c = cert.c
@@ -133,6 +143,7 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
   }
 
   return function enforceSea(nodes: GraphNode[], origin: Origin): GraphNode[] | Promise<GraphNode[]> {
+    const source = origin.kind === 'peer' && typeof origin.peer === 'object' && origin.peer !== null ? origin.peer : undefined
     let pending: Promise<void>[] | undefined
     let out = nodes
     for (let n = 0; n < nodes.length; n++) {
@@ -166,7 +177,7 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
           if (linkOf(value) !== key) throw refuse('Alias not same!', `${soul}.${key}`)
         } else if (owner !== undefined) {
           if (origin.kind === 'local' && selfSigned.has(node)) break
-          checkUserKey(soul, owner, key, value, node.states[i], (pending ??= []))
+          checkUserKey(soul, owner, key, value, node.states[i], source, (pending ??= []))
         } else if (soul.indexOf('#') !== -1) {
           checkHash(soul, key, value)
         } else if (secure) {

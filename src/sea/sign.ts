@@ -48,7 +48,7 @@ export function signatureOf(key: CryptoKey, message: unknown): string | Promise<
  * they do in stock SEA, so old accounts still log in; `legacy: false` skips
  * those two extra checks (the relay does, for states after 2019).
  */
-export async function verify(data: unknown, pub: string | Pick<Pair, 'pub'> | false, options: { legacy?: boolean } = {}): Promise<unknown> {
+export async function verify(data: unknown, pub: string | Pick<Pair, 'pub'> | false, options: { legacy?: boolean; source?: object } = {}): Promise<unknown> {
   const json = parseSea(data)
   if (pub === false) return isSigned(json) ? parseSea(json.m) : undefined
   const key = typeof pub === 'string' ? pub : pub?.pub
@@ -59,15 +59,16 @@ export async function verify(data: unknown, pub: string | Pick<Pair, 'pub'> | fa
   } catch {
     return undefined
   }
-  if (await check(cryptoKey, json.s, seaText(json.m), false)) return parseSea(json.m)
+  const source = options.source
+  if (await check(cryptoKey, json.s, seaText(json.m), false, source)) return parseSea(json.m)
   if (options.legacy === false) return undefined
   // Before 2020: the digest of the message's text as parsed, and signatures possibly stored as text.
   const legacy = String(parseSea(json.m))
-  if ((await check(cryptoKey, json.s, legacy, false)) || (await check(cryptoKey, json.s, legacy, true))) return parseSea(json.m)
+  if ((await check(cryptoKey, json.s, legacy, false, source)) || (await check(cryptoKey, json.s, legacy, true, source))) return parseSea(json.m)
   return undefined
 }
 
-async function check(key: CryptoKey, signature: string, text: string, signatureAsText: boolean): Promise<boolean> {
+async function check(key: CryptoKey, signature: string, text: string, signatureAsText: boolean, source: object | undefined): Promise<boolean> {
   let bytes: Uint8Array<ArrayBuffer>
   try {
     bytes = signatureAsText ? lowBytes(signature) : fromBase64(signature)
@@ -75,7 +76,7 @@ async function check(key: CryptoKey, signature: string, text: string, signatureA
     return false
   }
   if (!signatureAsText && bytes.length !== 64) return false
-  return ecdsa().verify(key, bytes, sha256(text))
+  return ecdsa().verify(key, bytes, sha256(text), source)
 }
 
 /** Stock SEA's "utf8" reading of a signature stored as text: one byte per character, its low eight bits. */

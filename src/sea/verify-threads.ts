@@ -15,8 +15,10 @@ import { nodeEcdsa } from './ecdsa-node.js'
  * verifications leave the disk's thread pool"). Here verifications go in batches, one message per
  * batch, to threads that do nothing else, and the libuv pool is left to the disk.
  *
- * A batch is what one turn of the event loop asked for (at most `MAX_BATCH`); results come back 64
- * at a time, so the first puts of a big batch are acked before its last are checked. Signatures
+ * Checks wait in one queue per source (the peer whose put they are; the process's own in another) and
+ * are sent in turn, one from each source, so a peer flooding checks delays another's by a check per
+ * flooding peer, not by its whole backlog. A thread is sent at most `MAX_BATCH` at a time and has at
+ * most `IN_FLIGHT` unanswered; results come back 64 at a time, and each answer makes room for more. Signatures
  * that are not 64 bytes (legacy ones stored as text) and everything after a thread failed more than
  * `MAX_FAILURES` times go to `nodeEcdsa.verify`, the thread pool, as before.
  *
@@ -32,6 +34,8 @@ export interface VerifyThreads {
 }
 
 const MAX_BATCH = 256
+/** Unanswered checks a thread may hold: enough to keep it busy between answers (~20 ms of work). */
+const IN_FLIGHT = 256
 const MAX_FAILURES = 3
 const MAX_PENDING = 65_536
 
@@ -80,7 +84,11 @@ class VerifyThread {
   pending = 0
   failed = false
 
-  constructor(program: () => void, onFailure: (thread: VerifyThread) => void) {
+  constructor(
+    program: () => void,
+    onFailure: (thread: VerifyThread) => void,
+    private readonly onAnswer: () => void,
+  ) {
     // Evaluated source rather than a file: the same code runs from `src/` under the tests and from `dist/`.
     this.worker = new Worker(`(${program.toString()})()`, { eval: true })
     this.worker.unref()
@@ -122,6 +130,31 @@ class VerifyThread {
     if (batch.answered === jobs.length) this.batches.delete(id)
     this.pending -= ok.length
     if (this.pending === 0) this.worker.unref()
+    this.onAnswer()
+  }
+}
+
+/** One source's checks not sent yet, oldest first. */
+class SourceQueue {
+  private jobs: Job[] = []
+  private head = 0
+
+  get size(): number {
+    return this.jobs.length - this.head
+  }
+
+  push(job: Job): void {
+    this.jobs.push(job)
+  }
+
+  shift(): Job {
+    const job = this.jobs[this.head++]
+    // A source that never runs dry would otherwise keep every check it ever sent reachable.
+    if (this.head >= 1024 && this.head * 2 >= this.jobs.length) {
+      this.jobs = this.jobs.slice(this.head)
+      this.head = 0
+    }
+    return job
   }
 }
 
@@ -138,7 +171,9 @@ export function createVerifyThreads(
   let pending = 0
   let failures = 0
   let nextBatch = 0
-  let open: Job[] = []
+  // Sources with checks not sent yet, served in turn (a Map keeps their order); `undefined` is the process's own.
+  const queues = new Map<object | undefined, SourceQueue>()
+  let queued = 0
   let scheduled = false
 
   /**
@@ -153,26 +188,48 @@ export function createVerifyThreads(
     for (const { jobs, answered } of thread.batches.values()) for (let i = answered; i < jobs.length; i++) fallback(jobs[i])
     thread.batches.clear()
     thread.pending = 0
+    send()
   }
 
   const fallback = (job: Job) => {
     nodeEcdsa.verify(job.key, job.signature, job.digest).then(job.resolve)
   }
 
+  /** Up to `count` queued checks, one from each source in turn. */
+  const take = (count: number): Job[] => {
+    const jobs: Job[] = []
+    while (jobs.length < count && queued > 0) {
+      for (const [source, queue] of queues) {
+        jobs.push(queue.shift())
+        queued--
+        if (queue.size === 0) queues.delete(source)
+        if (jobs.length === count) break
+      }
+    }
+    return jobs
+  }
+
+  /** Fill every thread up to `IN_FLIGHT`, least loaded first. */
+  const send = () => {
+    if (queued === 0) return
+    if (failures > MAX_FAILURES) return take(queued).forEach(fallback)
+    while (threads.length < threadCount) threads.push(new VerifyThread(program, onFailure, send))
+    for (;;) {
+      let least = threads[0]
+      for (const thread of threads) if (thread.pending < least.pending) least = thread
+      const room = Math.min(MAX_BATCH, IN_FLIGHT - least.pending)
+      if (room <= 0 || queued === 0) return
+      least.send(nextBatch++, take(room))
+    }
+  }
+
   const flush = () => {
     scheduled = false
-    if (open.length === 0) return
-    const jobs = open
-    open = []
-    if (failures > MAX_FAILURES) return jobs.forEach(fallback)
-    while (threads.length < threadCount) threads.push(new VerifyThread(program, onFailure))
-    let least = threads[0]
-    for (const thread of threads) if (thread.pending < least.pending) least = thread
-    least.send(nextBatch++, jobs)
+    send()
   }
 
   return {
-    verify: (key, signature, digest) =>
+    verify: (key, signature, digest, source) =>
       new Promise((resolve, reject) => {
         if (pending >= maxPending) return reject(new TrellisError('QUOTA', 'Too many signatures waiting to be checked.'))
         pending++
@@ -186,8 +243,12 @@ export function createVerifyThreads(
           },
         }
         if (signature.length !== 64 || digest.length !== 32) return fallback(job)
-        open.push(job)
-        if (open.length >= MAX_BATCH) flush()
+        let queue = queues.get(source)
+        if (queue === undefined) queues.set(source, (queue = new SourceQueue()))
+        queue.push(job)
+        queued++
+        // A turn asking for many checks starts the threads on the first of them at once.
+        if (queued >= MAX_BATCH) send()
         else if (!scheduled) {
           scheduled = true
           setImmediate(flush)

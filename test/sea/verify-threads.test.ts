@@ -56,6 +56,27 @@ describe('verify threads', () => {
     expect(await threads.verify(jobs[5].key, jobs[5].signature, jobs[5].digest)).toBe(true)
   })
 
+  it("serves its sources in turn: a source flooding checks delays another's by a few, not by its backlog", async () => {
+    const threads = createVerifyThreads(1)
+    const flood = await signed(2000)
+    const [light] = await signed(1)
+    const heavy = {}
+    let floodDone = 0
+    let floodDoneWhenLightAnswered = -1
+    const flooding = flood.map(({ key, signature, digest }) => threads.verify(key, signature, digest, heavy).then(() => void floodDone++))
+    // Asked for after the whole flood, by another source.
+    const lightAnswered = threads.verify(light.key, light.signature, light.digest, {}).then((ok) => {
+      floodDoneWhenLightAnswered = floodDone
+      return ok
+    })
+    expect(await lightAnswered).toBe(true)
+    await Promise.all(flooding)
+    // At most what was already sent to the thread (256) and one turn of 64 answers, never the 2 000.
+    expect(floodDoneWhenLightAnswered).toBeLessThanOrEqual(256 + 64)
+    expect(floodDone).toBe(2000)
+    expect(threads.pending).toBe(0)
+  })
+
   it('checks on the thread pool instead when its threads fail', async () => {
     const threads = createVerifyThreads(1, () => process.exit(1))
     const jobs = await signed(20)
