@@ -67,7 +67,8 @@ export interface MeshLimits extends PeerLimits, ValidationLimits {
   maxPeerBacklogChars: number
   /**
    * Signature checks a client's puts may have waiting (SEA, user space: ~90 µs each on a verify thread);
-   * past it the client's frames wait until its checks are done, so no client holds more of the shared queue.
+   * past it the client's next frames wait until it is back under it. A frame already taken is checked whole: one
+   * put of up to `maxFrameChars` can still queue tens of thousands by itself.
    */
   maxPeerChecksWaiting: number
   /** Bytes of partially received frames across all sockets; past it the socket holding most is closed (1009). */

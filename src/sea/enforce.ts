@@ -146,44 +146,51 @@ export function createSeaRules(options: SeaRulesOptions = {}): VerifyHook {
     const source = origin.kind === 'peer' && typeof origin.peer === 'object' && origin.peer !== null ? origin.peer : undefined
     let pending: Promise<void>[] | undefined
     let out = nodes
-    for (let n = 0; n < nodes.length; n++) {
-      let node = nodes[n]
-      const soul = node.soul
-      // The common case: a soul with nothing SEA looks at costs three scans of its name.
-      if (soul.indexOf('~') === -1 && soul.indexOf('#') === -1 && soul.indexOf('<?') === -1) {
-        if (secure && node.size > 0) throw refuse(`Soul missing public key at '${node.keys[0]}'.`, `${soul}.${node.keys[0]}`)
-        continue
-      }
-      const forget = soul.indexOf('<?')
-      if (forget !== -1) {
-        const seconds = Number.parseFloat(soul.slice(forget + 2).split('<?')[0])
-        if (seconds) {
-          const kept = without(node, (i) => node.states[i] < now() - seconds * 1000)
-          if (kept !== node) {
-            if (out === nodes) out = nodes.slice()
-            out[n] = node = kept
+    try {
+      for (let n = 0; n < nodes.length; n++) {
+        let node = nodes[n]
+        const soul = node.soul
+        // The common case: a soul with nothing SEA looks at costs three scans of its name.
+        if (soul.indexOf('~') === -1 && soul.indexOf('#') === -1 && soul.indexOf('<?') === -1) {
+          if (secure && node.size > 0) throw refuse(`Soul missing public key at '${node.keys[0]}'.`, `${soul}.${node.keys[0]}`)
+          continue
+        }
+        const forget = soul.indexOf('<?')
+        if (forget !== -1) {
+          const seconds = Number.parseFloat(soul.slice(forget + 2).split('<?')[0])
+          if (seconds) {
+            const kept = without(node, (i) => node.states[i] < now() - seconds * 1000)
+            if (kept !== node) {
+              if (out === nodes) out = nodes.slice()
+              out[n] = node = kept
+            }
+          }
+        }
+        const owner = soul === '~@' || soul.startsWith('~@') ? undefined : soulOwner(soul)
+        for (let i = 0; i < node.keys.length; i++) {
+          const key = node.keys[i]
+          const value = node.values[i]
+          if (soul === '~@') {
+            if (!value) throw refuse('Data must exist!', `${soul}.${key}`)
+            if (linkOf(value) !== `~@${key}`) throw refuse('Alias not same!', `${soul}.${key}`)
+          } else if (soul.startsWith('~@')) {
+            if (!value) throw refuse('Alias must exist!', `${soul}.${key}`)
+            if (linkOf(value) !== key) throw refuse('Alias not same!', `${soul}.${key}`)
+          } else if (owner !== undefined) {
+            if (origin.kind === 'local' && selfSigned.has(node)) break
+            checkUserKey(soul, owner, key, value, node.states[i], source, (pending ??= []))
+          } else if (soul.indexOf('#') !== -1) {
+            checkHash(soul, key, value)
+          } else if (secure) {
+            throw refuse(`Soul missing public key at '${key}'.`, `${soul}.${key}`)
           }
         }
       }
-      const owner = soul === '~@' || soul.startsWith('~@') ? undefined : soulOwner(soul)
-      for (let i = 0; i < node.keys.length; i++) {
-        const key = node.keys[i]
-        const value = node.values[i]
-        if (soul === '~@') {
-          if (!value) throw refuse('Data must exist!', `${soul}.${key}`)
-          if (linkOf(value) !== `~@${key}`) throw refuse('Alias not same!', `${soul}.${key}`)
-        } else if (soul.startsWith('~@')) {
-          if (!value) throw refuse('Alias must exist!', `${soul}.${key}`)
-          if (linkOf(value) !== key) throw refuse('Alias not same!', `${soul}.${key}`)
-        } else if (owner !== undefined) {
-          if (origin.kind === 'local' && selfSigned.has(node)) break
-          checkUserKey(soul, owner, key, value, node.states[i], source, (pending ??= []))
-        } else if (soul.indexOf('#') !== -1) {
-          checkHash(soul, key, value)
-        } else if (secure) {
-          throw refuse(`Soul missing public key at '${key}'.`, `${soul}.${key}`)
-        }
-      }
+    } catch (error) {
+      // A key refused on the spot after the checks of keys before it were started: they still run, so the put
+      // is answered once they are done (and their refusals are handled: an unhandled one ends the process).
+      if (pending === undefined || pending.length === 0) throw error
+      pending.push(Promise.reject(error))
     }
     if (pending === undefined) return out
     const result = out

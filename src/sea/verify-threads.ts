@@ -23,8 +23,9 @@ import { nodeEcdsa } from './ecdsa-node.js'
  * `MAX_FAILURES` times go to `nodeEcdsa.verify`, the thread pool, as before.
  *
  * Peers pay for their checks from their budgets (put-handler.ts), which bounds each one's share; past
- * `maxPending` checks waiting in all, a check is refused at once (`QUOTA`, and the put with it) rather
- * than queued: ~6 s of work for one thread, a few tens of MB.
+ * `maxPending` checks waiting in all, or a quarter of that for one source (a single frame can hold tens
+ * of thousands of signed keys), a check is refused at once (`QUOTA`, and the put with it) rather than
+ * queued: ~6 s of work for one thread, a few tens of MB.
  */
 export interface VerifyThreads {
   verify: Ecdsa['verify']
@@ -169,6 +170,9 @@ export function createVerifyThreads(
 ): VerifyThreads {
   const threads: VerifyThread[] = []
   let pending = 0
+  // Checks asked for and not answered, by source: no source may hold more than a quarter of the bound.
+  const held = new Map<object | undefined, number>()
+  const maxPerSource = Math.max(1, maxPending >> 2)
   let failures = 0
   let nextBatch = 0
   // Sources with checks not sent yet, served in turn (a Map keeps their order); `undefined` is the process's own.
@@ -231,14 +235,19 @@ export function createVerifyThreads(
   return {
     verify: (key, signature, digest, source) =>
       new Promise((resolve, reject) => {
-        if (pending >= maxPending) return reject(new TrellisError('QUOTA', 'Too many signatures waiting to be checked.'))
+        const mine = held.get(source) ?? 0
+        if (pending >= maxPending || mine >= maxPerSource) return reject(new TrellisError('QUOTA', 'Too many signatures waiting to be checked.'))
         pending++
+        held.set(source, mine + 1)
         const job: Job = {
           key,
           signature,
           digest,
           resolve: (ok) => {
             pending--
+            const left = (held.get(source) as number) - 1
+            if (left === 0) held.delete(source)
+            else held.set(source, left)
             resolve(ok)
           },
         }

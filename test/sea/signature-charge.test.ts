@@ -89,3 +89,22 @@ describe('signatureChecks: what a put from a peer is charged', () => {
     expect(short).toEqual([])
   })
 })
+
+describe('a put refused at a key after checks of the keys before it were started', () => {
+  it('is refused once those checks are done, with the first refused key', async () => {
+    const soul = `~${owner.pub}`
+    // k0's junk signature is checked on a verify thread; k1 carries no signature at all: refused on the spot.
+    const node = new GraphNode(soul, ['k0', 'k1'], [JSON.stringify({ ':': 1, '~': junk }), 1], [Date.now(), Date.now()])
+    checks = 0
+    let refusal: unknown
+    try {
+      await createSeaRules()([node], { kind: 'peer', peer: {} })
+    } catch (error) {
+      refusal = error
+    }
+    // Before: k1's refusal was thrown at once, k0's check ran on unawaited (a relay counted it done; its
+    // refusal was an unhandled rejection, which ends a Node process).
+    expect(checks).toBe(1)
+    expect(refusal).toMatchObject({ message: 'Unverified data.', path: `${soul}.k0` })
+  })
+})

@@ -45,15 +45,41 @@ describe('verify threads', () => {
     expect(results).toEqual([false, false, false, false, true])
   })
 
-  it('refuses a check at once, with QUOTA, past its bound of checks waiting', async () => {
-    const threads = createVerifyThreads(1, undefined, 4)
-    const jobs = await signed(6)
-    const results = await Promise.allSettled(jobs.map(({ key, signature, digest }) => threads.verify(key, signature, digest)))
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected'])
-    expect((results[4] as PromiseRejectedResult).reason).toMatchObject({ code: 'QUOTA', message: 'Too many signatures waiting to be checked.' })
+  it('refuses a check at once, with QUOTA, past its bound of checks waiting, or past a quarter of it for one source', async () => {
+    const threads = createVerifyThreads(1, undefined, 8)
+    const jobs = await signed(12)
+    const check = (i: number, source: object) => threads.verify(jobs[i].key, jobs[i].signature, jobs[i].digest, source)
+    const [a, b, c, d] = [{}, {}, {}, {}]
+    // Two each for a, b, c, d fill the bound of 8; a third for a is past its quarter, and a fifth source past the bound.
+    const results = await Promise.allSettled([
+      check(0, a),
+      check(1, a),
+      check(2, a),
+      check(3, b),
+      check(4, b),
+      check(5, c),
+      check(6, c),
+      check(7, d),
+      check(8, d),
+      check(9, {}),
+    ])
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+    ])
+    for (const i of [2, 9])
+      expect((results[i] as PromiseRejectedResult).reason).toMatchObject({ code: 'QUOTA', message: 'Too many signatures waiting to be checked.' })
     // Answered checks make room again.
     expect(threads.pending).toBe(0)
-    expect(await threads.verify(jobs[5].key, jobs[5].signature, jobs[5].digest)).toBe(true)
+    expect(await check(10, a)).toBe(true)
   })
 
   it("serves its sources in turn: a source flooding checks delays another's by a few, not by its backlog", async () => {
