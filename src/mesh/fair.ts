@@ -1,3 +1,4 @@
+import { Fifo } from '../core/fifo.js'
 import type { MeshLimits } from './limits.js'
 import type { Peer } from './peer.js'
 import { DebtBucket } from './rate.js'
@@ -143,30 +144,6 @@ class Lane {
   }
 }
 
-/** A FIFO of lanes without Array#shift's O(n). */
-class LaneQueue {
-  private items: Lane[] = []
-  private head = 0
-
-  get size(): number {
-    return this.items.length - this.head
-  }
-
-  push(lane: Lane): void {
-    this.items.push(lane)
-  }
-
-  shift(): Lane | undefined {
-    if (this.head >= this.items.length) return undefined
-    const lane = this.items[this.head++]
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return lane
-  }
-}
-
 /** Flow control registered by transports, per peer (the pool that accepted its socket). */
 const flows = new WeakMap<Peer, FlowControl>()
 
@@ -197,7 +174,7 @@ function budgeted(peer: Peer): boolean {
 
 function createFair(limits: MeshLimits, log: (line: string) => void = () => {}): Fair {
   const lanes = new WeakMap<Peer, Lane>()
-  const ready = new LaneQueue()
+  const ready = new Fifo<Lane>()
   const sliceChars = Math.max(1, limits.sliceChars)
   const pauseAt = Math.max(sliceChars, Math.floor(limits.maxPeerBacklogChars / 2))
   const cost: WorkCost = { keys: 0, chars: 0, messages: 0 }

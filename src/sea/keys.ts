@@ -71,8 +71,10 @@ export function cachedKeyCount(): number {
 const signKeys = new Map<string, { imported: Promise<CryptoKey>; key?: CryptoKey }>()
 const MAX_SIGN_KEYS = 64
 
+const signKeyId = (pair: Pick<Pair, 'pub' | 'priv'>) => `${pair.pub}\u0000${pair.priv}`
+
 export function signKey(pair: Pick<Pair, 'pub' | 'priv'>): Promise<CryptoKey> {
-  const id = `${pair.pub}\u0000${pair.priv}`
+  const id = signKeyId(pair)
   const cached = signKeys.get(id)
   if (cached !== undefined) return cached.imported
   const entry: { imported: Promise<CryptoKey>; key?: CryptoKey } = { imported: subtle().importKey('jwk', jwk(pair.pub, pair.priv), ECDSA, false, ['sign']) }
@@ -87,7 +89,7 @@ export function signKey(pair: Pick<Pair, 'pub' | 'priv'>): Promise<CryptoKey> {
 
 /** The signing key if `signKey` has imported it already: a writer signing synchronously (Node) then waits for nothing. */
 export function signKeyNow(pair: Pick<Pair, 'pub' | 'priv'>): CryptoKey | undefined {
-  return signKeys.get(`${pair.pub}\u0000${pair.priv}`)?.key
+  return signKeys.get(signKeyId(pair))?.key
 }
 
 export function ecdhPublicKey(epub: string): Promise<CryptoKey> {

@@ -2,6 +2,7 @@ import { KeyObject } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { TrellisError } from '../core/errors.js'
+import { Fifo } from '../core/fifo.js'
 import type { Ecdsa } from './ecdsa.js'
 import { nodeEcdsa } from './ecdsa-node.js'
 
@@ -135,28 +136,10 @@ class VerifyThread {
   }
 }
 
-/** One source's checks not sent yet, oldest first. */
-class SourceQueue {
-  private jobs: Job[] = []
-  private head = 0
-
-  get size(): number {
-    return this.jobs.length - this.head
-  }
-
-  push(job: Job): void {
-    this.jobs.push(job)
-  }
-
-  shift(): Job {
-    const job = this.jobs[this.head++]
-    // A source that never runs dry would otherwise keep every check it ever sent reachable.
-    if (this.head >= 1024 && this.head * 2 >= this.jobs.length) {
-      this.jobs = this.jobs.slice(this.head)
-      this.head = 0
-    }
-    return job
-  }
+/** One source's checks: those not sent yet, in order, and how many are not answered (sent or not). */
+class Source {
+  readonly waiting = new Fifo<Job>()
+  held = 0
 }
 
 /**
@@ -170,13 +153,13 @@ export function createVerifyThreads(
 ): VerifyThreads {
   const threads: VerifyThread[] = []
   let pending = 0
-  // Checks asked for and not answered, by source: no source may hold more than a quarter of the bound.
-  const held = new Map<object | undefined, number>()
+  // By source, in the order they came (a Map keeps it): the turns go round them; `undefined` is the process's own.
+  // A source goes once all its checks are answered; none may hold more than a quarter of the bound.
+  const sources = new Map<object | undefined, Source>()
   const maxPerSource = Math.max(1, maxPending >> 2)
   let failures = 0
   let nextBatch = 0
-  // Sources with checks not sent yet, served in turn (a Map keeps their order); `undefined` is the process's own.
-  const queues = new Map<object | undefined, SourceQueue>()
+  /** Checks not sent to a thread yet, all sources together. */
   let queued = 0
   let scheduled = false
 
@@ -203,10 +186,11 @@ export function createVerifyThreads(
   const take = (count: number): Job[] => {
     const jobs: Job[] = []
     while (jobs.length < count && queued > 0) {
-      for (const [source, queue] of queues) {
-        jobs.push(queue.shift())
+      for (const { waiting } of sources.values()) {
+        const job = waiting.shift()
+        if (job === undefined) continue
+        jobs.push(job)
         queued--
-        if (queue.size === 0) queues.delete(source)
         if (jobs.length === count) break
       }
     }
@@ -235,26 +219,22 @@ export function createVerifyThreads(
   return {
     verify: (key, signature, digest, source) =>
       new Promise((resolve, reject) => {
-        const mine = held.get(source) ?? 0
-        if (pending >= maxPending || mine >= maxPerSource) return reject(new TrellisError('QUOTA', 'Too many signatures waiting to be checked.'))
+        const mine = sources.get(source) ?? new Source()
+        if (pending >= maxPending || mine.held >= maxPerSource) return reject(new TrellisError('QUOTA', 'Too many signatures waiting to be checked.'))
+        if (mine.held++ === 0) sources.set(source, mine)
         pending++
-        held.set(source, mine + 1)
         const job: Job = {
           key,
           signature,
           digest,
           resolve: (ok) => {
             pending--
-            const left = (held.get(source) as number) - 1
-            if (left === 0) held.delete(source)
-            else held.set(source, left)
+            if (--mine.held === 0) sources.delete(source)
             resolve(ok)
           },
         }
         if (signature.length !== 64 || digest.length !== 32) return fallback(job)
-        let queue = queues.get(source)
-        if (queue === undefined) queues.set(source, (queue = new SourceQueue()))
-        queue.push(job)
+        mine.waiting.push(job)
         queued++
         // A turn asking for many checks starts the threads on the first of them at once.
         if (queued >= MAX_BATCH) send()

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { nodeEcdsa } from '../../src/sea/ecdsa-node.js'
 import { signKey, verifyKey } from '../../src/sea/keys.js'
 import { pair } from '../../src/sea/index.js'
@@ -119,20 +119,32 @@ describe('verify threads', () => {
 
 describe('verify threads: a thread dying mid-batch', () => {
   it('checks only the jobs it left unanswered again: each answered once, the pending count back at 0', async () => {
-    // Answers the first 64 jobs of its first batch (as true: the signatures are good), then dies.
+    // Answers the first 64 jobs of its first batch with "no" (the signatures are good: a re-check would say yes), then dies.
     const answersSomeThenDies = () => {
       const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads')
       parentPort?.on('message', (batch: { id: number }) => {
-        parentPort.postMessage({ id: batch.id, from: 0, ok: new Uint8Array(64).fill(1) })
-        setTimeout(() => process.exit(1), 20)
+        parentPort.postMessage({ id: batch.id, from: 0, ok: new Uint8Array(64) })
+        process.exit(1)
       })
     }
-    const threads = createVerifyThreads(1, answersSomeThenDies)
-    const jobs = await signed(100)
-    const results = await Promise.all(jobs.map(({ key, signature, digest }) => threads.verify(key, signature, digest)))
-    expect(results).toEqual(jobs.map(() => true))
-    // A re-check of an answered job (on the thread pool) would land meanwhile, and count it off twice.
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(threads.pending).toBe(0)
+    // The thread pool's checks, counted and awaited: the ones made again after the thread died.
+    const rechecks: Promise<boolean>[] = []
+    const poolVerify = nodeEcdsa.verify
+    const spy = vi.spyOn(nodeEcdsa, 'verify').mockImplementation((...args) => {
+      const check = poolVerify(...args)
+      rechecks.push(check)
+      return check
+    })
+    try {
+      const threads = createVerifyThreads(1, answersSomeThenDies)
+      const jobs = await signed(100)
+      const results = await Promise.all(jobs.map(({ key, signature, digest }) => threads.verify(key, signature, digest)))
+      expect(results).toEqual(jobs.map((_, i) => i >= 64))
+      await Promise.all(rechecks)
+      expect(rechecks.length).toBe(36)
+      expect(threads.pending).toBe(0)
+    } finally {
+      spy.mockRestore()
+    }
   })
 })
